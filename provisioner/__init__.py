@@ -1,0 +1,3 @@
+"""alertsync: Azure Monitor alerting for Azure Backup, as code."""
+
+__version__ = "0.1.0"

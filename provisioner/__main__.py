@@ -1,0 +1,5 @@
+"""`python -m provisioner` runs the alertsync command."""
+
+from provisioner.cli import main
+
+main()

@@ -1,0 +1,56 @@
+"""The AlertsyncError hierarchy: every failure the CLI turns into a message and an exit code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class AlertsyncError(Exception):
+    """Base of every error alertsync reports to the user (never with a traceback)."""
+
+    exit_code: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class SpecProblem:
+    """One problem found in a spec file, located precisely enough for an editor to jump to it."""
+
+    path: str
+    line: int
+    column: int
+    message: str
+    json_path: str = "$"
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}:{self.column}"
+        return f"{where}: {self.message} (at {self.json_path})"
+
+
+class SpecError(AlertsyncError):
+    """The specs are invalid; carries every problem found, not just the first."""
+
+    def __init__(self, problems: list[SpecProblem]) -> None:
+        self.problems = problems
+        super().__init__(f"{len(problems)} problem(s) in the specs")
+
+
+class SafetyError(AlertsyncError):
+    """A safety rule refused the operation (exit code 3)."""
+
+    exit_code = 3
+
+
+class UnsafePlan(SafetyError):
+    """The plan deletes or rewrites too much, or does a risky thing; --force overrides."""
+
+
+class StalePlan(SafetyError):
+    """Live Azure changed since the reviewed plan was made."""
+
+
+class OwnershipConflict(SafetyError):
+    """A declared resource exists but is not managed by this owner."""
+
+
+class AzureError(AlertsyncError):
+    """An Azure (or emulator) request failed; the message names the operation and resource."""

@@ -1,0 +1,258 @@
+"""The canonical model: frozen dataclasses that both desired (YAML) and live (Azure) state become.
+
+Everything is normalised on the way in (IDs, enum casing, order, defaults), so that two resources
+that Azure would treat as the same compare equal with plain `==`. No I/O here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Final, Literal, TypeVar
+
+from provisioner.ids import ResourceId
+
+MANAGED_BY_TAG: Final = "managed-by"
+MANAGED_BY_VALUE: Final = "alertsync"
+OWNER_TAG: Final = "alertsync-owner"
+
+GLOBAL_LOCATION: Final = "Global"
+
+Tags = tuple[tuple[str, str], ...]
+
+
+def make_tags(tags: Mapping[str, str] | None) -> Tags:
+    """Tags in canonical order (by name, case-insensitively: ARM tag names ignore case)."""
+    return tuple(sorted((tags or {}).items(), key=lambda kv: (kv[0].lower(), kv[0])))
+
+
+def tag_value(tags: Tags, name: str) -> str | None:
+    """The value of a tag, matching its name case-insensitively as ARM does."""
+    return next((v for k, v in tags if k.lower() == name.lower()), None)
+
+
+def canonical_location(location: str) -> str:
+    """`Global` for the global location (any case); a region as ARM's short name (`westus`)."""
+    if location.strip().lower() == "global":
+        return GLOBAL_LOCATION
+    return location.replace(" ", "").lower()
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Secret:
+    """A value that must never be printed or written to a plan (a webhook URL with a key in it)."""
+
+    value: str
+
+    @property
+    def fingerprint(self) -> str:
+        """A short, non-reversible digest, so a plan can show that a secret changed."""
+        return "sha256:" + hashlib.sha256(self.value.encode()).hexdigest()[:12]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other.value == self.value
+
+    def __hash__(self) -> int:
+        return hash(self.value)
+
+    def __repr__(self) -> str:
+        return "Secret(<redacted>)"
+
+    __str__ = __repr__
+
+
+# --- Action groups ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EmailReceiver:
+    name: str
+    address: str
+    use_common_alert_schema: bool = False
+    # Read-only in Azure (Enabled/Disabled when the recipient unsubscribed): shown, never diffed.
+    status: str | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class SmsReceiver:
+    name: str
+    country_code: str
+    phone_number: str
+    status: str | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookReceiver:
+    name: str
+    service_uri: Secret
+    use_common_alert_schema: bool = False
+    use_aad_auth: bool = False
+    object_id: str | None = None
+    identifier_uri: str | None = None
+    tenant_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ArmRoleReceiver:
+    name: str
+    role_id: str
+    use_common_alert_schema: bool = False
+
+
+Receiver = EmailReceiver | SmsReceiver | WebhookReceiver | ArmRoleReceiver
+_R = TypeVar("_R", EmailReceiver, SmsReceiver, WebhookReceiver, ArmRoleReceiver)
+
+
+def sort_receivers(receivers: Iterable[_R]) -> tuple[_R, ...]:
+    """Receivers as a set keyed by name: Azure may return them in any order."""
+    return tuple(sorted(receivers, key=lambda r: r.name.lower()))
+
+
+@dataclass(frozen=True, slots=True)
+class ActionGroup:
+    id: ResourceId
+    short_name: str
+    enabled: bool = True
+    location: str = GLOBAL_LOCATION
+    tags: Tags = ()
+    email_receivers: tuple[EmailReceiver, ...] = ()
+    sms_receivers: tuple[SmsReceiver, ...] = ()
+    webhook_receivers: tuple[WebhookReceiver, ...] = ()
+    arm_role_receivers: tuple[ArmRoleReceiver, ...] = ()
+
+
+# --- Alert processing rules ------------------------------------------------------------------
+
+ConditionField = Literal[
+    "Severity",
+    "MonitorService",
+    "MonitorCondition",
+    "SignalType",
+    "TargetResourceType",
+    "TargetResource",
+    "TargetResourceGroup",
+    "AlertRuleId",
+    "AlertRuleName",
+    "Description",
+    "AlertContext",
+]
+Operator = Literal["Equals", "NotEquals", "Contains", "DoesNotContain"]
+
+ALL_OPERATORS: Final[tuple[Operator, ...]] = ("Equals", "NotEquals", "Contains", "DoesNotContain")
+_EQUALITY_ONLY: Final[tuple[Operator, ...]] = ("Equals", "NotEquals")
+
+# Which operators each field takes (Terraform's azurerm provider enforces the same split for
+# api 2021-08-08, see ../shared/reference/peers-and-pain-points.md §1.2).
+FIELD_OPERATORS: Final[dict[ConditionField, tuple[Operator, ...]]] = {
+    "Severity": _EQUALITY_ONLY,
+    "MonitorService": _EQUALITY_ONLY,
+    "MonitorCondition": _EQUALITY_ONLY,
+    "SignalType": _EQUALITY_ONLY,
+    "TargetResourceType": _EQUALITY_ONLY,
+    "TargetResource": ALL_OPERATORS,
+    "TargetResourceGroup": ALL_OPERATORS,
+    "AlertRuleId": ALL_OPERATORS,
+    "AlertRuleName": ALL_OPERATORS,
+    "Description": ALL_OPERATORS,
+    "AlertContext": ALL_OPERATORS,
+}
+
+# Enumerated condition values, in the spelling the SDK enums use; matched case-insensitively.
+FIELD_VALUES: Final[dict[str, tuple[str, ...]]] = {
+    "Severity": ("Sev0", "Sev1", "Sev2", "Sev3", "Sev4"),
+    "MonitorCondition": ("Fired", "Resolved"),
+    "SignalType": ("Metric", "Log", "Unknown", "Health"),
+}
+
+# Fields whose values are ARM IDs or types: Azure compares them ignoring case, so do we.
+CASE_INSENSITIVE_FIELDS: Final = frozenset(
+    {"TargetResourceType", "TargetResource", "TargetResourceGroup", "AlertRuleId"}
+)
+
+
+def canonical_condition_value(condition_field: str, value: str) -> str:
+    """One spelling per value: enum casing for enums, lower case for IDs and types."""
+    known = FIELD_VALUES.get(condition_field, ())
+    match = next((k for k in known if k.lower() == value.lower()), None)
+    if match is not None:
+        return match
+    return value.lower() if condition_field in CASE_INSENSITIVE_FIELDS else value
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    field: ConditionField
+    operator: Operator
+    values: tuple[str, ...]
+
+    @classmethod
+    def build(cls, field: ConditionField, operator: Operator, values: Iterable[str]) -> Condition:
+        """A condition with its values canonical and in canonical (set) order."""
+        canonical = {canonical_condition_value(field, v) for v in values}
+        return cls(field, operator, tuple(sorted(canonical)))
+
+
+DAYS_OF_WEEK: Final = (
+    "Sunday",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+)
+
+RecurrenceType = Literal["Daily", "Weekly", "Monthly"]
+
+
+@dataclass(frozen=True, slots=True)
+class Recurrence:
+    type: RecurrenceType
+    start_time: str | None = None  # "HH:mm:ss", as the API takes it
+    end_time: str | None = None
+    days_of_week: tuple[str, ...] = ()  # Weekly: in DAYS_OF_WEEK order
+    days_of_month: tuple[int, ...] = ()  # Monthly: ascending
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    effective_from: str | None = None  # "yyyy-MM-ddTHH:mm:ss", no offset: timeZone says which
+    effective_until: str | None = None
+    time_zone: str | None = None  # a Windows time zone name, e.g. "Tokyo Standard Time"
+    recurrences: tuple[Recurrence, ...] = ()
+
+
+ActionType = Literal["AddActionGroups", "RemoveAllActionGroups"]
+
+
+@dataclass(frozen=True, slots=True)
+class AlertProcessingRule:
+    id: ResourceId
+    scopes: tuple[ResourceId, ...]  # sorted; all in the rule's subscription
+    action_type: ActionType = "AddActionGroups"
+    action_group_ids: tuple[ResourceId, ...] = ()  # sorted; empty for RemoveAllActionGroups
+    conditions: tuple[Condition, ...] = ()  # sorted by field; at most one per field
+    schedule: Schedule | None = None
+    description: str = ""
+    enabled: bool = True
+    location: str = GLOBAL_LOCATION
+    tags: Tags = ()
+
+
+# --- Recovery Services vaults ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class VaultAlertSettings:
+    """The vault's monitoringSettings that alertsync manages; None means "not managed".
+
+    Vaults are never created or deleted by alertsync; only these settings are patched.
+    """
+
+    id: ResourceId
+    job_failure_alerts: bool | None = None  # azureMonitorAlertSettings.alertsForAllJobFailures
+    classic_alerts: bool | None = None  # classicAlertSettings.alertsForCriticalOperations
+
+
+Resource = ActionGroup | AlertProcessingRule | VaultAlertSettings
