@@ -1,0 +1,102 @@
+"""Shared fixtures: one ARM emulator per test session (per xdist worker) and SDK clients bound to it.
+
+Contract (others rely on these names): `emulator` (session), `world` (reset to DEFAULT_SEED),
+`arm_env` (os.environ + emulator env, for subprocesses), `credential`, `monitor_client`,
+`rules_client`, `vaults_client`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from azure.identity import ClientSecretCredential
+from azure.mgmt.alertprocessingrules import AlertProcessingRulesMgmtClient
+from azure.mgmt.monitor import MonitorManagementClient
+from azure.mgmt.recoveryservices import RecoveryServicesClient
+
+# tests/ has no __init__.py (rootdir-relative test names), so make the repo root importable
+# for `from tests.seeds import DEFAULT_SEED` in any test module.
+REPO_ROOT = Path(__file__).resolve().parent.parent
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from tests.seeds import DEFAULT_SEED, DEFAULT_SUBSCRIPTION  # noqa: E402
+
+if TYPE_CHECKING:
+    from provisioner.emulator import Emulator
+
+__all__ = ["DEFAULT_SEED", "DEFAULT_SUBSCRIPTION"]
+
+ARM_SCOPES = ["https://management.azure.com/.default"]
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[Emulator]:
+    """An emulator started once per session (xdist runs one per worker) on a free port."""
+    from provisioner.emulator import Emulator  # noqa: PLC0415 (lazy: collection never needs it)
+
+    with Emulator(port=0) as running:
+        yield running
+
+
+@pytest.fixture
+def world(emulator: Emulator) -> Emulator:
+    """The session emulator, reset to DEFAULT_SEED for this test."""
+    emulator.control.reset(seed=DEFAULT_SEED)
+    return emulator
+
+
+@pytest.fixture
+def arm_env(world: Emulator) -> dict[str, str]:
+    """Environment for running `alertsync` as a subprocess against the emulator."""
+    env = dict(os.environ)
+    env.update(world.env())
+    return env
+
+
+@pytest.fixture(scope="session")
+def credential(emulator: Emulator) -> ClientSecretCredential:
+    """A ClientSecretCredential signed in against the emulator's token endpoint."""
+    env = emulator.env()
+    return ClientSecretCredential(
+        env["AZURE_TENANT_ID"],
+        env["AZURE_CLIENT_ID"],
+        env["AZURE_CLIENT_SECRET"],
+        authority=emulator.url,
+        disable_instance_discovery=True,
+        connection_verify=emulator.ca_path,
+    )
+
+
+def client_options(emulator: Emulator) -> dict[str, Any]:
+    """Keyword arguments that point any azure-mgmt client at the emulator."""
+    return {
+        "base_url": emulator.url,
+        "connection_verify": emulator.ca_path,
+        "credential_scopes": ARM_SCOPES,
+    }
+
+
+@pytest.fixture
+def monitor_client(world: Emulator, credential: ClientSecretCredential) -> MonitorManagementClient:
+    """MonitorManagementClient (action groups, api 2023-01-01) for DEFAULT_SUBSCRIPTION."""
+    return MonitorManagementClient(credential, DEFAULT_SUBSCRIPTION, **client_options(world))
+
+
+@pytest.fixture
+def rules_client(
+    world: Emulator, credential: ClientSecretCredential
+) -> AlertProcessingRulesMgmtClient:
+    """AlertProcessingRulesMgmtClient (actionRules, api 2021-08-08) for DEFAULT_SUBSCRIPTION."""
+    return AlertProcessingRulesMgmtClient(credential, DEFAULT_SUBSCRIPTION, **client_options(world))
+
+
+@pytest.fixture
+def vaults_client(world: Emulator, credential: ClientSecretCredential) -> RecoveryServicesClient:
+    """RecoveryServicesClient (vaults, api 2026-11-01) for DEFAULT_SUBSCRIPTION."""
+    return RecoveryServicesClient(credential, DEFAULT_SUBSCRIPTION, **client_options(world))
