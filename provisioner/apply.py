@@ -1,0 +1,125 @@
+"""Execute a Plan against Azure: phase by phase, bounded concurrency, one outcome per change."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from itertools import groupby
+from typing import Literal, Protocol
+
+from provisioner.diff import Change
+from provisioner.errors import AlertsyncError
+from provisioner.ids import ResourceId
+from provisioner.model import ActionGroup, AlertProcessingRule, VaultAlertSettings
+from provisioner.plan import Plan, phase_of
+
+log = logging.getLogger(__name__)
+
+Status = Literal["done", "failed", "skipped"]
+
+
+class Writer(Protocol):
+    """The writes apply needs (provisioner.azure.Azure)."""
+
+    def put_action_group(self, group: ActionGroup) -> ActionGroup: ...
+    def put_processing_rule(self, rule: AlertProcessingRule) -> AlertProcessingRule: ...
+    def patch_vault(self, settings: VaultAlertSettings) -> VaultAlertSettings: ...
+    def delete_action_group(self, id: ResourceId) -> None: ...
+    def delete_processing_rule(self, id: ResourceId) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    change: Change
+    status: Status
+    seconds: float
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyResult:
+    outcomes: tuple[Outcome, ...]
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return all(o.status == "done" for o in self.outcomes)
+
+    def count(self, status: Status) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+
+Progress = Callable[[Outcome], None]
+
+
+def apply(
+    plan: Plan, azure: Writer, *, max_workers: int = 16, on_progress: Progress | None = None
+) -> ApplyResult:
+    """Run every change; a failure is recorded and independent changes still run."""
+    started = time.monotonic()
+    outcomes: list[Outcome] = []
+    failed: dict[ResourceId, Change] = {}
+    with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="apply") as pool:
+        for _, phase in groupby(plan.changes, key=phase_of):
+            batch = list(phase)
+            blockers = {c.id: _dependencies(c, failed) for c in batch}
+            runnable = [c for c in batch if not blockers[c.id]]
+            skipped = [_skip(c, blockers[c.id]) for c in batch if blockers[c.id]]
+            results = list(pool.map(lambda c: _run(c, azure), runnable))
+            for outcome in [*results, *skipped]:
+                if outcome.status != "done":
+                    failed[outcome.change.id] = outcome.change
+                if on_progress is not None:
+                    on_progress(outcome)
+            outcomes += results + skipped
+    return ApplyResult(tuple(outcomes), time.monotonic() - started)
+
+
+def _run(change: Change, azure: Writer) -> Outcome:
+    started = time.monotonic()
+    try:
+        _write(change, azure)
+    except AlertsyncError as error:
+        return Outcome(change, "failed", time.monotonic() - started, str(error))
+    except Exception as error:  # a bug must not stop independent changes; it is still reported
+        log.exception("unexpected error applying %s", change.id)
+        return Outcome(change, "failed", time.monotonic() - started, f"unexpected error: {error!r}")
+    return Outcome(change, "done", time.monotonic() - started)
+
+
+def _write(change: Change, azure: Writer) -> None:
+    resource = change.desired
+    if change.action == "delete":
+        if isinstance(change.live, AlertProcessingRule):
+            azure.delete_processing_rule(change.id)
+        else:
+            azure.delete_action_group(change.id)
+    elif isinstance(resource, ActionGroup):
+        azure.put_action_group(resource)
+    elif isinstance(resource, AlertProcessingRule):
+        azure.put_processing_rule(resource)
+    elif isinstance(resource, VaultAlertSettings):
+        azure.patch_vault(resource)
+
+
+def _dependencies(change: Change, failed: dict[ResourceId, Change]) -> list[ResourceId]:
+    """Failed changes this one needs: a rule needs its groups; a group's delete, its rules'."""
+    if isinstance(change.desired, AlertProcessingRule):
+        return [g for g in change.desired.action_group_ids if g in failed]
+    if change.action == "delete" and isinstance(change.live, ActionGroup):
+        # A rule whose update or delete failed may still point at the group: keep the group.
+        return [rid for rid, c in failed.items() if change.id in _groups_used(c)]
+    return []
+
+
+def _groups_used(change: Change) -> set[ResourceId]:
+    rules = [r for r in (change.live, change.desired) if isinstance(r, AlertProcessingRule)]
+    return {g for rule in rules for g in rule.action_group_ids}
+
+
+def _skip(change: Change, blockers: list[ResourceId]) -> Outcome:
+    reason = ", ".join(b.describe() for b in sorted(blockers)[:3])
+    return Outcome(change, "skipped", 0.0, f"skipped: depends on {reason}, which failed")

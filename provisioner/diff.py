@@ -1,0 +1,242 @@
+"""Desired against live → the changes that make Azure match the specs, and the problems that forbid it. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+from provisioner.fields import Tree, resource_fields
+from provisioner.ids import ResourceId
+from provisioner.model import (
+    MANAGED_BY_TAG,
+    MANAGED_BY_VALUE,
+    OWNER_TAG,
+    ActionGroup,
+    AlertProcessingRule,
+    Resource,
+    VaultAlertSettings,
+    tag_value,
+)
+
+Action = Literal["create", "update", "adopt", "delete"]
+
+_ABSENT: Any = None
+
+
+class Desired(Protocol):
+    """What the diff needs of the desired state (provisioner.desired.DesiredState)."""
+
+    @property
+    def resources(self) -> Mapping[ResourceId, Resource]: ...
+    @property
+    def sources(self) -> Mapping[ResourceId, str]: ...
+    @property
+    def owners(self) -> frozenset[str]: ...
+
+
+class Live(Protocol):
+    """What the diff needs of the live state (provisioner.live.LiveState)."""
+
+    @property
+    def resources(self) -> Mapping[ResourceId, Resource]: ...
+    @property
+    def missing_vaults(self) -> frozenset[ResourceId]: ...
+    @property
+    def missing_resource_groups(self) -> frozenset[ResourceId]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class FieldChange:
+    """One field that differs, addressed like the spec: `emailReceivers[oncall].address`."""
+
+    path: str
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    action: Action
+    id: ResourceId
+    desired: Resource | None
+    live: Resource | None
+    fields: tuple[FieldChange, ...]
+    source: str | None = None  # where the spec declares it; None for a prune
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something that makes the plan impossible or forbidden; the plan refuses while any exists."""
+
+    id: ResourceId
+    message: str
+    source: str | None = None
+    code: Literal["missing", "ownership"] = "missing"
+
+
+@dataclass(frozen=True, slots=True)
+class Diff:
+    changes: tuple[Change, ...]
+    problems: tuple[Problem, ...]
+    orphans: tuple[
+        ResourceId, ...
+    ]  # owned by these specs, no longer declared, kept without --prune
+
+
+def compute(desired: Desired, live: Live, *, prune: bool = False, adopt: bool = False) -> Diff:
+    """Compare every declared resource with its live twin, and find owned leftovers."""
+    changes: list[Change] = []
+    problems: list[Problem] = []
+    for rid, want in desired.resources.items():
+        outcome = _compare(rid, want, live, desired.sources.get(rid), adopt)
+        if isinstance(outcome, Problem):
+            problems.append(outcome)
+        elif outcome is not None:
+            changes.append(outcome)
+    orphans = tuple(sorted(_orphans(desired, live)))
+    if prune:
+        changes += [_delete(rid, live.resources[rid]) for rid in orphans]
+    problems += _missing_resource_groups(desired, live)
+    return Diff(tuple(changes), tuple(problems), () if prune else orphans)
+
+
+def _compare(
+    rid: ResourceId, want: Resource, live: Live, source: str | None, adopt: bool
+) -> Change | Problem | None:
+    have = live.resources.get(rid)
+    if isinstance(want, VaultAlertSettings):
+        return _compare_vault(rid, want, have, live, source)
+    if have is None:
+        if rid.resource_group_id() in live.missing_resource_groups:
+            return None  # reported once for the whole resource group
+        return Change(
+            "create", rid, want, None, tuple(field_changes({}, resource_fields(want))), source
+        )
+    assert isinstance(have, ActionGroup | AlertProcessingRule)
+    assert isinstance(want, ActionGroup | AlertProcessingRule)
+    return _compare_owned(rid, want, have, source, adopt)
+
+
+def _compare_vault(
+    rid: ResourceId,
+    want: VaultAlertSettings,
+    have: Resource | None,
+    live: Live,
+    source: str | None,
+) -> Change | Problem | None:
+    if have is None or rid in live.missing_vaults:
+        return Problem(
+            rid, f"{rid.describe()} does not exist; alertsync never creates vaults", source
+        )
+    assert isinstance(have, VaultAlertSettings)
+    # Only the settings the spec manages are compared; the others stay as Azure has them.
+    managed_live = VaultAlertSettings(
+        rid,
+        have.job_failure_alerts if want.job_failure_alerts is not None else None,
+        have.classic_alerts if want.classic_alerts is not None else None,
+    )
+    fields = tuple(field_changes(resource_fields(managed_live), resource_fields(want)))
+    return Change("update", rid, want, have, fields, source) if fields else None
+
+
+def _compare_owned(
+    rid: ResourceId,
+    want: ActionGroup | AlertProcessingRule,
+    have: ActionGroup | AlertProcessingRule,
+    source: str | None,
+    adopt: bool,
+) -> Change | Problem | None:
+    owner = tag_value(have.tags, OWNER_TAG)
+    fields = tuple(field_changes(resource_fields(have), resource_fields(want)))
+    if owner is None or not _managed(have):
+        if adopt:
+            return Change("adopt", rid, want, have, fields, source)
+        return Problem(
+            rid,
+            f"{rid.describe()} already exists and is not managed by alertsync; "
+            "run with --adopt to take it over (the plan then shows it as an adopt)",
+            source,
+            "ownership",
+        )
+    wanted_owner = tag_value(want.tags, OWNER_TAG) or ""
+    if owner.lower() != wanted_owner.lower():
+        return Problem(
+            rid,
+            f'{rid.describe()} is managed by owner "{owner}", not "{wanted_owner}"; '
+            "alertsync never changes another owner's resources",
+            source,
+            "ownership",
+        )
+    return Change("update", rid, want, have, fields, source) if fields else None
+
+
+def _managed(resource: ActionGroup | AlertProcessingRule) -> bool:
+    value = tag_value(resource.tags, MANAGED_BY_TAG)
+    return value is not None and value.lower() == MANAGED_BY_VALUE
+
+
+def _orphans(desired: Desired, live: Live) -> Iterator[ResourceId]:
+    """Live resources this set of specs owns (by tag) that no spec declares any more."""
+    owners = {o.lower() for o in desired.owners}
+    for rid, have in live.resources.items():
+        if rid in desired.resources or isinstance(have, VaultAlertSettings):
+            continue
+        owner = tag_value(have.tags, OWNER_TAG)
+        if _managed(have) and owner is not None and owner.lower() in owners:
+            yield rid
+
+
+def _delete(rid: ResourceId, have: Resource) -> Change:
+    return Change("delete", rid, None, have, tuple(field_changes(resource_fields(have), {})))
+
+
+def _missing_resource_groups(desired: Desired, live: Live) -> list[Problem]:
+    problems = []
+    for group in sorted(live.missing_resource_groups):
+        users = [rid for rid in desired.resources if rid.resource_group_id() == group]
+        source = desired.sources.get(users[0]) if users else None
+        problems.append(
+            Problem(
+                group,
+                f"{group.describe()} does not exist; create it first "
+                "(alertsync does not create resource groups)",
+                source,
+            )
+        )
+    return problems
+
+
+def field_changes(old: Tree, new: Tree, prefix: str = "") -> Iterator[FieldChange]:
+    """Every leaf that differs between two field trees, in a stable order."""
+    for key in sorted(old.keys() | new.keys(), key=lambda k: (k.lower(), k)):
+        path = _join(prefix, key)
+        before, after = old.get(key, _ABSENT), new.get(key, _ABSENT)
+        if _both_trees(before, after, key):
+            yield from field_changes(before or {}, after or {}, path)
+        elif before != after and not (_empty(before) and _empty(after)):
+            yield FieldChange(path, before, after)
+
+
+# Keyed collections (receivers by name, tags, conditions by field) read as `list[key]`; their
+# items are listed one by one even when the whole collection is new or gone.
+_COLLECTIONS = ("Receivers", "tags", "conditions")
+
+
+def _both_trees(before: Any, after: Any, key: str) -> bool:
+    if isinstance(before, dict) and isinstance(after, dict):
+        return True
+    one_absent = before is _ABSENT or after is _ABSENT
+    return one_absent and key.endswith(_COLLECTIONS) and isinstance(before or after, dict)
+
+
+def _join(prefix: str, key: str) -> str:
+    if not prefix:
+        return key
+    if prefix.endswith(_COLLECTIONS):
+        return f"{prefix}[{key}]"
+    return f"{prefix}.{key}"
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value in ({}, (), "")

@@ -1,0 +1,211 @@
+"""Plan: the ordered changes, their counts, the safety rules, a JSON form and its checksum."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from provisioner.diff import Change, Diff, Problem
+from provisioner.fields import to_json
+from provisioner.ids import ResourceId
+from provisioner.model import (
+    OWNER_TAG,
+    ActionGroup,
+    AlertProcessingRule,
+    Resource,
+    Secret,
+    VaultAlertSettings,
+    tag_value,
+)
+
+FORMAT_VERSION: Final = 1
+
+# octoDNS's defaults: a plan that rewrites or deletes more than 30 % of what exists is refused
+# unless forced, once there are enough resources for a fraction to mean something.
+MAX_CHANGE_FRACTION: Final = 0.30
+MIN_EXISTING_FOR_FRACTION: Final = 10
+
+KIND_NAMES: Final = {
+    ActionGroup: "actionGroup",
+    AlertProcessingRule: "alertProcessingRule",
+    VaultAlertSettings: "vaultAlertSettings",
+}
+
+
+def kind_of(resource: Resource) -> str:
+    return KIND_NAMES[type(resource)]
+
+
+def phase_of(change: Change) -> int:
+    """Groups before the rules that use them; rules deleted before their groups."""
+    resource = change.desired or change.live
+    if change.action == "delete":
+        return 4 if isinstance(resource, AlertProcessingRule) else 5
+    return {ActionGroup: 1, AlertProcessingRule: 2, VaultAlertSettings: 3}[type(resource)]
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    changes: tuple[Change, ...]  # in apply order
+    problems: tuple[Problem, ...]
+    orphans: tuple[ResourceId, ...]
+    unsafe: tuple[str, ...]  # why the plan is unsafe; empty when it is safe
+
+    @classmethod
+    def build(cls, diff: Diff, live: Mapping[ResourceId, Resource], owners: Iterable[str]) -> Plan:
+        """Order the diff's changes and judge them against the safety rules."""
+        changes = tuple(sorted(diff.changes, key=lambda c: (phase_of(c), c.id)))
+        unsafe = tuple(_safety_violations(changes, live, {o.lower() for o in owners}))
+        return cls(changes, diff.problems, diff.orphans, unsafe)
+
+    def count(self, action: str) -> int:
+        return sum(1 for c in self.changes if c.action == action)
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.changes)
+
+    def summary(self) -> dict[str, int]:
+        return {a: self.count(a) for a in ("create", "update", "adopt", "delete")}
+
+    def to_data(self) -> dict[str, Any]:
+        """The plan as versioned, JSON-ready data in a stable order (no secrets, no timestamps)."""
+        data = self._content()
+        data["checksum"] = self.checksum()
+        return data
+
+    def _content(self) -> dict[str, Any]:
+        return {
+            "formatVersion": FORMAT_VERSION,
+            "summary": self.summary(),
+            "changes": [_change_data(c) for c in self.changes],
+            "problems": [_problem_data(p) for p in self.problems],
+            "orphans": [str(o) for o in self.orphans],
+            "unsafe": list(self.unsafe),
+        }
+
+    def checksum(self) -> str:
+        """A digest of what the plan would do: equal checksums mean the same changes.
+
+        Secrets are folded in as digests, so a changed webhook URL changes the checksum while
+        neither the plan file nor the checksum reveals it.
+        """
+        content = self._content()
+        content["secrets"] = sorted(_secret_digests(self.changes))
+        canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
+        return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _change_data(change: Change) -> dict[str, Any]:
+    resource = change.desired or change.live
+    assert resource is not None
+    return {
+        "action": change.action,
+        "kind": kind_of(resource),
+        "id": str(change.id),
+        "name": change.id.name,
+        "resourceGroup": change.id.resource_group,
+        "subscription": change.id.subscription,
+        "source": change.source,
+        "fields": [
+            {"path": f.path, "old": to_json(f.old), "new": to_json(f.new)} for f in change.fields
+        ],
+    }
+
+
+def _problem_data(problem: Problem) -> dict[str, Any]:
+    return {
+        "id": str(problem.id),
+        "code": problem.code,
+        "message": problem.message,
+        "source": problem.source,
+    }
+
+
+def _secret_digests(changes: Iterable[Change]) -> Iterable[str]:
+    for change in changes:
+        for field in change.fields:
+            for value in (field.old, field.new):
+                for secret in _secrets_in(value):
+                    yield f"{field.path}={secret.fingerprint}"
+
+
+def _secrets_in(value: Any) -> Iterable[Secret]:
+    if isinstance(value, Secret):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _secrets_in(item)
+
+
+# --- safety -----------------------------------------------------------------------------------
+
+
+def _safety_violations(
+    changes: tuple[Change, ...], live: Mapping[ResourceId, Resource], owners: set[str]
+) -> Iterable[str]:
+    yield from _too_many(changes, live, owners)
+    for change in changes:
+        yield from _risky(change)
+    yield from _dangling_groups(changes, live)
+
+
+def _too_many(
+    changes: tuple[Change, ...], live: Mapping[ResourceId, Resource], owners: set[str]
+) -> Iterable[str]:
+    existing = sum(1 for r in live.values() if _owned_by(r, owners))
+    if existing < MIN_EXISTING_FOR_FRACTION:
+        return
+    for action, verb in (("delete", "deletes"), ("update", "updates")):
+        count = sum(1 for c in changes if c.action == action and c.live is not None)
+        if count / existing > MAX_CHANGE_FRACTION:
+            yield (
+                f"too many {verb}: {count} of {existing} managed resources "
+                f"({count / existing:.0%}, over {MAX_CHANGE_FRACTION:.0%})"
+            )
+
+
+def _owned_by(resource: Resource, owners: set[str]) -> bool:
+    if isinstance(resource, VaultAlertSettings):
+        return False
+    owner = tag_value(resource.tags, OWNER_TAG)
+    return owner is not None and owner.lower() in owners
+
+
+def _risky(change: Change) -> Iterable[str]:
+    want, have = change.desired, change.live
+    if change.action not in ("update", "adopt"):
+        return
+    both = (ActionGroup, AlertProcessingRule)
+    if isinstance(want, both) and isinstance(have, both) and have.enabled and not want.enabled:
+        yield f"disables {change.id.describe()}"
+    if (
+        isinstance(want, ActionGroup)
+        and isinstance(have, ActionGroup)
+        and have.email_receivers
+        and not want.email_receivers
+    ):
+        yield f"removes the last email receiver of {change.id.describe()}"
+
+
+def _dangling_groups(
+    changes: tuple[Change, ...], live: Mapping[ResourceId, Resource]
+) -> Iterable[str]:
+    """Deleting an action group that a rule will still use after the apply."""
+    deleted = {c.id for c in changes if c.action == "delete" and isinstance(c.live, ActionGroup)}
+    if not deleted:
+        return
+    final_rules = {rid: r for rid, r in live.items() if isinstance(r, AlertProcessingRule)}
+    for change in changes:
+        if isinstance(change.live, AlertProcessingRule) or isinstance(
+            change.desired, AlertProcessingRule
+        ):
+            final_rules.pop(change.id, None)
+            if isinstance(change.desired, AlertProcessingRule):
+                final_rules[change.id] = change.desired
+    for rid, rule in sorted(final_rules.items()):
+        for group in sorted(deleted & set(rule.action_group_ids)):
+            yield f"deletes {group.describe()} while {rid.describe()} still uses it"

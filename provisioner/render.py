@@ -1,0 +1,160 @@
+"""Render a Plan as text (terminal), JSON (machines) or Markdown (pull requests). Pure."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any, Final
+
+import click
+
+from provisioner.diff import Change, FieldChange
+from provisioner.fields import to_json
+from provisioner.plan import Plan, kind_of
+
+_SYMBOLS: Final = {"create": "+", "update": "~", "adopt": "&", "delete": "-"}
+_COLOURS: Final = {"create": "green", "update": "yellow", "adopt": "cyan", "delete": "red"}
+_EMOJI: Final = {"create": "➕", "update": "✏️", "adopt": "🔗", "delete": "🗑️"}  # noqa: RUF001
+_KIND_LABELS: Final = {
+    "actionGroup": "action group",
+    "alertProcessingRule": "alert processing rule",
+    "vaultAlertSettings": "vault alert settings",
+}
+
+
+def summary_line(plan: Plan) -> str:
+    """`Plan: N to create, N to update, N to delete.` (adoptions count as updates)."""
+    counts = plan.summary()
+    updates = counts["update"] + counts["adopt"]
+    return f"Plan: {counts['create']} to create, {updates} to update, {counts['delete']} to delete."
+
+
+def format_value(value: Any) -> str:
+    """A field value on one line, JSON-style; absent values read `(none)`."""
+    if value is None:
+        return "(none)"
+    return json.dumps(to_json(value), sort_keys=True, ensure_ascii=False)
+
+
+# --- text ------------------------------------------------------------------------------------
+
+
+def render_text(plan: Plan, color: bool = False) -> str:
+    """Plain, greppable text; with colour for a terminal."""
+
+    def paint(text: str, action: str) -> str:
+        return click.style(text, fg=_COLOURS[action]) if color else text
+
+    lines: list[str] = []
+    for change in plan.changes:
+        lines += _text_change(change, paint)
+    lines += [f"! {p.message}" + (f"  [{p.source}]" if p.source else "") for p in plan.problems]
+    lines += [
+        f"? kept (no longer declared; --prune deletes it): {o.describe()}" for o in plan.orphans
+    ]
+    lines += [f"! unsafe: {reason}" for reason in plan.unsafe]
+    if not plan.changes:
+        lines.append("No changes. Azure matches the specs.")
+    lines.append(summary_line(plan))
+    return "\n".join(lines) + "\n"
+
+
+def _text_change(change: Change, paint: Callable[[str, str], str]) -> list[str]:
+    source = f"  [{change.source}]" if change.source else ""
+    head = paint(f"{_SYMBOLS[change.action]} {change.action} {change.id.describe()}", change.action)
+    if change.action == "delete":
+        return [head]  # what is deleted is named; listing its every field adds only noise
+    return [head + source] + [f"    {_text_field(f)}" for f in change.fields]
+
+
+def _text_field(field: FieldChange) -> str:
+    if field.old is None:
+        return f"{field.path}: {format_value(field.new)}"
+    if field.new is None:
+        return f"{field.path}: {format_value(field.old)} -> (removed)"
+    return f"{field.path}: {format_value(field.old)} -> {format_value(field.new)}"
+
+
+# --- JSON ------------------------------------------------------------------------------------
+
+
+def render_json(plan: Plan) -> str:
+    """The versioned plan document (see docs), stable key order."""
+    return json.dumps(plan.to_data(), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+# --- Markdown --------------------------------------------------------------------------------
+
+
+def render_markdown(plan: Plan) -> str:
+    """A pull-request comment: counts, a warning banner for deletes, a table, details per change."""
+    lines = [f"### alertsync plan: {summary_line(plan).removeprefix('Plan: ')}", ""]
+    lines += _md_banners(plan)
+    if plan.changes:
+        lines += _md_table(plan)
+        for change in plan.changes:
+            lines += _md_details(change)
+    else:
+        lines += ["No changes. Azure matches the specs.", ""]
+    lines.append(f"<sub>Plan checksum `{plan.checksum()}`</sub>")
+    return "\n".join(lines) + "\n"
+
+
+def _md_banners(plan: Plan) -> list[str]:
+    lines: list[str] = []
+    deletes = [c for c in plan.changes if c.action == "delete"]
+    if deletes:
+        names = ", ".join(f"`{c.id.name}`" for c in deletes)
+        lines += [f"> [!WARNING]\n> This plan **deletes {len(deletes)}** resource(s): {names}", ""]
+    for reason in plan.unsafe:
+        lines += [
+            f"> [!CAUTION]\n> Unsafe: {_md_escape(reason)} (apply refuses without `--force`)",
+            "",
+        ]
+    for problem in plan.problems:
+        lines += [f"> [!CAUTION]\n> {_md_escape(problem.message)}", ""]
+    return lines
+
+
+def _md_table(plan: Plan) -> list[str]:
+    lines = ["| Action | Kind | Name | Resource group | Fields |", "|---|---|---|---|---|"]
+    for change in plan.changes:
+        kind = _KIND_LABELS[kind_of(_resource(change))]
+        lines.append(
+            f"| {_EMOJI[change.action]} {change.action} | {kind} | `{_md_escape(change.id.name)}` "
+            f"| {_md_escape(change.id.resource_group or '')} | {len(change.fields)} |"
+        )
+    return [*lines, ""]
+
+
+def _md_details(change: Change) -> list[str]:
+    kind = _KIND_LABELS[kind_of(_resource(change))]
+    summary = f"{_EMOJI[change.action]} {change.action} {kind} <code>{_html(change.id.name)}</code>"
+    lines = [f"<details><summary>{summary}</summary>", ""]
+    if change.source:
+        lines += [f"Declared in `{change.source}`.", ""]
+    lines += ["| Field | Before | After |", "|---|---|---|"]
+    for field in change.fields:
+        old = "" if field.old is None else f"`{_md_escape(format_value(field.old))}`"
+        new = "" if field.new is None else f"`{_md_escape(format_value(field.new))}`"
+        lines.append(f"| `{_md_escape(field.path)}` | {old} | {new} |")
+    return [*lines, "", "</details>", ""]
+
+
+def _resource(change: Change) -> Any:
+    return change.desired or change.live
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+RENDERERS: Final[dict[str, Callable[[Plan], str]]] = {
+    "text": render_text,
+    "json": render_json,
+    "markdown": render_markdown,
+}

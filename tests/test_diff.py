@@ -1,0 +1,110 @@
+"""The diff: field-level changes, ownership rules, prune of owned leftovers only, vault settings."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from provisioner.diff import FieldChange, compute
+from provisioner.model import Condition, EmailReceiver, VaultAlertSettings
+from tests.builders import OWNER, group, group_id, rule, rule_id, state, vault, vault_id
+
+
+def test_identical_states_have_no_changes() -> None:
+    desired = state(group(), rule(), vault())
+    assert compute(desired, state(group(), rule(), vault())).changes == ()
+
+
+def test_missing_resources_are_created_with_every_field() -> None:
+    diff = compute(state(group()), state())
+    (change,) = diff.changes
+    assert change.action == "create"
+    paths = [f.path for f in change.fields]
+    assert "shortName" in paths
+    assert "emailReceivers[oncall]" in paths
+    assert change.source == "specs/s.yaml:1"
+
+
+def test_a_changed_address_is_one_field_change() -> None:
+    live = group(email_receivers=(EmailReceiver("oncall", "old@example.com", True),))
+    (change,) = compute(state(group()), state(live)).changes
+    assert change.action == "update"
+    assert change.fields == (
+        FieldChange("emailReceivers[oncall].address", "old@example.com", "oncall@example.com"),
+    )
+
+
+def test_receiver_status_is_never_a_diff() -> None:
+    live = group(email_receivers=(EmailReceiver("oncall", "oncall@example.com", True, "Disabled"),))
+    assert compute(state(group()), state(live)).changes == ()
+
+
+def test_condition_values_show_as_one_list_change() -> None:
+    live = rule(conditions=(Condition.build("Severity", "Equals", ["sev1", "SEV0"]),))
+    (change,) = compute(state(rule()), state(live)).changes
+    assert change.fields == (
+        FieldChange("conditions[Severity].values", ("Sev0", "Sev1"), ("Sev1",)),
+    )
+
+
+def test_unmanaged_live_resource_is_a_problem_unless_adopted() -> None:
+    live = group(owner=None)
+    diff = compute(state(group()), state(live))
+    assert diff.changes == ()
+    (problem,) = diff.problems
+    assert problem.code == "ownership"
+    assert "--adopt" in problem.message
+    (change,) = compute(state(group()), state(live), adopt=True).changes
+    assert change.action == "adopt"
+
+
+def test_foreign_owner_is_never_touched() -> None:
+    diff = compute(state(group()), state(group(owner="someone-else")), adopt=True)
+    assert diff.changes == ()
+    assert 'owner "someone-else"' in diff.problems[0].message
+
+
+def test_prune_deletes_only_resources_of_this_owner() -> None:
+    live = state(
+        group("ag-old"),
+        group("ag-unmanaged", owner=None),
+        group("ag-foreign", owner="other-team"),
+        rule("apr-old", groups=("ag-old",)),
+    )
+    kept = compute(state(), live)
+    assert kept.changes == ()
+    assert set(kept.orphans) == {group_id("ag-old"), rule_id("apr-old")}
+    pruned = compute(state(), live, prune=True)
+    assert {c.id for c in pruned.changes} == {group_id("ag-old"), rule_id("apr-old")}
+    assert all(c.action == "delete" for c in pruned.changes)
+    assert pruned.orphans == ()
+
+
+def test_owner_comparison_ignores_case() -> None:
+    assert compute(state(group()), state(group(owner=OWNER.upper()))).problems == ()
+
+
+def test_vault_settings_compare_only_managed_fields() -> None:
+    desired = state(VaultAlertSettings(vault_id(), job_failure_alerts=True))
+    assert compute(desired, state(vault(job=True, classic=True))).changes == ()
+    (change,) = compute(desired, state(vault(job=False, classic=True))).changes
+    assert change.fields == (FieldChange("jobFailureAlerts", False, True),)
+
+
+def test_missing_vault_is_a_problem_not_a_create() -> None:
+    diff = compute(state(vault()), state())
+    assert diff.changes == ()
+    assert "does not exist" in diff.problems[0].message
+    assert diff.problems[0].source == "specs/s.yaml:1"
+
+
+def test_missing_resource_group_is_reported_once() -> None:
+    rg = group_id("x").resource_group_id()
+    diff = compute(state(group(), rule()), state(missing_resource_groups=frozenset({rg})))
+    assert diff.changes == ()
+    assert [p.id for p in diff.problems] == [rg]
+
+
+def test_disabled_flag_change_is_a_field_change() -> None:
+    live = dataclasses.replace(group(), enabled=False)
+    (change,) = compute(state(group()), state(live)).changes
+    assert change.fields == (FieldChange("enabled", False, True),)

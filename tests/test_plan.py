@@ -1,0 +1,92 @@
+"""The plan: apply order, safety rules, a stable JSON form and a checksum that tracks content."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+from provisioner.diff import compute
+from provisioner.model import Secret, WebhookReceiver
+from provisioner.plan import Plan
+from provisioner.render import render_json
+from tests.builders import OWNER, group, group_id, rule, rule_id, state, vault
+
+
+def plan_of(desired, live, **kw) -> Plan:  # type: ignore[no-untyped-def]
+    return Plan.build(compute(desired, live, **kw), live.resources, [OWNER])
+
+
+def test_groups_come_before_rules_and_deletes_run_in_reverse() -> None:
+    live = state(vault(job=False), group("ag-old"), rule("apr-old", groups=("ag-old",)))
+    desired = state(rule("apr-new", groups=("ag-new",)), group("ag-new"), vault())
+    plan = plan_of(desired, live, prune=True)
+    order = [(c.action, c.id.name) for c in plan.changes]
+    assert order == [
+        ("create", "ag-new"),
+        ("create", "apr-new"),
+        ("update", "RSV-JPE-LRS"),
+        ("delete", "apr-old"),
+        ("delete", "ag-old"),
+    ]
+
+
+def test_small_plans_are_safe() -> None:
+    assert plan_of(state(group(), rule()), state()).unsafe == ()
+
+
+def test_deleting_a_group_a_surviving_rule_uses_is_unsafe() -> None:
+    # The rule is foreign (not ours), still uses ag-oncall; pruning ag-oncall would break it.
+    live = state(group(), rule("apr-foreign", owner="other-team"))
+    plan = plan_of(state(), live, prune=True)
+    assert [c.id for c in plan.changes] == [group_id("ag-oncall")]
+    assert any("still uses it" in reason for reason in plan.unsafe)
+
+
+def test_deleting_a_group_with_its_rule_is_safe() -> None:
+    plan = plan_of(state(), state(group(), rule()), prune=True)
+    assert plan.unsafe == ()
+    assert {c.id for c in plan.changes} == {group_id("ag-oncall"), rule_id("apr-jobs")}
+
+
+def test_disabling_and_removing_last_email_are_unsafe() -> None:
+    desired = state(dataclasses.replace(group(), enabled=False, email_receivers=()))
+    plan = plan_of(desired, state(group()))
+    assert any(r.startswith("disables action group") for r in plan.unsafe)
+    assert any(r.startswith("removes the last email receiver") for r in plan.unsafe)
+
+
+def test_deleting_over_30_percent_of_ten_is_unsafe() -> None:
+    live = state(*[group(f"ag-{i}") for i in range(10)])
+    desired = state(*[group(f"ag-{i}") for i in range(6)])
+    plan = plan_of(desired, live, prune=True)
+    assert plan.count("delete") == 4
+    assert plan.unsafe == ("too many deletes: 4 of 10 managed resources (40%, over 30%)",)
+
+
+def test_json_is_versioned_and_stable() -> None:
+    plan = plan_of(state(group(), rule()), state())
+    data = json.loads(render_json(plan))
+    assert data["formatVersion"] == 1
+    assert data["summary"] == {"create": 2, "update": 0, "adopt": 0, "delete": 0}
+    assert [c["kind"] for c in data["changes"]] == ["actionGroup", "alertProcessingRule"]
+    assert render_json(plan) == render_json(plan_of(state(group(), rule()), state()))
+
+
+def test_checksum_changes_with_content_only() -> None:
+    a = plan_of(state(group()), state())
+    b = plan_of(state(group()), state())
+    c = plan_of(state(group(short_name="other")), state())
+    assert a.checksum() == b.checksum() != c.checksum()
+
+
+def _hooked(url: str):  # type: ignore[no-untyped-def]
+    return group(webhook_receivers=(WebhookReceiver("hook", Secret(url)),))
+
+
+def test_secrets_never_reach_the_plan_but_change_the_checksum() -> None:
+    one = plan_of(state(_hooked("https://hooks.example.com/key-one")), state())
+    two = plan_of(state(_hooked("https://hooks.example.com/key-two")), state())
+    text = render_json(one)
+    assert "key-one" not in text
+    assert "(sensitive value)" in text
+    assert one.checksum() != two.checksum()
