@@ -1,0 +1,525 @@
+"""The Azure boundary: settings, credential, cached SDK clients, and error-wrapped operations."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final, TypeVar
+
+from azure.core.credentials import TokenCredential
+from azure.core.exceptions import AzureError as SdkError
+from azure.core.exceptions import (
+    ClientAuthenticationError,
+    HttpResponseError,
+    ResourceNotFoundError,
+    ServiceRequestError,
+    ServiceResponseError,
+)
+from azure.core.pipeline import PipelineRequest
+from azure.core.pipeline.policies import CustomHookPolicy, RetryPolicy
+from azure.identity import AzureAuthorityHosts, ClientSecretCredential, DefaultAzureCredential
+from azure.mgmt.alertprocessingrules import AlertProcessingRulesMgmtClient
+from azure.mgmt.monitor import MonitorManagementClient
+from azure.mgmt.recoveryservices import RecoveryServicesClient
+
+from provisioner.errors import AzureError
+from provisioner.ids import ResourceId
+from provisioner.model import ActionGroup, AlertProcessingRule, VaultAlertSettings
+from provisioner.resources import action_groups, processing_rules, vaults
+from provisioner.resources.action_groups import NotificationResult
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# --- settings ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Cloud:
+    """A sovereign cloud: where to sign in, where ARM is, and the token audience for ARM."""
+
+    name: str
+    authority_host: str
+    resource_manager: str
+    credential_scope: str
+
+
+# The names `az cloud list` uses. Endpoints and scopes as azure-mgmt-core's get_arm_endpoints
+# (US Government's ARM audience is management.core.usgovcloudapi.net, not its ARM host).
+CLOUDS: Final[dict[str, Cloud]] = {
+    c.name.lower(): c
+    for c in (
+        Cloud(
+            "AzureCloud",
+            AzureAuthorityHosts.AZURE_PUBLIC_CLOUD,
+            "https://management.azure.com/",
+            "https://management.azure.com/.default",
+        ),
+        Cloud(
+            "AzureChinaCloud",
+            AzureAuthorityHosts.AZURE_CHINA,
+            "https://management.chinacloudapi.cn/",
+            "https://management.chinacloudapi.cn/.default",
+        ),
+        Cloud(
+            "AzureUSGovernment",
+            AzureAuthorityHosts.AZURE_GOVERNMENT,
+            "https://management.usgovcloudapi.net/",
+            "https://management.core.usgovcloudapi.net/.default",
+        ),
+    )
+}
+
+# MSAL knows these hosts; for any other (the emulator, a private authority) its instance discovery
+# would call login.microsoftonline.com and fail offline (facts §0.6, §6).
+_WELL_KNOWN_AUTHORITIES: Final = frozenset(
+    {
+        AzureAuthorityHosts.AZURE_PUBLIC_CLOUD,
+        AzureAuthorityHosts.AZURE_CHINA,
+        AzureAuthorityHosts.AZURE_GOVERNMENT,
+    }
+)
+
+
+def find_cloud(name: str) -> Cloud:
+    """The cloud named `name` (case-insensitive); AzureError listing the valid names otherwise."""
+    cloud = CLOUDS.get(name.strip().lower())
+    if cloud is None:
+        names = ", ".join(c.name for c in CLOUDS.values())
+        raise AzureError(f'unknown Azure cloud "{name}" (ALERTSYNC_CLOUD): use one of {names}')
+    return cloud
+
+
+def _host(authority: str) -> str:
+    return authority.removeprefix("https://").split("/", 1)[0].lower()
+
+
+@dataclass(frozen=True, slots=True)
+class AzureSettings:
+    """Where and how to reach Azure; `from_env` reads ALERTSYNC_* and AZURE_* variables."""
+
+    cloud: Cloud = CLOUDS["azurecloud"]
+    arm_endpoint: str = "https://management.azure.com/"  # ALERTSYNC_ARM_ENDPOINT
+    authority_host: str = AzureAuthorityHosts.AZURE_PUBLIC_CLOUD  # AZURE_AUTHORITY_HOST
+    ca_bundle: str | None = None  # ALERTSYNC_CA_BUNDLE
+    tenant_id: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
+    # azure-core's defaults (10 tries, 3 status retries, 120 s cap) are tuned for data planes.
+    # ARM answers 429 with Retry-After, which azure-core honours uncapped, so the backoff only
+    # matters for 5xx without the header: keep it short, allow a few more status retries.
+    retry_total: int = 6
+    retry_status: int = 5
+    retry_backoff_factor: float = 0.5
+    retry_backoff_max: int = 30
+    # LROs (vault PATCH): azure-core's 30 s default poll is far too slow; Retry-After wins.
+    polling_interval: float = 1.0
+    connection_timeout: float = 20.0
+    read_timeout: float = 120.0
+
+    @classmethod
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, *, cloud: str | None = None
+    ) -> AzureSettings:
+        """Settings from `env` (default os.environ); `cloud` overrides ALERTSYNC_CLOUD."""
+        env = os.environ if env is None else env
+        chosen = find_cloud(cloud or env.get("ALERTSYNC_CLOUD") or "AzureCloud")
+        return cls(
+            cloud=chosen,
+            arm_endpoint=env.get("ALERTSYNC_ARM_ENDPOINT") or chosen.resource_manager,
+            authority_host=env.get("AZURE_AUTHORITY_HOST") or chosen.authority_host,
+            ca_bundle=env.get("ALERTSYNC_CA_BUNDLE") or None,
+            tenant_id=env.get("AZURE_TENANT_ID") or None,
+            client_id=env.get("AZURE_CLIENT_ID") or None,
+            client_secret=env.get("AZURE_CLIENT_SECRET") or None,
+        )
+
+    @property
+    def credential_scope(self) -> str:
+        """The ARM token audience: the cloud's, also for a custom endpoint (the emulator)."""
+        return self.cloud.credential_scope
+
+    @property
+    def instance_discovery(self) -> bool:
+        """False for an authority MSAL does not know (it would try to discover it online)."""
+        return _host(self.authority_host) in _WELL_KNOWN_AUTHORITIES
+
+    @property
+    def uses_client_secret(self) -> bool:
+        return bool(self.tenant_id and self.client_id and self.client_secret)
+
+    @property
+    def credential_label(self) -> str:
+        """How we sign in, for error messages: the credential type and client id when known."""
+        kind = "ClientSecretCredential" if self.uses_client_secret else "DefaultAzureCredential"
+        return f'{kind} (client id "{self.client_id}")' if self.client_id else kind
+
+
+def make_credential(settings: AzureSettings) -> TokenCredential:
+    """A client-secret credential when AZURE_CLIENT_SECRET is set, else DefaultAzureCredential.
+
+    The secret credential is what EnvironmentCredential builds from the same AZURE_* variables,
+    but taken from `settings` so that callers (tests) need not mutate os.environ.
+    """
+    options: dict[str, Any] = {
+        "authority": settings.authority_host,
+        "disable_instance_discovery": not settings.instance_discovery,
+        "connection_verify": settings.ca_bundle or True,
+    }
+    if settings.uses_client_secret:
+        assert settings.tenant_id and settings.client_id and settings.client_secret
+        return ClientSecretCredential(
+            settings.tenant_id, settings.client_id, settings.client_secret, **options
+        )
+    # Never open a browser or a broker prompt: alertsync runs in pipelines.
+    return DefaultAzureCredential(
+        exclude_interactive_browser_credential=True, exclude_broker_credential=True, **options
+    )
+
+
+# --- pipeline ---------------------------------------------------------------------------------
+
+# azure-core retries 408/429/5xx only for idempotent methods and, for PATCH, only 500/503/504
+# (facts §1). Our only PATCH is the vault's monitoringSettings, a merge of fixed values and so
+# idempotent: retry it like PUT. POST (test notifications) stays excluded: a retry would send
+# the notifications twice (a 429 with Retry-After is still retried, as azure-core does anyway).
+_RETRY_METHODS: Final = frozenset({"HEAD", "GET", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE"})
+
+
+class ArmRetryPolicy(RetryPolicy[Any, Any]):
+    """azure-core's RetryPolicy (Retry-After honoured) that also retries PATCH on 429/5xx."""
+
+    def configure_retries(self, options: dict[str, Any]) -> dict[str, Any]:
+        options.setdefault("retry_on_methods", _RETRY_METHODS)
+        return super().configure_retries(options)
+
+
+class RequestCounter:
+    """Counts HTTP requests to ARM (retries included, token requests excluded); thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._count = 0
+
+    def __call__(self, request: PipelineRequest[Any]) -> None:
+        with self._lock:
+            self._count += 1
+
+    @property
+    def count(self) -> int:
+        with self._lock:
+            return self._count
+
+    def reset(self) -> None:
+        with self._lock:
+            self._count = 0
+
+
+@dataclass(frozen=True, slots=True)
+class _Clients:
+    monitor: MonitorManagementClient
+    rules: AlertProcessingRulesMgmtClient
+    vaults: RecoveryServicesClient
+
+
+# --- errors -----------------------------------------------------------------------------------
+
+MONITORING_ROLE: Final = "Monitoring Contributor"
+BACKUP_ROLE: Final = "Backup Contributor (or another role allowed to write vaults)"
+
+
+class ResourceGroupNotFound(AzureError):
+    """A list found no such resource group; `resource_group` says which."""
+
+    def __init__(self, message: str, resource_group: ResourceId) -> None:
+        super().__init__(message)
+        self.resource_group = resource_group
+
+
+def _service_error(exc: HttpResponseError) -> tuple[str | None, str]:
+    """The ARM error code and message (flat and wrapped bodies both parse, facts §1)."""
+    if exc.error is not None and (exc.error.code or exc.error.message):
+        return exc.error.code, exc.error.message or ""
+    return None, exc.reason or exc.message
+
+
+def _service_text(exc: HttpResponseError) -> str:
+    code, message = _service_error(exc)
+    return f"({code}) {message}" if code else f"HTTP {exc.status_code}: {message}"
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+# --- the client layer -------------------------------------------------------------------------
+
+
+class Azure:
+    """Every call alertsync makes to Azure, with SDK errors wrapped once into AzureError.
+
+    Clients are built per subscription on first use and cached; all methods are thread-safe.
+    """
+
+    def __init__(
+        self, settings: AzureSettings | None = None, credential: TokenCredential | None = None
+    ) -> None:
+        self.settings = settings or AzureSettings.from_env()
+        self._credential = credential or make_credential(self.settings)
+        self._clients: dict[str, _Clients] = {}
+        self._lock = threading.Lock()
+        self.requests = RequestCounter()
+
+    # --- clients ---
+
+    def _client_options(self) -> dict[str, Any]:
+        s = self.settings
+        return {
+            "base_url": s.arm_endpoint,
+            "credential_scopes": [s.credential_scope],
+            "connection_verify": s.ca_bundle or True,
+            "connection_timeout": s.connection_timeout,
+            "read_timeout": s.read_timeout,
+            "polling_interval": s.polling_interval,
+            "retry_policy": ArmRetryPolicy(
+                retry_total=s.retry_total,
+                retry_status=s.retry_status,
+                retry_backoff_factor=s.retry_backoff_factor,
+                retry_backoff_max=s.retry_backoff_max,
+            ),
+            "custom_hook_policy": CustomHookPolicy(raw_request_hook=self.requests),
+        }
+
+    def _clients_for(self, subscription: str) -> _Clients:
+        key = subscription.lower()
+        with self._lock:
+            clients = self._clients.get(key)
+            if clients is None:
+                clients = self._build_clients(key)
+                self._clients[key] = clients
+            return clients
+
+    def _build_clients(self, subscription: str) -> _Clients:
+        log.debug(
+            "building SDK clients for subscription %s at %s",
+            subscription,
+            self.settings.arm_endpoint,
+        )
+        cred, options = self._credential, self._client_options()
+        return _Clients(
+            monitor=MonitorManagementClient(cred, subscription, **options),
+            rules=AlertProcessingRulesMgmtClient(cred, subscription, **options),
+            vaults=RecoveryServicesClient(cred, subscription, **options),
+        )
+
+    def close(self) -> None:
+        """Close every SDK client (their HTTP sessions)."""
+        with self._lock:
+            clients, self._clients = list(self._clients.values()), {}
+        for c in clients:
+            c.monitor.close()
+            c.rules.close()
+            c.vaults.close()
+
+    def __enter__(self) -> Azure:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- error wrapping ---
+
+    def _call(self, action: str, role: str, fn: Callable[[], T]) -> T:
+        """Run one SDK call; any SDK error becomes one AzureError naming `action`."""
+        try:
+            return fn()
+        except SdkError as exc:
+            raise AzureError(self._explain(action, role, exc)) from exc
+
+    def _explain(self, action: str, role: str, exc: SdkError) -> str:
+        if isinstance(exc, ClientAuthenticationError):
+            return f"{action}: sign-in failed with {self.settings.credential_label}: {_first_line(exc)}"
+        if isinstance(exc, HttpResponseError) and exc.status_code == 403:
+            return (
+                f"{action}: access denied to {self.settings.credential_label}: {_service_text(exc)}; "
+                f"it needs the {role} role on this scope"
+            )
+        if isinstance(exc, HttpResponseError):
+            return f"{action}: {_service_text(exc)}"
+        if isinstance(exc, (ServiceRequestError, ServiceResponseError)):
+            return self._explain_network(action, exc)
+        return f"{action}: {_first_line(exc)}"
+
+    def _explain_network(self, action: str, exc: SdkError) -> str:
+        endpoint, text = self.settings.arm_endpoint, _first_line(exc)
+        if "ssl" in text.lower() or "certificate" in text.lower():
+            return (
+                f"{action}: the TLS certificate of {endpoint} was not trusted ({text}); if it "
+                "uses a private CA (the emulator does), set ALERTSYNC_CA_BUNDLE to its CA file"
+            )
+        return (
+            f"{action}: cannot reach {endpoint} ({text}); check ALERTSYNC_ARM_ENDPOINT and the "
+            "network (and ALERTSYNC_CA_BUNDLE for a private CA)"
+        )
+
+    def _list(
+        self, kind: str, group: ResourceId, role: str, fn: Callable[[], Iterable[T]]
+    ) -> list[T]:
+        """A list under a resource group; a missing group raises ResourceGroupNotFound."""
+        action = f"listing {kind} in {group.describe()}"
+        try:
+            return self._call(action, role, lambda: list(fn()))
+        except AzureError as err:
+            cause = err.__cause__
+            if isinstance(cause, ResourceNotFoundError) and _is_missing_group(cause):
+                raise ResourceGroupNotFound(
+                    f"{action}: {group.describe()} does not exist", group
+                ) from cause
+            raise
+
+    # --- action groups ---
+
+    def list_action_groups(self, subscription: str, resource_group: str) -> list[ActionGroup]:
+        """Every action group in the resource group (one request: the list has no paging)."""
+        return [g for g, _ in self.list_action_groups_detailed(subscription, resource_group)]
+
+    def list_action_groups_detailed(
+        self, subscription: str, resource_group: str
+    ) -> list[tuple[ActionGroup, tuple[str, ...]]]:
+        """Each group with the receivers alertsync cannot represent (`voiceReceivers[ops]`)."""
+        group = ResourceId(subscription.lower(), resource_group)
+        ops = self._clients_for(subscription).monitor.action_groups
+        found = self._list(
+            "action groups",
+            group,
+            MONITORING_ROLE,
+            lambda: ops.list_by_resource_group(resource_group),
+        )
+        return [(action_groups.from_arm(r), action_groups.unsupported_receivers(r)) for r in found]
+
+    def put_action_group(self, group: ActionGroup) -> ActionGroup:
+        """Create or replace the group; returns it as Azure stored it."""
+        ops = self._clients_for(group.id.subscription).monitor.action_groups
+        body = action_groups.to_arm(group)
+        rg, name = _rg(group.id), group.id.name
+        result = self._call(
+            f"creating or updating {group.id.describe()}",
+            MONITORING_ROLE,
+            lambda: ops.create_or_update(rg, name, body),
+        )
+        return action_groups.from_arm(result)
+
+    def delete_action_group(self, group_id: ResourceId) -> None:
+        """Delete the group; deleting one that does not exist is not an error (ARM: 204)."""
+        ops = self._clients_for(group_id.subscription).monitor.action_groups
+        rg, name = _rg(group_id), group_id.name
+        self._call(f"deleting {group_id.describe()}", MONITORING_ROLE, lambda: ops.delete(rg, name))
+
+    def test_notification(
+        self, group_id: ResourceId, alert_type: str = "servicehealth"
+    ) -> NotificationResult:
+        """Send a test notification to every receiver of the live group and wait for results.
+
+        Azure allows 2 per group and 5 per subscription every 5 minutes (facts §2).
+        """
+        ops = self._clients_for(group_id.subscription).monitor.action_groups
+        rg, name, action = _rg(group_id), group_id.name, f"testing {group_id.describe()}"
+        live = self._call(action, MONITORING_ROLE, lambda: ops.get(rg, name))
+        body = action_groups.notification_request(live, alert_type)
+        result = self._call(
+            action,
+            MONITORING_ROLE,
+            lambda: ops.begin_create_notifications_at_action_group_resource_level(
+                rg, name, body
+            ).result(),
+        )
+        return action_groups.notification_result_from_arm(result)
+
+    # --- alert processing rules ---
+
+    def list_processing_rules(
+        self, subscription: str, resource_group: str
+    ) -> list[AlertProcessingRule]:
+        """Every alert processing rule in the resource group (pages followed)."""
+        group = ResourceId(subscription.lower(), resource_group)
+        ops = self._clients_for(subscription).rules.alert_processing_rules
+        found = self._list(
+            "alert processing rules",
+            group,
+            MONITORING_ROLE,
+            lambda: ops.list_by_resource_group(resource_group),
+        )
+        return [processing_rules.from_arm(r) for r in found]
+
+    def put_processing_rule(self, rule: AlertProcessingRule) -> AlertProcessingRule:
+        """Create or replace the rule; returns it as Azure stored it."""
+        ops = self._clients_for(rule.id.subscription).rules.alert_processing_rules
+        body = processing_rules.to_arm(rule)
+        rg, name = _rg(rule.id), rule.id.name
+        result = self._call(
+            f"creating or updating {rule.id.describe()}",
+            MONITORING_ROLE,
+            lambda: ops.create_or_update(rg, name, body),
+        )
+        return processing_rules.from_arm(result)
+
+    def delete_processing_rule(self, rule_id: ResourceId) -> None:
+        """Delete the rule; deleting one that does not exist is not an error (ARM: 204)."""
+        ops = self._clients_for(rule_id.subscription).rules.alert_processing_rules
+        rg, name = _rg(rule_id), rule_id.name
+        self._call(f"deleting {rule_id.describe()}", MONITORING_ROLE, lambda: ops.delete(rg, name))
+
+    # --- vaults ---
+
+    def list_vaults(self, subscription: str, resource_group: str) -> list[VaultAlertSettings]:
+        """The alert settings of every vault in the resource group (pages followed)."""
+        group = ResourceId(subscription.lower(), resource_group)
+        ops = self._clients_for(subscription).vaults.vaults
+        found = self._list(
+            "vaults", group, BACKUP_ROLE, lambda: ops.list_by_resource_group(resource_group)
+        )
+        return [vaults.from_arm(v) for v in found]
+
+    def get_vault(self, vault_id: ResourceId) -> VaultAlertSettings | None:
+        """The vault's alert settings; None when the vault (or its resource group) is missing."""
+        ops = self._clients_for(vault_id.subscription).vaults.vaults
+        rg, name = _rg(vault_id), vault_id.name
+        try:
+            found = self._call(
+                f"reading {vault_id.describe()}", BACKUP_ROLE, lambda: ops.get(rg, name)
+            )
+        except AzureError as err:
+            if isinstance(err.__cause__, ResourceNotFoundError):
+                return None
+            raise
+        return vaults.from_arm(found)
+
+    def patch_vault(self, settings: VaultAlertSettings) -> VaultAlertSettings:
+        """Merge the managed settings into the vault (a LRO in api 2026-11-01); returns the result."""
+        ops = self._clients_for(settings.id.subscription).vaults.vaults
+        rg, name, body = _rg(settings.id), settings.id.name, vaults.to_patch(settings)
+        result = self._call(
+            f"updating alert settings of {settings.id.describe()}",
+            BACKUP_ROLE,
+            lambda: ops.begin_update(rg, name, body).result(),
+        )
+        return vaults.from_arm(result)
+
+
+def _rg(resource_id: ResourceId) -> str:
+    if resource_id.resource_group is None:
+        raise ValueError(f"{resource_id} is not inside a resource group")
+    return resource_id.resource_group
+
+
+def _is_missing_group(exc: ResourceNotFoundError) -> bool:
+    """ARM itself answers a list under a missing group with 404 ResourceGroupNotFound (facts §5).
+
+    A 404 with another code (e.g. SubscriptionNotFound) is reported as it is.
+    """
+    code = exc.error.code if exc.error is not None else None
+    return code is None or code.lower() == "resourcegroupnotfound"
