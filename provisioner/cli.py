@@ -7,13 +7,24 @@ Exit codes: 0 success / no changes; 1 error; 2 changes pending (plan --detailed-
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from provisioner import __version__
-from provisioner.errors import AlertsyncError
+from provisioner.errors import AlertsyncError, OwnershipConflict, UnsafePlan
+
+if TYPE_CHECKING:
+    from provisioner.apply import ApplyResult, Outcome
+    from provisioner.azure import Azure
+    from provisioner.plan import Plan
+
+# The Azure SDKs take most of a second to import: only plan and apply load them, so that
+# `validate` and `--help` stay instant.
+OUTPUT_FORMATS = ("json", "markdown", "text")
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -48,6 +59,198 @@ def validate(paths: tuple[Path, ...]) -> None:
     FILE:LINE:COL: message; exit 1 if there is any, 0 otherwise.
     """
     raise AlertsyncError("validate: not implemented yet (issue 2)")
+
+
+def _spec_paths_or_default(paths: tuple[Path, ...]) -> list[Path]:
+    return list(paths) if paths else [Path(p) for p in DEFAULT_SPEC_PATHS]
+
+
+def _use_color(no_color: bool) -> bool:
+    """Colour only on a terminal, never with --no-color or NO_COLOR (no-color.org)."""
+    return not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
+
+
+def _azure() -> Azure:
+    from provisioner.azure import Azure, AzureSettings
+
+    return Azure(AzureSettings.from_env(os.environ))
+
+
+def _refuse_problems(plan: Plan) -> None:
+    """Problems forbid both plan and apply: ownership is a safety refusal (3), the rest errors."""
+    if not plan.problems:
+        return
+    reasons = "; ".join(p.message for p in plan.problems)
+    if any(p.code == "ownership" for p in plan.problems):
+        raise OwnershipConflict(reasons)
+    raise AlertsyncError(reasons)
+
+
+no_color_option = click.option("--no-color", is_flag=True, help="Never colour the output.")
+prune_option = click.option(
+    "--prune",
+    is_flag=True,
+    help="Delete resources this spec set owns (by tag) that no spec declares any more.",
+)
+adopt_option = click.option(
+    "--adopt",
+    is_flag=True,
+    help="Take over declared resources that exist without alertsync's ownership tags.",
+)
+
+
+@cli.command()
+@spec_paths
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the plan to FILE as JSON (for `apply --plan`).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(OUTPUT_FORMATS),
+    default="text",
+    show_default=True,
+    help="How to print the plan.",
+)
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 2 when there are changes to apply (0 when none).",
+)
+@prune_option
+@adopt_option
+@no_color_option
+def plan(
+    paths: tuple[Path, ...],
+    out: Path | None,
+    output_format: str,
+    detailed_exitcode: bool,
+    prune: bool,
+    adopt: bool,
+    no_color: bool,
+) -> int:
+    """Show what apply would change in Azure to match the specs; changes nothing.
+
+    Reads live state with one LIST per resource group, diffs it against the specs
+    (PATH: files or folders, default specs/) and prints the plan. Exit 0 when Azure
+    matches, 1 on error, 2 with --detailed-exitcode when there are changes, 3 when a
+    resource belongs to someone else.
+    """
+    from provisioner.reconcile import Options, make_plan
+    from provisioner.render import RENDERERS, render_json, render_text
+
+    planned = make_plan(_spec_paths_or_default(paths), _azure(), Options(prune, adopt), os.environ)
+    the_plan = planned.plan
+    if output_format == "text":
+        click.echo(render_text(the_plan, color=_use_color(no_color)), nl=False)
+    else:
+        click.echo(RENDERERS[output_format](the_plan), nl=False)
+    if out is not None:
+        out.write_text(render_json(the_plan), encoding="utf-8")
+        click.echo(f"Plan written to {out} (checksum {the_plan.checksum()}).", err=True)
+    _refuse_problems(the_plan)
+    return EXIT_CHANGES if detailed_exitcode and the_plan.has_changes else EXIT_OK
+
+
+@cli.command()
+@spec_paths
+@click.option(
+    "--plan",
+    "plan_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Apply only if the plan computed now equals this reviewed plan file.",
+)
+@click.option("--checksum", help="Apply only if the plan computed now has this checksum.")
+@click.option(
+    "--yes", "-y", is_flag=True, help="Do not ask for confirmation (required without a terminal)."
+)
+@click.option("--force", is_flag=True, help="Apply a plan that the safety rules call unsafe.")
+@prune_option
+@adopt_option
+@no_color_option
+def apply(
+    paths: tuple[Path, ...],
+    plan_file: Path | None,
+    checksum: str | None,
+    yes: bool,
+    force: bool,
+    prune: bool,
+    adopt: bool,
+    no_color: bool,
+) -> int:
+    """Change Azure to match the specs, then report each change's result.
+
+    Recomputes the plan from the specs (PATH, default specs/) and live Azure. With --plan
+    or --checksum, refuses (exit 3) when that plan is stale. Unsafe plans need --force.
+    Exit 0 when everything applied, 1 when any change failed (re-run to converge).
+    """
+    from provisioner.apply import apply as run_apply
+    from provisioner.reconcile import Options, check_not_stale, make_plan, read_plan_file
+    from provisioner.render import render_text
+
+    options = Options(prune, adopt)
+    saved = read_plan_file(plan_file) if plan_file else None
+    if saved is not None:
+        if (prune, adopt) != (False, False) and options != saved.options:
+            raise AlertsyncError(
+                f"--prune/--adopt differ from the options {plan_file} was made with; "
+                "leave them out to use the plan's own"
+            )
+        options = saved.options
+    the_plan = make_plan(_spec_paths_or_default(paths), _azure(), options, os.environ).plan
+    color = _use_color(no_color)
+    click.echo(render_text(the_plan, color=color), nl=False)
+    _refuse_problems(the_plan)
+    if saved is not None or checksum:
+        expected = checksum or (saved.checksum if saved else "")
+        check_not_stale(the_plan, expected, saved.summary if saved else None)
+    if the_plan.unsafe and not force:
+        raise UnsafePlan(
+            "refusing an unsafe plan: "
+            + "; ".join(the_plan.unsafe)
+            + "; re-run with --force if this is intended"
+        )
+    if not the_plan.has_changes:
+        return EXIT_OK
+    _confirm(yes, len(the_plan.changes))
+    result = run_apply(
+        the_plan, _azure(), on_progress=lambda o: click.echo(_outcome_line(o, color), err=True)
+    )
+    click.echo(_result_line(result))
+    return EXIT_OK if result.ok else EXIT_ERROR
+
+
+def _confirm(yes: bool, count: int) -> None:
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise AlertsyncError("refusing to apply without --yes: there is no terminal to confirm on")
+    if not click.confirm(f"Apply these {count} change(s)?", default=False, err=True):
+        raise click.exceptions.Abort()
+
+
+_DONE_VERBS = {"create": "created", "update": "updated", "adopt": "adopted", "delete": "deleted"}
+
+
+def _outcome_line(outcome: Outcome, color: bool) -> str:
+    change = outcome.change
+    if outcome.status == "done":
+        line = f"✓ {_DONE_VERBS[change.action]} {change.id.describe()} ({outcome.seconds:.1f}s)"
+        return click.style(line, fg="green") if color else line
+    mark = "✗" if outcome.status == "failed" else "-"
+    line = f"{mark} {change.action} {change.id.describe()}: {outcome.error}"
+    return click.style(line, fg="red") if color else line
+
+
+def _result_line(result: ApplyResult) -> str:
+    return (
+        f"Apply {'complete' if result.ok else 'incomplete'}: {result.count('done')} done, "
+        f"{result.count('failed')} failed, {result.count('skipped')} skipped "
+        f"in {result.seconds:.1f}s."
+        + ("" if result.ok else " Re-run `alertsync apply` to converge once the cause is fixed.")
+    )
 
 
 def main() -> None:

@@ -53,13 +53,23 @@ class Plan:
     problems: tuple[Problem, ...]
     orphans: tuple[ResourceId, ...]
     unsafe: tuple[str, ...]  # why the plan is unsafe; empty when it is safe
+    prune: bool = False  # the options it was made with: apply --plan reuses them
+    adopt: bool = False
 
     @classmethod
-    def build(cls, diff: Diff, live: Mapping[ResourceId, Resource], owners: Iterable[str]) -> Plan:
+    def build(
+        cls,
+        diff: Diff,
+        live: Mapping[ResourceId, Resource],
+        owners: Iterable[str],
+        *,
+        prune: bool = False,
+        adopt: bool = False,
+    ) -> Plan:
         """Order the diff's changes and judge them against the safety rules."""
         changes = tuple(sorted(diff.changes, key=lambda c: (phase_of(c), c.id)))
         unsafe = tuple(_safety_violations(changes, live, {o.lower() for o in owners}))
-        return cls(changes, diff.problems, diff.orphans, unsafe)
+        return cls(changes, diff.problems, diff.orphans, unsafe, prune, adopt)
 
     def count(self, action: str) -> int:
         return sum(1 for c in self.changes if c.action == action)
@@ -80,6 +90,7 @@ class Plan:
     def _content(self) -> dict[str, Any]:
         return {
             "formatVersion": FORMAT_VERSION,
+            "options": {"prune": self.prune, "adopt": self.adopt},
             "summary": self.summary(),
             "changes": [_change_data(c) for c in self.changes],
             "problems": [_problem_data(p) for p in self.problems],
