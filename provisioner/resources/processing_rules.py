@@ -109,16 +109,15 @@ def canonical_recurrences(recurrences: Iterable[Recurrence]) -> tuple[Recurrence
 
 
 def _recurrence_from_arm(r: sdk.Recurrence) -> Recurrence:
-    # Only the discriminated subclasses carry days; the base class is read for the times.
+    # The SDK picks the subclass by an exact-case discriminator: a `weekly` the service echoes
+    # back (it keeps what it was sent) stays a base Recurrence, so read days from the raw JSON.
     kind = cast(RecurrenceType, _enum(_RECURRENCE_TYPES, r.recurrence_type, "recurrence type"))
-    weekly = r.days_of_week if isinstance(r, sdk.WeeklyRecurrence) else None
-    monthly = r.days_of_month if isinstance(r, sdk.MonthlyRecurrence) else None
     return Recurrence(
         type=kind,
         start_time=optional_text(r.start_time),
         end_time=optional_text(r.end_time),
-        days_of_week=tuple(sdk_text(d) or "" for d in weekly or ()),
-        days_of_month=tuple(int(d) for d in monthly or ()),
+        days_of_week=tuple(sdk_text(d) or "" for d in r.get("daysOfWeek") or ()),
+        days_of_month=tuple(int(d) for d in r.get("daysOfMonth") or ()),
     )
 
 
@@ -160,12 +159,8 @@ def _actions_from_arm(actions: Sequence[sdk.Action]) -> tuple[ActionType, tuple[
     kinds = {(sdk_text(a.action_type) or "").lower() for a in actions}
     if "removeallactiongroups" in kinds:
         return "RemoveAllActionGroups", ()
-    ids = {
-        ResourceId.parse(i)
-        for a in actions
-        if isinstance(a, sdk.AddActionGroups)
-        for i in a.action_group_ids or ()
-    }
+    # Read IDs from the raw JSON: a lower-case discriminator defeats the SDK's subclass choice.
+    ids = {ResourceId.parse(i) for a in actions for i in a.get("actionGroupIds") or ()}
     return "AddActionGroups", tuple(sorted(ids))
 
 

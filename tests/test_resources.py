@@ -1,0 +1,411 @@
+"""The SDK mappings are symmetric and normalise what Azure returns into the canonical model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from azure.mgmt.alertprocessingrules import models as apr_sdk
+from azure.mgmt.monitor import models as ag_sdk
+from azure.mgmt.recoveryservices import models as rsv_sdk
+
+from provisioner.ids import ResourceId
+from provisioner.model import (
+    ActionGroup,
+    AlertProcessingRule,
+    ArmRoleReceiver,
+    Condition,
+    EmailReceiver,
+    Recurrence,
+    Schedule,
+    Secret,
+    SmsReceiver,
+    VaultAlertSettings,
+    WebhookReceiver,
+)
+from provisioner.resources import action_groups, processing_rules, vaults
+
+SUB = "00000000-0000-0000-0000-000000000000"
+AG_ID = f"/subscriptions/{SUB}/resourceGroups/rg-monitoring/providers/Microsoft.Insights/actionGroups/ag-oncall"
+APR_ID = f"/subscriptions/{SUB}/resourceGroups/rg-monitoring/providers/Microsoft.AlertsManagement/actionRules/apr-backup"
+VAULT_ID = f"/subscriptions/{SUB}/resourceGroups/rg-backup/providers/Microsoft.RecoveryServices/vaults/RSV-JPE-LRS"
+
+
+def ag_from_json(body: dict[str, Any]) -> ActionGroup:
+    """What the SDK hands us for a GET/list response body."""
+    return action_groups.from_arm(ag_sdk.ActionGroupResource.deserialize(body))
+
+
+def apr_from_json(body: dict[str, Any]) -> AlertProcessingRule:
+    return processing_rules.from_arm(apr_sdk.AlertProcessingRule(body))
+
+
+def full_group() -> ActionGroup:
+    return ActionGroup(
+        id=ResourceId.parse(AG_ID),
+        short_name="oncall",
+        enabled=False,
+        tags=(("alertsync-owner", "backup"), ("managed-by", "alertsync")),
+        email_receivers=(
+            EmailReceiver("alice", "alice@example.com", True),
+            EmailReceiver("Bob", "bob@example.com"),
+        ),
+        sms_receivers=(SmsReceiver("pager", "81", "9012345678"),),
+        webhook_receivers=(
+            WebhookReceiver(
+                "hook",
+                Secret("https://example.com/hook?key=s3cret"),
+                use_aad_auth=True,
+                object_id="oid",
+                identifier_uri="api://x",
+                tenant_id="tid",
+            ),
+        ),
+        arm_role_receivers=(ArmRoleReceiver("owners", "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"),),
+    )
+
+
+def full_rule() -> AlertProcessingRule:
+    return AlertProcessingRule(
+        id=ResourceId.parse(APR_ID),
+        scopes=(ResourceId.parse(VAULT_ID),),
+        action_group_ids=(ResourceId.parse(AG_ID),),
+        conditions=(
+            Condition.build("Severity", "Equals", ["Sev1"]),
+            Condition.build("TargetResourceType", "Equals", ["microsoft.recoveryservices/vaults"]),
+        ),
+        schedule=Schedule(
+            effective_from="2025-01-01T00:00:00",
+            time_zone="Tokyo Standard Time",
+            recurrences=(
+                Recurrence("Daily", "22:00:00", "23:00:00"),
+                Recurrence("Weekly", days_of_week=("Saturday", "Sunday")[::-1]),
+                Recurrence("Monthly", days_of_month=(1, 15)),
+            ),
+        ),
+        description="Mail on-call when a backup job fails",
+        enabled=False,
+        tags=(("managed-by", "alertsync"),),
+    )
+
+
+# --- action groups ----------------------------------------------------------------------------
+
+
+def test_action_group_round_trips_through_the_wire_format() -> None:
+    group = full_group()
+    body = action_groups.to_arm(group).serialize()
+    body["id"] = AG_ID  # read-only fields the service adds
+    body["name"], body["type"] = "ag-oncall", "Microsoft.Insights/ActionGroups"
+    assert ag_from_json(body) == group
+
+
+def test_action_group_put_body_has_no_read_only_fields_and_every_supported_array() -> None:
+    body = action_groups.to_arm(full_group()).serialize()
+    assert set(body) == {"location", "tags", "properties"}
+    props = body["properties"]
+    assert props["groupShortName"] == "oncall" and props["enabled"] is False
+    assert props["webhookReceivers"][0]["serviceUri"] == "https://example.com/hook?key=s3cret"
+    assert "status" not in props["emailReceivers"][0]
+    empty = action_groups.to_arm(ActionGroup(ResourceId.parse(AG_ID), "x")).serialize()
+    assert empty["properties"]["emailReceivers"] == []  # a PUT replaces: say "none" explicitly
+
+
+def test_action_group_read_normalises_azure_variations() -> None:
+    live = ag_from_json(
+        {
+            "id": AG_ID.lower(),
+            "location": "global",
+            "properties": {
+                "groupShortName": "oncall",
+                "emailReceivers": [
+                    {"name": "Bob", "emailAddress": "bob@example.com", "status": "Disabled"},
+                    {
+                        "name": "alice",
+                        "emailAddress": "a@example.com",
+                        "useCommonAlertSchema": True,
+                    },
+                ],
+            },
+        }
+    )
+    assert live.id == ResourceId.parse(AG_ID)
+    assert str(live.id).endswith("/providers/Microsoft.Insights/actionGroups/ag-oncall")
+    assert live.location == "Global"
+    assert live.enabled is True  # omitted: the API default
+    assert [r.name for r in live.email_receivers] == ["alice", "Bob"]
+    assert live.email_receivers[1].status == "Disabled"
+    assert live.sms_receivers == () and live.webhook_receivers == () and live.tags == ()
+    assert live == ActionGroup(
+        ResourceId.parse(AG_ID),
+        "oncall",
+        email_receivers=(
+            EmailReceiver("alice", "a@example.com", True),
+            EmailReceiver("Bob", "bob@example.com"),  # status is not compared
+        ),
+    )
+
+
+def test_missing_arrays_equal_empty_arrays() -> None:
+    empty = {"id": AG_ID, "location": "Global", "properties": {"groupShortName": "x"}}
+    listed = {
+        **empty,
+        "tags": {},
+        "properties": {
+            "groupShortName": "x",
+            "enabled": True,
+            **{k: [] for k in ("emailReceivers", "smsReceivers", "webhookReceivers")},
+            "armRoleReceivers": [],
+            "voiceReceivers": [],
+        },
+    }
+    assert ag_from_json(empty) == ag_from_json(listed)
+
+
+def test_regional_action_group_keeps_its_region_in_canonical_form() -> None:
+    body = {"id": AG_ID, "location": "SwedenCentral", "properties": {"groupShortName": "x"}}
+    assert ag_from_json(body).location == "swedencentral"
+
+
+def test_webhook_uri_is_a_secret_and_never_shows_in_repr() -> None:
+    group = full_group()
+    assert isinstance(group.webhook_receivers[0].service_uri, Secret)
+    assert "s3cret" not in repr(group)
+
+
+def test_unsupported_receivers_are_listed_not_dropped() -> None:
+    resource = ag_sdk.ActionGroupResource.deserialize(
+        {
+            "id": AG_ID,
+            "location": "Global",
+            "properties": {
+                "groupShortName": "x",
+                "emailReceivers": [{"name": "e", "emailAddress": "e@example.com"}],
+                "voiceReceivers": [
+                    {"name": "ops", "countryCode": "1", "phoneNumber": "2"},
+                    {"name": "Duty", "countryCode": "1", "phoneNumber": "3"},
+                ],
+                "logicAppReceivers": [
+                    {"name": "flow", "resourceId": "/x", "callbackUrl": "https://x"}
+                ],
+                "itsmReceivers": [],
+            },
+        }
+    )
+    assert action_groups.unsupported_receivers(resource) == (
+        "voiceReceivers[Duty]",
+        "voiceReceivers[ops]",
+        "logicAppReceivers[flow]",
+    )
+    assert action_groups.unsupported_receivers(action_groups.to_arm(full_group())) == ()
+
+
+def test_notification_request_and_result_mapping() -> None:
+    live = action_groups.to_arm(full_group())
+    body = action_groups.notification_request(live, "servicehealth").serialize()
+    assert body["alertType"] == "servicehealth"
+    assert [r["name"] for r in body["emailReceivers"]] == ["alice", "Bob"]
+    response = ag_sdk.TestNotificationDetailsResponse.deserialize(
+        {
+            "state": "Complete",
+            "createdTime": "t0",
+            "completedTime": "t1",
+            "actionDetails": [
+                {"MechanismType": "Sms", "Name": "pager", "Status": "Failed", "Detail": "bad"},
+                {"MechanismType": "Email", "Name": "alice", "Status": "Succeeded"},
+            ],
+        }
+    )
+    result = action_groups.notification_result_from_arm(response)
+    assert result.state == "Complete"
+    assert [(r.name, r.status) for r in result.receivers] == [
+        ("alice", "Succeeded"),
+        ("pager", "Failed"),
+    ]
+    assert result.receivers[1].detail == "bad"
+
+
+# --- alert processing rules -------------------------------------------------------------------
+
+
+def test_rule_round_trips_through_the_wire_format() -> None:
+    rule = full_rule()
+    body = processing_rules.to_arm(rule).as_dict()
+    body["id"], body["name"] = APR_ID, "apr-backup"
+    body["type"] = "Microsoft.AlertsManagement/actionRules"
+    body["systemData"] = {"createdBy": "someone", "createdAt": "2025-01-01T00:00:00Z"}
+    assert apr_from_json(body) == rule
+
+
+def test_rule_put_body_matches_the_api_shape() -> None:
+    body = processing_rules.to_arm(full_rule()).as_dict()
+    props = body["properties"]
+    assert body["location"] == "Global"
+    assert props["actions"] == [{"actionType": "AddActionGroups", "actionGroupIds": [AG_ID]}]
+    assert props["conditions"][0] == {"field": "Severity", "operator": "Equals", "values": ["Sev1"]}
+    assert props["schedule"]["recurrences"][1] == {
+        "recurrenceType": "Weekly",
+        "daysOfWeek": ["Sunday", "Saturday"],
+    }
+    minimal = AlertProcessingRule(ResourceId.parse(APR_ID), (ResourceId(SUB),))
+    minimal_props = processing_rules.to_arm(minimal).as_dict()["properties"]
+    assert set(minimal_props) == {"scopes", "actions", "enabled"}
+
+
+def test_rule_read_normalises_case_order_and_omissions() -> None:
+    live = apr_from_json(
+        {
+            "id": APR_ID.replace("resourceGroups", "resourcegroups").lower(),
+            "location": "global",
+            "properties": {
+                "scopes": [VAULT_ID.lower(), f"/subscriptions/{SUB}/resourcegroups/RG-A"],
+                "conditions": [
+                    {
+                        "field": "targetResourceType",
+                        "operator": "equals",
+                        "values": ["Microsoft.RecoveryServices/Vaults"],
+                    },
+                    {"field": "severity", "operator": "Equals", "values": ["sev1", "Sev0"]},
+                ],
+                "actions": [
+                    {"actionType": "AddActionGroups", "actionGroupIds": [AG_ID.lower()]},
+                ],
+                "schedule": {
+                    "recurrences": [
+                        {"recurrenceType": "Monthly", "daysOfMonth": [15, 1]},
+                        {"recurrenceType": "weekly", "daysOfWeek": ["saturday", "Monday"]},
+                    ]
+                },
+            },
+        }
+    )
+    assert live.location == "Global" and live.enabled is True and live.description == ""
+    assert live.scopes == tuple(sorted((ResourceId.parse(VAULT_ID), ResourceId(SUB, "rg-a"))))
+    assert live.action_group_ids == (ResourceId.parse(AG_ID),)
+    assert live.conditions == (
+        Condition("Severity", "Equals", ("Sev0", "Sev1")),
+        Condition("TargetResourceType", "Equals", ("microsoft.recoveryservices/vaults",)),
+    )
+    assert live.schedule is not None
+    assert live.schedule.recurrences == (
+        Recurrence("Weekly", days_of_week=("Monday", "Saturday")),
+        Recurrence("Monthly", days_of_month=(1, 15)),
+    )
+
+
+def test_remove_all_action_groups_and_several_add_actions() -> None:
+    base = {"id": APR_ID, "location": "Global"}
+    remove = apr_from_json(
+        {
+            **base,
+            "properties": {
+                "scopes": [VAULT_ID],
+                "actions": [{"actionType": "RemoveAllActionGroups"}],
+            },
+        }
+    )
+    assert remove.action_type == "RemoveAllActionGroups" and remove.action_group_ids == ()
+    other = AG_ID.replace("ag-oncall", "ag-2")
+    two = apr_from_json(
+        {
+            **base,
+            "properties": {
+                "scopes": [VAULT_ID],
+                "actions": [
+                    {"actionType": "AddActionGroups", "actionGroupIds": [other]},
+                    {"actionType": "addactiongroups", "actionGroupIds": [AG_ID, other.upper()]},
+                ],
+            },
+        }
+    )
+    assert two.action_group_ids == tuple(sorted({ResourceId.parse(AG_ID), ResourceId.parse(other)}))
+    assert processing_rules.to_arm(remove).as_dict()["properties"]["actions"] == [
+        {"actionType": "RemoveAllActionGroups"}
+    ]
+
+
+def test_empty_schedule_reads_as_no_schedule() -> None:
+    body = {
+        "id": APR_ID,
+        "location": "Global",
+        "properties": {"scopes": [VAULT_ID], "actions": [], "schedule": {}},
+    }
+    assert apr_from_json(body).schedule is None
+
+
+def test_unknown_enum_values_are_kept_not_dropped(caplog: pytest.LogCaptureFixture) -> None:
+    body = {
+        "id": APR_ID,
+        "location": "Global",
+        "properties": {
+            "scopes": [VAULT_ID],
+            "actions": [],
+            "conditions": [{"field": "FutureField", "operator": "Equals", "values": ["x"]}],
+        },
+    }
+    assert apr_from_json(body).conditions[0].field == "FutureField"
+    assert "FutureField" in caplog.text
+
+
+# --- vaults -----------------------------------------------------------------------------------
+
+
+def vault(properties: dict[str, Any] | None) -> rsv_sdk.Vault:
+    body: dict[str, Any] = {"id": VAULT_ID.lower(), "location": "japaneast", "name": "RSV-JPE-LRS"}
+    if properties is not None:
+        body["properties"] = properties
+    return rsv_sdk.Vault(body)
+
+
+@pytest.mark.parametrize(
+    "properties",
+    [None, {}, {"provisioningState": "Succeeded"}, {"monitoringSettings": {}}],
+    ids=["no-properties", "empty", "no-monitoring", "empty-monitoring"],
+)
+def test_vault_without_settings_reads_as_azure_default_on(
+    properties: dict[str, Any] | None,
+) -> None:
+    assert vaults.from_arm(vault(properties)) == VaultAlertSettings(
+        ResourceId.parse(VAULT_ID), job_failure_alerts=True, classic_alerts=True
+    )
+
+
+def test_vault_settings_are_read_case_insensitively() -> None:
+    settings = vaults.from_arm(
+        vault(
+            {
+                "monitoringSettings": {
+                    "azureMonitorAlertSettings": {"alertsForAllJobFailures": "enabled"},
+                    "classicAlertSettings": {"alertsForCriticalOperations": "DISABLED"},
+                }
+            }
+        )
+    )
+    assert (settings.job_failure_alerts, settings.classic_alerts) == (True, False)
+
+
+def test_vault_patch_contains_only_managed_settings() -> None:
+    vid = ResourceId.parse(VAULT_ID)
+    both = vaults.to_patch(VaultAlertSettings(vid, job_failure_alerts=True, classic_alerts=False))
+    assert both.as_dict() == {
+        "properties": {
+            "monitoringSettings": {
+                "azureMonitorAlertSettings": {"alertsForAllJobFailures": "Enabled"},
+                "classicAlertSettings": {"alertsForCriticalOperations": "Disabled"},
+            }
+        }
+    }
+    one = vaults.to_patch(VaultAlertSettings(vid, classic_alerts=False)).as_dict()
+    assert one == {
+        "properties": {
+            "monitoringSettings": {
+                "classicAlertSettings": {"alertsForCriticalOperations": "Disabled"}
+            }
+        }
+    }
+
+
+def test_vault_patch_round_trips() -> None:
+    settings = VaultAlertSettings(ResourceId.parse(VAULT_ID), False, False)
+    body = vaults.to_patch(settings).as_dict()
+    assert vaults.from_arm(vault(body["properties"])) == settings
