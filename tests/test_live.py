@@ -1,0 +1,214 @@
+"""read_live lists each resource group once per kind, concurrently, and reports what is missing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from provisioner.azure import Azure, AzureSettings
+from provisioner.errors import AzureError
+from provisioner.ids import ResourceId
+from provisioner.live import _jobs, read_live
+from provisioner.model import ActionGroup, AlertProcessingRule, VaultAlertSettings
+
+if TYPE_CHECKING:
+    from provisioner.emulator import Emulator
+
+SUB = "00000000-0000-0000-0000-000000000000"
+SUB2 = "11111111-1111-1111-1111-111111111111"
+AG_TYPE = "Microsoft.Insights/actionGroups"
+APR_TYPE = "Microsoft.AlertsManagement/actionRules"
+VAULT_TYPE = "Microsoft.RecoveryServices/vaults"
+VAULT = ResourceId.for_resource(SUB, "rg-backup", VAULT_TYPE, "RSV-JPE-LRS")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The two attributes of DesiredState that read_live uses."""
+
+    resource_groups: frozenset[ResourceId]
+    vaults: frozenset[ResourceId] = frozenset()
+
+
+def rg(name: str, sub: str = SUB) -> ResourceId:
+    return ResourceId(sub, name)
+
+
+def test_one_list_per_group_and_kind_deduplicated_case_insensitively() -> None:
+    scope = Scope(
+        frozenset({rg("rg-monitoring"), rg("rg-b")}),
+        frozenset(
+            {
+                VAULT,
+                ResourceId.for_resource(SUB, "RG-BACKUP", VAULT_TYPE, "other"),
+                ResourceId.for_resource(SUB, "rg-b", VAULT_TYPE, "v"),
+            }
+        ),
+    )
+    jobs = [(read.__name__, str(group)) for read, group in _jobs(scope)]
+    assert len(jobs) == 2 * 2 + 2  # AGs and rules per home group; vaults per vault group
+    assert sorted(n for n, _ in jobs) == ["_action_groups"] * 2 + ["_rules"] * 2 + ["_vaults"] * 2
+
+
+# --- against the emulator ---------------------------------------------------------------------
+
+
+def _emulator_ready() -> bool:
+    try:
+        from provisioner.emulator import Emulator  # noqa: F401, PLC0415
+    except ImportError:
+        return False
+    return True
+
+
+pytestmark = pytest.mark.skipif(not _emulator_ready(), reason="provisioner.emulator not ready")
+
+
+def ag_body(short: str = "ag", **properties: Any) -> dict[str, Any]:
+    return {
+        "location": "Global",
+        "properties": {"groupShortName": short, "enabled": True, **properties},
+    }
+
+
+def rule_body(scope: str) -> dict[str, Any]:
+    return {
+        "location": "Global",
+        "properties": {
+            "scopes": [scope],
+            "actions": [{"actionType": "RemoveAllActionGroups"}],
+            "enabled": True,
+        },
+    }
+
+
+def seed_resources(world: Emulator, sub: str, group: str, count: int) -> None:
+    """`count` action groups and `count` rules in a (new) resource group."""
+    resources = []
+    for i in range(count):
+        ag = ResourceId.for_resource(sub, group, AG_TYPE, f"ag-{i}")
+        apr = ResourceId.for_resource(sub, group, APR_TYPE, f"apr-{i}")
+        resources += [
+            {"id": str(ag), "body": ag_body(f"ag{i}")},
+            {"id": str(apr), "body": rule_body(f"/subscriptions/{sub}")},
+        ]
+    world.control.seed(
+        {
+            "subscriptions": [
+                {
+                    "id": sub,
+                    "resourceGroups": [
+                        {"name": group, "location": "japaneast", "resources": resources}
+                    ],
+                }
+            ]
+        }
+    )
+
+
+@pytest.fixture
+def azure(world: Emulator) -> Iterator[Azure]:
+    with Azure(AzureSettings.from_env(world.env())) as client:
+        yield client
+
+
+def arm_requests(world: Emulator) -> list[dict[str, Any]]:
+    return [r for r in world.control.requests() if "/subscriptions/" in r["path"]]
+
+
+def test_reads_every_group_and_rule_and_only_named_vaults(world: Emulator, azure: Azure) -> None:
+    seed_resources(world, SUB, "rg-monitoring", 3)
+    world.control.seed(
+        {
+            "subscriptions": [
+                {
+                    "id": SUB,
+                    "resourceGroups": [
+                        {
+                            "name": "rg-backup",
+                            "location": "japaneast",
+                            "vaults": [{"name": "unmanaged", "location": "japaneast"}],
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+    ghost = ResourceId.for_resource(SUB, "rg-backup", VAULT_TYPE, "ghost")
+    scope = Scope(frozenset({rg("RG-Monitoring"), rg("rg-gone")}), frozenset({VAULT, ghost}))
+    live = read_live(scope, azure)
+    kinds = [type(r).__name__ for r in live.resources.values()]
+    assert sorted(kinds) == ["ActionGroup"] * 3 + ["AlertProcessingRule"] * 3 + [
+        "VaultAlertSettings"
+    ]
+    assert live.resources[VAULT] == VaultAlertSettings(VAULT, True, True)
+    assert live.missing_vaults == frozenset({ghost})
+    assert live.missing_resource_groups == frozenset({rg("rg-gone")})
+    ag = live.resources[ResourceId.for_resource(SUB, "rg-monitoring", AG_TYPE, "AG-0")]
+    assert isinstance(ag, ActionGroup) and ag.short_name == "ag0"
+    assert live.unsupported_receivers == {}
+
+
+def test_vaults_in_a_missing_group_are_missing_vaults(azure: Azure) -> None:
+    lost = ResourceId.for_resource(SUB, "rg-nowhere", VAULT_TYPE, "v")
+    live = read_live(Scope(frozenset(), frozenset({lost})), azure)
+    assert live.missing_vaults == frozenset({lost})
+    assert live.missing_resource_groups == frozenset()  # not a home group of groups or rules
+
+
+def test_request_count_grows_with_resource_groups_not_resources(
+    world: Emulator, azure: Azure
+) -> None:
+    def requests_for(per_group: int) -> int:
+        world.control.reset(seed=None)
+        homes = []
+        for sub in (SUB, SUB2):
+            for name in ("rg-a", "rg-b"):
+                seed_resources(world, sub, name, per_group)
+                homes.append(rg(name, sub))
+        world.control.clear_requests()
+        live = read_live(Scope(frozenset(homes)), azure, max_workers=4)
+        assert len(live.resources) == 2 * per_group * len(homes)
+        return len([r for r in arm_requests(world) if r["method"] == "GET"])
+
+    assert requests_for(1) == requests_for(25) == 2 * 4  # 2 kinds x 4 resource groups
+
+
+def test_unsupported_receivers_are_reported(world: Emulator, azure: Azure) -> None:
+    voice = ag_body(voiceReceivers=[{"name": "ops", "countryCode": "1", "phoneNumber": "5551234"}])
+    gid = ResourceId.for_resource(SUB, "rg-monitoring", AG_TYPE, "legacy")
+    world.control.seed(
+        {
+            "subscriptions": [
+                {
+                    "id": SUB,
+                    "resourceGroups": [
+                        {
+                            "name": "rg-monitoring",
+                            "location": "japaneast",
+                            "resources": [{"id": str(gid), "body": voice}],
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+    live = read_live(Scope(frozenset({rg("rg-monitoring")})), azure)
+    assert live.unsupported_receivers == {gid: ("voiceReceivers[ops]",)}
+
+
+def test_a_failing_list_fails_the_read_with_its_message(world: Emulator, azure: Azure) -> None:
+    world.control.add_fault(method="GET", path="actionRules", status=403, count=1)
+    with pytest.raises(AzureError, match="listing alert processing rules in resource group"):
+        read_live(Scope(frozenset({rg("rg-monitoring")})), azure)
+
+
+def test_rules_are_returned_as_model_objects(world: Emulator, azure: Azure) -> None:
+    seed_resources(world, SUB, "rg-monitoring", 1)
+    live = read_live(Scope(frozenset({rg("rg-monitoring")})), azure)
+    rule = live.resources[ResourceId.for_resource(SUB, "rg-monitoring", APR_TYPE, "apr-0")]
+    assert isinstance(rule, AlertProcessingRule)
+    assert rule.action_type == "RemoveAllActionGroups" and rule.scopes == (ResourceId(SUB),)
