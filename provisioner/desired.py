@@ -1,0 +1,333 @@
+"""Spec documents → DesiredState: defaults applied, references resolved, ownership tags added."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, Final
+
+from provisioner.document import SpecDocument
+from provisioner.errors import SpecError, SpecProblem
+from provisioner.ids import ACTION_GROUP_TYPE, PROCESSING_RULE_TYPE, VAULT_TYPE, ResourceId
+from provisioner.model import (
+    ALL_OPERATORS,
+    DAYS_OF_WEEK,
+    FIELD_OPERATORS,
+    GLOBAL_LOCATION,
+    MANAGED_BY_TAG,
+    MANAGED_BY_VALUE,
+    OWNER_TAG,
+    ActionGroup,
+    AlertProcessingRule,
+    ArmRoleReceiver,
+    Condition,
+    ConditionField,
+    EmailReceiver,
+    Operator,
+    Recurrence,
+    RecurrenceType,
+    Resource,
+    Schedule,
+    Secret,
+    SmsReceiver,
+    Tags,
+    VaultAlertSettings,
+    WebhookReceiver,
+    canonical_location,
+    make_tags,
+    sort_receivers,
+)
+from provisioner.semantic import entries, home, scope_id
+from provisioner.timezones import canonical_time_zone
+from provisioner.yaml_loader import JsonPath
+
+Entry = Mapping[str, Any]
+
+# Spec keys are the camelCase of the API's PascalCase condition fields and operators.
+_FIELDS: Final[dict[str, ConditionField]] = {f[0].lower() + f[1:]: f for f in FIELD_OPERATORS}
+_OPERATORS: Final[dict[str, Operator]] = {o[0].lower() + o[1:]: o for o in ALL_OPERATORS}
+_RECURRENCES: Final[dict[str, RecurrenceType]] = {
+    "daily": "Daily",
+    "weekly": "Weekly",
+    "monthly": "Monthly",
+}
+
+
+def unresolved_secret(variable: str) -> Secret:
+    """The placeholder for a webhook URL when validating without the environment (env=None)."""
+    return Secret(f"${{{variable}}}")
+
+
+@dataclass(frozen=True)
+class DesiredState:
+    """What the specs ask for, keyed by resource identity; the diff compares it with live."""
+
+    resources: Mapping[ResourceId, Resource]  # in sorted id order
+    sources: Mapping[ResourceId, str]  # "specs/backup.yaml:12": where each was declared
+    owners: frozenset[str]  # owners of all files
+    resource_groups: frozenset[ResourceId]  # home groups of declared action groups and rules
+    vaults: frozenset[ResourceId]  # every vault named (vaults: entries and vault scopes)
+
+
+def build(documents: Sequence[SpecDocument], env: Mapping[str, str] | None = None) -> DesiredState:
+    """The desired state of valid documents; SpecError lists every problem across files.
+
+    env=None validates only: webhook URLs become placeholders. Given env, every variable a
+    webhook names must be set.
+    """
+    builder = _Builder(env)
+    for document in documents:
+        builder.declare(document)
+    for document in documents:
+        builder.add_rules(document)
+    if builder.problems:
+        raise SpecError(builder.problems)
+    return builder.state(frozenset(d.owner for d in documents))
+
+
+class _Builder:
+    """Accumulates resources and problems; two passes so rules can name groups in any file."""
+
+    def __init__(self, env: Mapping[str, str] | None) -> None:
+        self.env = env
+        self.resources: dict[ResourceId, Resource] = {}
+        self.sources: dict[ResourceId, str] = {}
+        self.vaults: set[ResourceId] = set()
+        self.groups_by_name: dict[str, list[ResourceId]] = {}
+        self.problems: list[SpecProblem] = []
+
+    def state(self, owners: frozenset[str]) -> DesiredState:
+        order = sorted(self.resources)
+        return DesiredState(
+            resources=MappingProxyType({rid: self.resources[rid] for rid in order}),
+            sources=MappingProxyType({rid: self.sources[rid] for rid in order}),
+            owners=owners,
+            resource_groups=frozenset(
+                rid.resource_group_id()
+                for rid, resource in self.resources.items()
+                if not isinstance(resource, VaultAlertSettings)
+            ),
+            vaults=frozenset(self.vaults),
+        )
+
+    def declare(self, doc: SpecDocument) -> None:
+        """First pass: action groups and vaults, so that rules can refer to any of them."""
+        for section, index, entry in entries(doc):
+            path: JsonPath = (section, index)
+            if section == "actionGroups":
+                group = self._action_group(doc, path, entry)
+                if self._add(doc, path, group):
+                    self.groups_by_name.setdefault(group.id.name.casefold(), []).append(group.id)
+            elif section == "vaults":
+                vault = _vault(doc, entry)
+                self._add(doc, path, vault)
+                self.vaults.add(vault.id)
+
+    def add_rules(self, doc: SpecDocument) -> None:
+        """Second pass: alert processing rules, resolving action group names."""
+        for section, index, entry in entries(doc):
+            if section == "alertProcessingRules":
+                self._add(doc, (section, index), self._rule(doc, (section, index), entry))
+
+    def _add(self, doc: SpecDocument, path: JsonPath, resource: Resource) -> bool:
+        first = self.sources.get(resource.id)
+        if first is not None:
+            message = f"{resource.id.describe()} is declared twice: here and at {first}"
+            self.problems.append(doc.problem(path, message))
+            return False
+        self.resources[resource.id] = resource
+        self.sources[resource.id] = doc.describe(path)
+        return True
+
+    # --- action groups -----------------------------------------------------------------------
+
+    def _action_group(self, doc: SpecDocument, path: JsonPath, entry: Entry) -> ActionGroup:
+        return ActionGroup(
+            id=_resource_id(doc, entry, ACTION_GROUP_TYPE),
+            short_name=entry["shortName"],
+            enabled=entry.get("enabled", True),
+            location=canonical_location(entry.get("location", GLOBAL_LOCATION)),
+            tags=_tags(doc, entry),
+            email_receivers=sort_receivers(_email(r) for r in entry.get("emailReceivers", [])),
+            sms_receivers=sort_receivers(_sms(r) for r in entry.get("smsReceivers", [])),
+            webhook_receivers=sort_receivers(self._webhooks(doc, path, entry)),
+            arm_role_receivers=sort_receivers(
+                _arm_role(r) for r in entry.get("armRoleReceivers", [])
+            ),
+        )
+
+    def _webhooks(
+        self, doc: SpecDocument, path: JsonPath, entry: Entry
+    ) -> Iterator[WebhookReceiver]:
+        for index, receiver in enumerate(entry.get("webhookReceivers", [])):
+            where = (*path, "webhookReceivers", index, "serviceUriFromEnv")
+            yield WebhookReceiver(
+                name=receiver["name"],
+                service_uri=self._secret(doc, where, receiver),
+                use_common_alert_schema=receiver.get("useCommonAlertSchema", False),
+                use_aad_auth=receiver.get("useAadAuth", False),
+                object_id=_lower(receiver.get("objectId")),
+                identifier_uri=receiver.get("identifierUri"),
+                tenant_id=_lower(receiver.get("tenantId")),
+            )
+
+    def _secret(self, doc: SpecDocument, where: JsonPath, receiver: Entry) -> Secret:
+        variable: str = receiver["serviceUriFromEnv"]
+        if self.env is None:
+            return unresolved_secret(variable)
+        value = self.env.get(variable, "").strip()
+        if not value:
+            message = (
+                f"environment variable {variable} is not set or empty: webhook receiver "
+                f"'{receiver['name']}' takes its URL from it"
+            )
+            self.problems.append(doc.problem(where, message))
+        return Secret(value)
+
+    # --- alert processing rules --------------------------------------------------------------
+
+    def _rule(self, doc: SpecDocument, path: JsonPath, entry: Entry) -> AlertProcessingRule:
+        rule_id = _resource_id(doc, entry, PROCESSING_RULE_TYPE)
+        scopes = [
+            scope_id(s, rule_id.subscription, str(rule_id.resource_group)) for s in entry["scopes"]
+        ]
+        self.vaults.update(
+            s for s in scopes if (s.resource_type or "").lower() == VAULT_TYPE.lower()
+        )
+        groups = self._group_ids(doc, (*path, "actionGroups"), entry.get("actionGroups", []))
+        return AlertProcessingRule(
+            id=rule_id,
+            scopes=tuple(sorted(set(scopes))),
+            action_type="RemoveAllActionGroups"
+            if entry.get("suppressNotifications")
+            else "AddActionGroups",
+            action_group_ids=tuple(sorted(set(groups))),
+            conditions=_conditions(entry.get("conditions", {})),
+            schedule=_schedule(entry["schedule"]) if "schedule" in entry else None,
+            description=entry.get("description", ""),
+            enabled=entry.get("enabled", True),
+            location=GLOBAL_LOCATION,  # the only location alert processing rules take
+            tags=_tags(doc, entry),
+        )
+
+    def _group_ids(
+        self, doc: SpecDocument, path: JsonPath, references: Sequence[str]
+    ) -> list[ResourceId]:
+        found = []
+        for index, reference in enumerate(references):
+            resolved = self._resolve_group(doc, (*path, index), reference)
+            if resolved is not None:
+                found.append(resolved)
+        return found
+
+    def _resolve_group(
+        self, doc: SpecDocument, where: JsonPath, reference: str
+    ) -> ResourceId | None:
+        if reference.startswith("/"):
+            return ResourceId.parse(reference)  # a group managed elsewhere (checked per file)
+        candidates = self.groups_by_name.get(reference.casefold(), [])
+        if len(candidates) == 1:
+            return candidates[0]
+        self.problems.append(doc.problem(where, self._reference_problem(reference, candidates)))
+        return None
+
+    def _reference_problem(self, reference: str, candidates: list[ResourceId]) -> str:
+        if candidates:
+            places = "; ".join(f"{c.describe()} at {self.sources[c]}" for c in candidates)
+            return (
+                f"action group name '{reference}' is ambiguous: {places}; give the full ID instead"
+            )
+        message = f"action group '{reference}' is not declared in these specs; declare it or give its full ID"
+        names = sorted({rid.name for ids in self.groups_by_name.values() for rid in ids})
+        close = difflib.get_close_matches(reference, names, n=1, cutoff=0.6)
+        return f"{message} (did you mean '{close[0]}'?)" if close else message
+
+
+# --- pure helpers ----------------------------------------------------------------------------
+
+
+def _resource_id(doc: SpecDocument, entry: Entry, resource_type: str) -> ResourceId:
+    subscription, group = home(doc, entry)
+    assert subscription is not None and group is not None  # guaranteed by the per-file checks
+    return ResourceId.for_resource(subscription, group, resource_type, entry["name"])
+
+
+def _vault(doc: SpecDocument, entry: Entry) -> VaultAlertSettings:
+    return VaultAlertSettings(
+        id=_resource_id(doc, entry, VAULT_TYPE),
+        job_failure_alerts=entry.get("jobFailureAlerts"),
+        classic_alerts=entry.get("classicAlerts"),
+    )
+
+
+def _tags(doc: SpecDocument, entry: Entry) -> Tags:
+    """File tags, overridden by the resource's own (names ignore case), then ownership tags."""
+    merged: dict[str, tuple[str, str]] = {}
+    ownership = {MANAGED_BY_TAG: MANAGED_BY_VALUE, OWNER_TAG: doc.owner}
+    for tags in (doc.data.get("tags") or {}, entry.get("tags") or {}, ownership):
+        merged.update({name.casefold(): (name, value) for name, value in tags.items()})
+    return make_tags(dict(merged.values()))
+
+
+def _email(receiver: Entry) -> EmailReceiver:
+    return EmailReceiver(
+        receiver["name"], receiver["address"].strip(), receiver.get("useCommonAlertSchema", False)
+    )
+
+
+def _sms(receiver: Entry) -> SmsReceiver:
+    return SmsReceiver(receiver["name"], receiver["countryCode"], receiver["phoneNumber"])
+
+
+def _arm_role(receiver: Entry) -> ArmRoleReceiver:
+    role = receiver["roleId"].lower()  # a GUID: Azure compares it ignoring case
+    return ArmRoleReceiver(receiver["name"], role, receiver.get("useCommonAlertSchema", False))
+
+
+def _lower(value: str | None) -> str | None:
+    return value.lower() if value is not None else None
+
+
+def _conditions(conditions: Mapping[str, Any]) -> tuple[Condition, ...]:
+    built = []
+    for key, condition in conditions.items():
+        operator, values = (
+            ("equals", condition) if isinstance(condition, list) else next(iter(condition.items()))
+        )
+        built.append(Condition.build(_FIELDS[key], _OPERATORS[operator], values))
+    return tuple(sorted(built, key=lambda c: c.field))
+
+
+def _schedule(schedule: Entry) -> Schedule:
+    zone = schedule.get("timeZone")
+    recurrences = (_recurrence(r) for r in schedule.get("recurrences", []))
+    return Schedule(
+        effective_from=schedule.get("effectiveFrom"),
+        effective_until=schedule.get("effectiveUntil"),
+        time_zone=canonical_time_zone(zone) if zone is not None else None,
+        recurrences=tuple(sorted(set(recurrences), key=_recurrence_order)),
+    )
+
+
+def _recurrence(recurrence: Entry) -> Recurrence:
+    kind, window = next(iter(recurrence.items()))
+    days = window.get("daysOfWeek", [])
+    return Recurrence(
+        type=_RECURRENCES[kind],
+        start_time=window.get("startTime"),
+        end_time=window.get("endTime"),
+        days_of_week=tuple(d for d in DAYS_OF_WEEK if d in days),
+        days_of_month=tuple(sorted(set(window.get("daysOfMonth", [])))),
+    )
+
+
+def _recurrence_order(recurrence: Recurrence) -> tuple[Any, ...]:
+    return (
+        list(_RECURRENCES.values()).index(recurrence.type),
+        recurrence.start_time or "",
+        recurrence.end_time or "",
+        [DAYS_OF_WEEK.index(d) for d in recurrence.days_of_week],
+        recurrence.days_of_month,
+    )

@@ -1,0 +1,252 @@
+"""Validate a document against schemas/alertsync.schema.json and word each error for humans."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+# jsonschema ships no type information (types-jsonschema is not a dependency yet).
+from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
+from jsonschema.exceptions import ValidationError, best_match  # type: ignore[import-untyped]
+
+from provisioner.yaml_loader import JsonPath
+
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "alertsync.schema.json"
+
+# Keys people carry over from ARM templates, other tools or typos seen in the wild (AMBA shipped
+# `useCommonSchema`, which Azure ignored silently).
+_KEY_HINTS = {
+    "useCommonSchema": "did you mean 'useCommonAlertSchema'?",
+    "emailAddress": "did you mean 'address'?",
+    "groupShortName": "did you mean 'shortName'?",
+    "serviceUri": "webhook URLs carry secrets and are never written in YAML: put the URL in an "
+    "environment variable and name it in 'serviceUriFromEnv'",
+}
+
+_TYPE_NAMES = {
+    "string": "a string",
+    "boolean": "true or false",
+    "integer": "a whole number",
+    "number": "a number",
+    "array": "a list",
+    "object": "a mapping",
+    "null": "empty",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaIssue:
+    """A schema violation at a JSON path; at_key when it is about the key itself."""
+
+    path: JsonPath
+    message: str
+    at_key: bool = False
+
+
+@cache
+def schema() -> dict[str, Any]:
+    """The published spec schema."""
+    loaded: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return loaded
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(schema())
+
+
+def schema_issues(data: Any) -> list[SchemaIssue]:
+    """Every schema violation in data, worded for humans, in document order of their paths."""
+    issues: dict[tuple[JsonPath, str], SchemaIssue] = {}
+    for error in _validator().iter_errors(data):
+        for issue in _explain(error):
+            issues.setdefault((issue.path, issue.message), issue)
+    return list(issues.values())
+
+
+def _explain(error: ValidationError) -> Iterator[SchemaIssue]:
+    path: JsonPath = tuple(error.absolute_path)
+    if error.validator in ("oneOf", "anyOf"):
+        yield from _explain_branches(error, path)
+    elif error.validator == "additionalProperties":
+        yield from _unknown_keys(error, path)
+    elif "propertyNames" in error.schema_path:
+        yield SchemaIssue((*path, error.instance), _message(error, ("tag name",)), at_key=True)
+    else:
+        yield SchemaIssue(path, _message(error, path))
+
+
+def _explain_branches(error: ValidationError, path: JsonPath) -> Iterator[SchemaIssue]:
+    """For oneOf/anyOf, explain the branch of the value's type rather than a wall of text."""
+    by_branch: dict[int, list[ValidationError]] = {}
+    for sub in error.context or ():
+        by_branch.setdefault(int(sub.schema_path[0]), []).append(sub)
+    wrong_type = {
+        index for index, errors in by_branch.items() if any(_is_root_type_error(e) for e in errors)
+    }
+    candidates = [errors for index, errors in by_branch.items() if index not in wrong_type]
+    if len(candidates) == 1:
+        for sub in candidates[0]:
+            yield from _explain(sub)
+    elif not candidates and by_branch:
+        yield SchemaIssue(path, _no_branch_message(error, path))
+    else:
+        chosen = best_match(error.context or [error])
+        yield SchemaIssue(tuple(chosen.absolute_path), _message(chosen, path))
+
+
+def _is_root_type_error(error: ValidationError) -> bool:
+    return error.validator == "type" and not error.relative_path
+
+
+def _no_branch_message(error: ValidationError, path: JsonPath) -> str:
+    expected = []
+    for sub in error.context or ():
+        if _is_root_type_error(sub):
+            expected.append(_TYPE_NAMES.get(str(sub.validator_value), str(sub.validator_value)))
+    forms = " or ".join(dict.fromkeys(expected))
+    return f"{_label(path)} must be {forms}, not {_describe(error.instance)}"
+
+
+def _unknown_keys(error: ValidationError, path: JsonPath) -> Iterator[SchemaIssue]:
+    allowed = list(error.schema.get("properties", {}))
+    for key in error.instance:
+        if key not in allowed:
+            yield SchemaIssue((*path, key), _unknown_key_message(key, allowed), at_key=True)
+
+
+def _unknown_key_message(key: str, allowed: Sequence[str]) -> str:
+    message = f"unknown key '{key}'"
+    same_but_case = [a for a in allowed if a.lower() == key.lower()]
+    close = same_but_case or difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+    if key in _KEY_HINTS:
+        return f"{message}; {_KEY_HINTS[key]}"
+    if close:
+        return f"{message}; did you mean '{close[0]}'?"
+    return f"{message} (expected one of: {', '.join(allowed)})" if allowed else message
+
+
+def _message(error: ValidationError, path: JsonPath) -> str:
+    explain = _MESSAGES.get(str(error.validator))
+    return explain(error, _label(path)) if explain else f"{_label(path)}: {error.message}"
+
+
+def _type_message(error: ValidationError, label: str) -> str:
+    expected = error.validator_value
+    names = [expected] if isinstance(expected, str) else list(expected)
+    wanted = " or ".join(_TYPE_NAMES.get(n, n) for n in names)
+    hint = ""
+    if "string" in names and isinstance(error.instance, int | float | bool):
+        hint = "; put it in quotes (YAML reads unquoted digits as a number, dropping leading zeros)"
+    return f"{label} must be {wanted}, not {_describe(error.instance)}{hint}"
+
+
+def _required_message(error: ValidationError, label: str) -> str:
+    missing = [k for k in error.validator_value if k not in error.instance]
+    keys = ", ".join(f"'{k}'" for k in missing)
+    return f"{label}: missing required key {keys}"
+
+
+def _enum_message(error: ValidationError, label: str) -> str:
+    choices = ", ".join(str(v) for v in error.validator_value)
+    if label == "apiVersion":
+        return f"unknown apiVersion {error.instance!r}; this alertsync understands: {choices}"
+    return f"{label} {error.instance!r} is not one of: {choices}"
+
+
+def _pattern_message(error: ValidationError, label: str) -> str:
+    hint = error.schema.get("patternErrorMessage") or f"must match {error.validator_value}"
+    return f"{label} {error.instance!r}: {hint}"
+
+
+def _length_message(error: ValidationError, label: str) -> str:
+    length, limit = len(error.instance), error.validator_value
+    if error.validator == "minLength" and length == 0:
+        return f"{label} must not be empty"
+    bound = "at most" if error.validator == "maxLength" else "at least"
+    return f'{label} "{error.instance}" is {length} characters; {bound} {limit}'
+
+
+def _items_message(error: ValidationError, label: str) -> str:
+    if error.validator == "uniqueItems":
+        twice = next(v for i, v in enumerate(error.instance) if v in error.instance[:i])
+        return f"{label} lists {twice!r} more than once"
+    return f"{label} must list at least {error.validator_value} item(s)"
+
+
+def _range_message(error: ValidationError, label: str) -> str:
+    low, high = error.schema.get("minimum"), error.schema.get("maximum")
+    if low is not None and high is not None:
+        return f"{label} {error.instance} is out of range {low}..{high}"
+    bound = "at least" if error.validator == "minimum" else "at most"
+    return f"{label} must be {bound} {error.validator_value}, not {error.instance}"
+
+
+def _properties_message(error: ValidationError, label: str) -> str:
+    if "propertyNames" in error.schema:  # tags
+        return (
+            f"{label} has {len(error.instance)} tags; at most {error.validator_value} "
+            "(Azure allows 50 per resource and alertsync adds 2 ownership tags)"
+        )
+    choices = ", ".join(error.schema.get("properties", {}))
+    if error.validator == "minProperties":
+        return f"{label} must not be empty: give one of {choices}"
+    found = ", ".join(error.instance)
+    return f"{label}: give exactly one of {choices}; found {len(error.instance)}: {found}"
+
+
+def _dependency_message(error: ValidationError, label: str) -> str:
+    pairs = [
+        (key, need)
+        for key, needs in error.validator_value.items()
+        if key in error.instance
+        for need in needs
+        if need not in error.instance
+    ]
+    key, need = pairs[0] if pairs else ("?", "?")
+    return f"{label}: {key} needs {need} too (give both or neither)"
+
+
+_MESSAGES: dict[str, Callable[[ValidationError, str], str]] = {
+    "type": _type_message,
+    "required": _required_message,
+    "enum": _enum_message,
+    "pattern": _pattern_message,
+    "minLength": _length_message,
+    "maxLength": _length_message,
+    "minItems": _items_message,
+    "uniqueItems": _items_message,
+    "minimum": _range_message,
+    "maximum": _range_message,
+    "minProperties": _properties_message,
+    "maxProperties": _properties_message,
+    "dependentRequired": _dependency_message,
+}
+
+
+def _label(path: JsonPath) -> str:
+    """The name a message uses for a location: its key, with any list indices after it."""
+    indices = ""
+    for part in reversed(path):
+        if isinstance(part, int):
+            indices = f"[{part}]{indices}"
+        else:
+            return f"{part}{indices}"
+    return f"the document{indices}" if indices else "the document"
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, str):
+        return f"the string {value!r}"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if value is None:
+        return "empty (null)"
+    return "a list" if isinstance(value, list) else "a mapping"
