@@ -1,0 +1,271 @@
+"""Backend for Microsoft.Insights/actionGroups (api 2023-01-01): validation, storage, shapes."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from provisioner.emulator.exceptions import BadRequest, Conflict, NotFound, resource_not_found
+from provisioner.emulator.models import (
+    JsonObject,
+    StoredResource,
+    World,
+    optional_list,
+    optional_tags,
+    require_bool,
+    require_object,
+    require_string,
+    resource_key,
+    utc_now,
+)
+
+KIND = "microsoft.insights/actiongroups"
+RESPONSE_TYPE = "Microsoft.Insights/ActionGroups"  # capital A, as getActionGroup.json shows
+# The service writes the provider in lower case inside ids (examples/getActionGroup.json).
+ID_PROVIDER = "microsoft.insights/actionGroups"
+SHORT_NAME_MAX = 12  # spec AG: groupShortName maxLength 12
+
+# Required fields per receiver array (spec AG definitions, 2023-01-01).
+RECEIVER_REQUIRED: dict[str, tuple[str, ...]] = {
+    "emailReceivers": ("name", "emailAddress"),
+    "smsReceivers": ("name", "countryCode", "phoneNumber"),
+    "webhookReceivers": ("name", "serviceUri"),
+    "itsmReceivers": ("name", "workspaceId", "connectionId", "ticketConfiguration", "region"),
+    "azureAppPushReceivers": ("name", "emailAddress"),
+    "automationRunbookReceivers": (
+        "automationAccountId",
+        "runbookName",
+        "webhookResourceId",
+        "isGlobalRunbook",
+    ),
+    "voiceReceivers": ("name", "countryCode", "phoneNumber"),
+    "logicAppReceivers": ("name", "resourceId", "callbackUrl"),
+    "azureFunctionReceivers": ("name", "functionAppResourceId", "functionName", "httpTriggerUrl"),
+    "armRoleReceivers": ("name", "roleId"),
+    "eventHubReceivers": ("name", "eventHubNameSpace", "eventHubName", "subscriptionId"),
+}
+# Only these receivers carry the read-only `status` (spec AG: EmailReceiver, SmsReceiver).
+RECEIVERS_WITH_STATUS = ("emailReceivers", "smsReceivers")
+RECEIVER_STATUSES = ("Enabled", "Disabled", "NotSpecified")
+
+
+def key_of(subscription: str, resource_group: str, name: str) -> str:
+    """Storage key of an action group."""
+    return resource_key(subscription, resource_group, KIND, name)
+
+
+def put(
+    world: World, subscription: str, resource_group: str, name: str, body: Any
+) -> tuple[int, JsonObject]:
+    """Create (201) or replace (200) an action group; receiver statuses survive a replace."""
+    world.resource_group(subscription, resource_group)
+    request = require_object(body, "the request body")
+    location = require_string(request, "location", "the action group")
+    properties = validated_properties(request.get("properties"))
+    key = key_of(subscription, resource_group, name)
+    previous = world.get(key)
+    if previous is not None:
+        keep_receiver_statuses(properties, previous.body["properties"])
+    response = {
+        "id": f"/subscriptions/{subscription}/resourceGroups/{resource_group}/providers/{ID_PROVIDER}/{name}",
+        "type": RESPONSE_TYPE,
+        "name": name,
+        "location": location,  # stored as given: Global and regions (DESIGN §6)
+        "tags": optional_tags(request),
+        "properties": properties,
+    }
+    created = world.put(
+        key, StoredResource(KIND, subscription.lower(), resource_group.lower(), response)
+    )
+    return (201 if created else 200), response
+
+
+def validated_properties(value: Any) -> JsonObject:
+    """ActionGroup properties checked as the service does, with every receiver array present."""
+    if value is None:
+        raise BadRequest("The property 'properties' is required on the action group.")
+    properties = require_object(value, "'properties'")
+    short_name = require_string(properties, "groupShortName", "the action group")
+    if len(short_name) > SHORT_NAME_MAX:
+        raise BadRequest(
+            f"The group short name '{short_name}' is too long: it has {len(short_name)} characters,"
+            f" the maximum is {SHORT_NAME_MAX}.",
+            code="GroupShortNameIsTooLong",
+        )
+    result: JsonObject = {
+        "groupShortName": short_name,
+        "enabled": require_bool(properties, "enabled", "the action group"),
+    }
+    for array, required in RECEIVER_REQUIRED.items():
+        result[array] = [
+            validated_receiver(array, i, r, required)
+            for i, r in enumerate(optional_list(properties, array, "the action group"))
+        ]
+    return result
+
+
+def validated_receiver(array: str, index: int, value: Any, required: tuple[str, ...]) -> JsonObject:
+    """One receiver with its required fields present; a sent `status` is dropped (read-only)."""
+    what = f"{array}[{index}]"
+    receiver = dict(require_object(value, what))
+    for field_name in required:
+        if receiver.get(field_name) in (None, ""):
+            raise BadRequest(f"The property '{field_name}' is required on {what}.")
+    receiver.pop("status", None)
+    if array in RECEIVERS_WITH_STATUS:
+        receiver["status"] = "Enabled"
+    return receiver
+
+
+def keep_receiver_statuses(properties: JsonObject, previous: JsonObject) -> None:
+    """A re-PUT does not re-subscribe someone who unsubscribed: keep statuses by receiver name."""
+    for array in RECEIVERS_WITH_STATUS:
+        old = {r["name"].lower(): r.get("status", "Enabled") for r in previous.get(array, [])}
+        for receiver in properties[array]:
+            receiver["status"] = old.get(str(receiver["name"]).lower(), "Enabled")
+
+
+def get(world: World, subscription: str, resource_group: str, name: str) -> JsonObject:
+    """The action group, or the 404s ARM gives (resource group first)."""
+    return stored(world, subscription, resource_group, name).body
+
+
+def stored(world: World, subscription: str, resource_group: str, name: str) -> StoredResource:
+    """The stored action group, or 404."""
+    world.resource_group(subscription, resource_group)
+    found = world.get(key_of(subscription, resource_group, name))
+    if found is None:
+        raise resource_not_found("Microsoft.Insights/actionGroups", name, resource_group)
+    return found
+
+
+def patch(world: World, subscription: str, resource_group: str, name: str, body: Any) -> JsonObject:
+    """ActionGroupPatchBody: only tags (replaced as a whole, ARM PATCH) and properties.enabled."""
+    found = stored(world, subscription, resource_group, name)
+    request = require_object(body, "the request body")
+    unknown = set(request) - {"tags", "properties"}
+    if unknown:
+        raise BadRequest(
+            f"Only 'tags' and 'properties.enabled' can be patched; got {sorted(unknown)}. Use PUT to change other fields."
+        )
+    if "tags" in request:
+        found.body["tags"] = optional_tags(request)
+    properties = require_object(request.get("properties") or {}, "'properties'")
+    if set(properties) - {"enabled"}:
+        raise BadRequest(
+            "Only 'properties.enabled' can be patched on an action group; use PUT for other fields."
+        )
+    if "enabled" in properties:
+        found.body["properties"]["enabled"] = require_bool(properties, "enabled", "the patch body")
+    return found.body
+
+
+def delete(world: World, subscription: str, resource_group: str, name: str) -> int:
+    """200 when deleted, 204 when there was nothing to delete (spec AG)."""
+    world.resource_group(subscription, resource_group)
+    return 200 if world.delete(key_of(subscription, resource_group, name)) else 204
+
+
+def list_groups(world: World, subscription: str, resource_group: str | None) -> list[JsonObject]:
+    """All action groups of a subscription or resource group: one page (facts §0.3)."""
+    world.subscription(subscription)
+    if resource_group is not None:
+        world.resource_group(subscription, resource_group)
+    return world.list(KIND, subscription, resource_group)
+
+
+def create_notification(
+    world: World, subscription: str, resource_group: str, name: str, body: Any
+) -> str:
+    """Record a test notification (completed at once) and return its id for notificationStatus."""
+    stored(world, subscription, resource_group, name)
+    request = require_object(body, "the request body")
+    alert_type = require_string(request, "alertType", "the notification request")
+    now = utc_now()
+    details = [
+        {
+            "MechanismType": mechanism(array),
+            "Name": receiver.get("name", ""),
+            "Status": "Completed",
+            "SubState": "Default",
+            "SendTime": now,
+            "Detail": None,
+        }
+        for array in RECEIVER_REQUIRED
+        for receiver in optional_list(request, array, "the notification request")
+        if isinstance(receiver, dict)
+    ]
+    notification_id = uuid.uuid4().hex
+    world.notifications[notification_id] = {
+        "context": {
+            "notificationSource": "Microsoft.Insights/TestNotification",
+            "contextType": f"Microsoft.Insights/{alert_type}",
+        },
+        "state": "Complete",
+        "completedTime": now,
+        "createdTime": now,
+        "actionDetails": details,
+    }
+    return notification_id
+
+
+def mechanism(array: str) -> str:
+    """The MechanismType a receiver array reports in actionDetails (e.g. emailReceivers → Email)."""
+    words = {"smsReceivers": "Sms", "itsmReceivers": "Itsm", "armRoleReceivers": "ArmRole"}
+    return words.get(array, array[0].upper() + array[1:].removesuffix("Receivers"))
+
+
+def notification_status(
+    world: World, subscription: str, resource_group: str, name: str, notification_id: str
+) -> JsonObject:
+    """The TestNotificationDetailsResponse of an earlier createNotifications."""
+    stored(world, subscription, resource_group, name)
+    found = world.notifications.get(notification_id)
+    if found is None:
+        raise NotFound(
+            f"The notification '{notification_id}' was not found.", code="NotificationNotFound"
+        )
+    return found
+
+
+def enable_receiver(
+    world: World, subscription: str, resource_group: str, name: str, body: Any
+) -> None:
+    """POST subscribe: re-enable a receiver; 409 when already enabled, 404 when unknown (spec AG)."""
+    group = stored(world, subscription, resource_group, name)
+    receiver_name = require_string(
+        require_object(body, "the request body"), "receiverName", "the enable request"
+    )
+    receiver = find_receiver(group.body["properties"], receiver_name)
+    if receiver is None:
+        raise NotFound(
+            f"The receiver '{receiver_name}' was not found in action group '{name}'.",
+            code="ReceiverNotFound",
+        )
+    if receiver.get("status", "Enabled") == "Enabled":
+        raise Conflict(
+            f"The receiver '{receiver_name}' is already enabled.", code="ReceiverAlreadyEnabled"
+        )
+    receiver["status"] = "Enabled"
+
+
+def find_receiver(properties: JsonObject, receiver_name: str) -> JsonObject | None:
+    """The receiver of any kind with this name (ignoring case), if any."""
+    for array in RECEIVER_REQUIRED:
+        for receiver in properties.get(array, []):
+            if str(receiver.get("name", "")).lower() == receiver_name.lower():
+                return receiver  # type: ignore[no-any-return]
+    return None
+
+
+def set_receiver_status(world: World, resource_id: str, receiver_name: str, status: str) -> None:
+    """Control API: simulate an unsubscribed (Disabled) or re-subscribed email/SMS receiver."""
+    if status not in RECEIVER_STATUSES:
+        raise BadRequest(f"status must be one of {list(RECEIVER_STATUSES)}.")
+    group = world.find_by_id(resource_id)
+    if group is None or group.kind != KIND:
+        raise NotFound(f"No action group with id '{resource_id}'.")
+    receiver = find_receiver(group.body["properties"], receiver_name)
+    if receiver is None or "status" not in receiver:
+        raise NotFound(f"No email or SMS receiver '{receiver_name}' in '{resource_id}'.")
+    receiver["status"] = status

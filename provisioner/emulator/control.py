@@ -1,0 +1,397 @@
+"""The /_emulator/ control API (handlers) and `EmulatorControl`, a typed client for it."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import ssl
+import urllib.error
+import urllib.request
+from typing import Any
+
+from provisioner.emulator import action_groups
+from provisioner.emulator.exceptions import ArmError, BadRequest
+from provisioner.emulator.seed import SeedError, apply_seed
+from provisioner.emulator.state import EmulatorState, Fault
+from provisioner.emulator.throttling import DEFAULT_LIMITS
+from provisioner.emulator.wire import Call, Reply
+
+
+def reset_state(state: EmulatorState, seed: Any) -> None:
+    """Back to start-up: empty world (then the seed), no faults, log, throttling or overrides."""
+    with state.world.lock:
+        state.world.clear()
+        apply_seed(state.world, seed)
+    with state.lock:
+        state.faults.clear()
+        state.request_log.clear()
+        state.counters.clear()
+        state.settings = dataclasses.replace(state.baseline)
+    state.throttle.configure(enabled=False)
+
+
+def body_object(call: Call) -> dict[str, Any]:
+    """The control request's JSON object ({} when empty)."""
+    body = call.json_body()
+    if body is None:
+        return {}
+    if not isinstance(body, dict):
+        raise BadRequest("The control API takes a JSON object.")
+    return body
+
+
+def seeded(action: Any) -> None:
+    """Run a seeding action, turning a SeedError into a 400."""
+    try:
+        action()
+    except SeedError as error:
+        raise BadRequest(f"Invalid seed document: {error}", code="InvalidSeed") from error
+
+
+def handle_reset(call: Call) -> Reply:
+    """POST /_emulator/reset [{"seed": doc}]."""
+    seed = body_object(call).get("seed")
+    seeded(lambda: reset_state(call.state, seed))
+    call.state.on_change()
+    return Reply(200, {"status": "reset"})
+
+
+def handle_seed(call: Call) -> Reply:
+    """POST /_emulator/seed: add the document's contents to the world."""
+    document = body_object(call)
+    with call.state.world.lock:
+        seeded(lambda: apply_seed(call.state.world, document))
+    call.state.on_change()
+    return Reply(200, {"status": "seeded"})
+
+
+def handle_add_fault(call: Call) -> Reply:
+    """POST /_emulator/faults {"method","path","status"|"stallSeconds","count","retryAfter"}."""
+    fault = parse_fault(body_object(call))
+    with call.state.lock:
+        call.state.faults.append(fault)
+    return Reply(201, fault.describe())
+
+
+def parse_fault(body: dict[str, Any]) -> Fault:
+    """A Fault from its JSON form; 400 for anything malformed."""
+    try:
+        path = re.compile(str(body.get("path", ".*")), re.IGNORECASE)
+    except re.error as error:
+        raise BadRequest(f"'path' is not a valid regular expression: {error}") from error
+    status, stall = body.get("status"), body.get("stallSeconds", 0)
+    if status is None and not stall:
+        raise BadRequest("A fault needs 'status' (e.g. 429, 500, 403) and/or 'stallSeconds'.")
+    if status is not None and (not isinstance(status, int) or not 400 <= status <= 599):
+        raise BadRequest("'status' must be an HTTP error status (400-599).")
+    retry_after = body.get("retryAfter", 1 if status in (429, 503) else None)
+    method = body.get("method")
+    return Fault(
+        method=str(method).upper() if method else None,
+        path=path,
+        count=int(body.get("count", 1)),
+        status=status,
+        retry_after=None if retry_after is None else int(retry_after),
+        stall_seconds=float(stall),
+        code=body.get("code"),
+        message=body.get("message"),
+    )
+
+
+def handle_list_faults(call: Call) -> Reply:
+    """GET /_emulator/faults: faults with uses left."""
+    with call.state.lock:
+        return Reply(200, [f.describe() for f in call.state.faults if f.count > 0])
+
+
+def handle_clear_faults(call: Call) -> Reply:
+    """DELETE /_emulator/faults."""
+    with call.state.lock:
+        call.state.faults.clear()
+    return Reply(204)
+
+
+def handle_requests(call: Call) -> Reply:
+    """GET /_emulator/requests: [{"method","path","status","ms"}], oldest first."""
+    with call.state.lock:
+        return Reply(200, list(call.state.request_log))
+
+
+def handle_clear_requests(call: Call) -> Reply:
+    """DELETE /_emulator/requests: clears the log and the counters."""
+    with call.state.lock:
+        call.state.request_log.clear()
+        call.state.counters.clear()
+    return Reply(204)
+
+
+def handle_counters(call: Call) -> Reply:
+    """GET /_emulator/counters: {"<METHOD> <route>": count}."""
+    with call.state.lock:
+        return Reply(200, dict(call.state.counters))
+
+
+def handle_latency(call: Call) -> Reply:
+    """PUT /_emulator/latency {"ms": 50}: added before every ARM and sign-in request."""
+    ms = body_object(call).get("ms")
+    if not isinstance(ms, int) or ms < 0:
+        raise BadRequest("'ms' must be a non-negative integer.")
+    call.state.settings.latency_ms = ms
+    return Reply(200, {"ms": ms})
+
+
+def handle_settings(call: Call) -> Reply:
+    """PUT /_emulator/settings {"pageSize", "vaultPatchAsync", "lroRetryAfter"}."""
+    body, settings = body_object(call), call.state.settings
+    if "pageSize" in body:
+        settings.page_size = positive(body["pageSize"], "pageSize")
+    if "lroRetryAfter" in body:
+        settings.lro_retry_after = positive(body["lroRetryAfter"], "lroRetryAfter")
+    if "vaultPatchAsync" in body:
+        settings.vault_patch_async = bool(body["vaultPatchAsync"])
+    return Reply(
+        200,
+        {
+            "pageSize": settings.page_size,
+            "vaultPatchAsync": settings.vault_patch_async,
+            "lroRetryAfter": settings.lro_retry_after,
+            "latencyMs": settings.latency_ms,
+        },
+    )
+
+
+def positive(value: Any, name: str) -> int:
+    """A positive integer setting, or 400."""
+    if not isinstance(value, int) or value < 1:
+        raise BadRequest(f"'{name}' must be a positive integer.")
+    return value
+
+
+def handle_throttling(call: Call) -> Reply:
+    """PUT /_emulator/throttling {"enabled": true, "limits": {"reads": [capacity, refill/s]}}."""
+    body = body_object(call)
+    limits: dict[str, tuple[int, float]] = {}
+    for operation, pair in (body.get("limits") or {}).items():
+        if operation not in DEFAULT_LIMITS or not isinstance(pair, list) or len(pair) != 2:
+            raise BadRequest("'limits' maps reads/writes/deletes to [capacity, refillPerSecond].")
+        limits[operation] = (int(pair[0]), float(pair[1]))
+    call.state.throttle.configure(bool(body.get("enabled", False)), limits)
+    return Reply(200, {"enabled": call.state.throttle.enabled})
+
+
+def handle_receiver_status(call: Call) -> Reply:
+    """POST /_emulator/receivers/status {"id", "receiver", "status"}: simulate an unsubscribe."""
+    body = body_object(call)
+    with call.state.world.lock:
+        action_groups.set_receiver_status(
+            call.state.world,
+            str(body.get("id", "")),
+            str(body.get("receiver", "")),
+            str(body.get("status", "")),
+        )
+    call.state.on_change()
+    return Reply(200, {"status": body.get("status")})
+
+
+def handle_state(call: Call) -> Reply:
+    """GET /_emulator/state: the world snapshot (what the state file holds)."""
+    with call.state.world.lock:
+        return Reply(200, call.state.world.to_json())
+
+
+def handle_health(call: Call) -> Reply:
+    """GET /_emulator/health."""
+    return Reply(200, {"status": "ok", "url": call.state.url})
+
+
+# ---- faults as ARM would phrase them --------------------------------------------------------
+
+
+def fault_error(fault: Fault, method: str, path: str, client_id: str) -> ArmError:
+    """The ARM error an injected status stands for, with Retry-After when asked."""
+    status = fault.status or 500
+    code, message = FAULT_TEXT.get(
+        status, ("EmulatorInjectedFault", "The emulator injected this fault.")
+    )
+    message = message.format(
+        action=arm_action(method, path),
+        scope=path,
+        client=client_id,
+        seconds=fault.retry_after or 1,
+        subscription=subscription_of(path),
+        operation=operation_word(method),
+    )
+    headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+    return ArmError(
+        fault.message or message, code=fault.code or code, status=status, headers=headers
+    )
+
+
+FAULT_TEXT: dict[int, tuple[str, str]] = {
+    400: ("BadRequest", "The request is invalid (injected by the emulator)."),
+    403: (
+        "AuthorizationFailed",
+        "The client '{client}' with object id '{client}' does not have authorization to perform action '{action}' over scope '{scope}' or the scope is invalid. If access was recently granted, please refresh your credentials.",
+    ),
+    404: (
+        "ResourceNotFound",
+        "The Resource at '{scope}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix",
+    ),
+    409: (
+        "Conflict",
+        "The operation on '{scope}' conflicts with another operation in progress. Please retry later.",
+    ),
+    429: (
+        "SubscriptionRequestsThrottled",
+        "Number of '{operation}' requests for subscription '{subscription}' actor '{client}' exceeded. Please try again after '{seconds}' seconds after additional tokens are available. Refer to https://aka.ms/arm-throttling for additional information.",
+    ),
+    500: (
+        "InternalServerError",
+        "Encountered internal server error. Diagnostic information: the emulator injected this fault.",
+    ),
+    502: ("BadGateway", "The gateway did not receive a response from the resource provider."),
+    503: (
+        "ServiceUnavailable",
+        "The service is unavailable. Please try again after '{seconds}' seconds.",
+    ),
+    504: (
+        "GatewayTimeout",
+        "The gateway did not receive a response from 'Microsoft.Insights' within the specified time period.",
+    ),
+}
+
+
+def arm_action(method: str, path: str) -> str:
+    """The RBAC action a request needs, e.g. Microsoft.Insights/actionGroups/write."""
+    match = re.search(r"/providers/([^/]+)/([^/]+)", path, re.IGNORECASE)
+    resource_type = (
+        f"{match[1]}/{match[2]}" if match else "Microsoft.Resources/subscriptions/resourceGroups"
+    )
+    verb = {"GET": "read", "DELETE": "delete", "POST": "action"}.get(method, "write")
+    return f"{resource_type}/{verb}"
+
+
+def subscription_of(path: str) -> str:
+    """The subscription id in a path ('' when none)."""
+    match = re.match(r"/subscriptions/([^/]+)", path, re.IGNORECASE)
+    return match[1] if match else ""
+
+
+def operation_word(method: str) -> str:
+    """'read', 'write' or 'delete', as ARM's throttling message words it."""
+    return {"GET": "read", "HEAD": "read", "DELETE": "delete"}.get(method, "write")
+
+
+# ---- the Python client ----------------------------------------------------------------------
+
+
+class EmulatorControlError(RuntimeError):
+    """The control API answered an error."""
+
+
+class EmulatorControl:
+    """Drives a running emulator's /_emulator/ API over HTTPS (tests, benchmarks, pipelines)."""
+
+    def __init__(self, url: str, ca_path: str) -> None:
+        self.url = url.rstrip("/")
+        self._tls = ssl.create_default_context(cafile=ca_path)
+
+    def reset(self, seed: dict[str, Any] | None = None) -> None:
+        """Empty world (or the seed), no faults, empty log, default settings."""
+        self._call("POST", "reset", {"seed": seed} if seed is not None else {})
+
+    def seed(self, doc: dict[str, Any]) -> None:
+        """Add a seed document's contents to the world."""
+        self._call("POST", "seed", doc)
+
+    def add_fault(
+        self,
+        method: str | None = None,
+        path: str = ".*",
+        *,
+        status: int | None = None,
+        count: int = 1,
+        retry_after: int | None = None,
+        stall_seconds: float = 0.0,
+        code: str | None = None,
+        message: str | None = None,
+    ) -> None:
+        """The next `count` requests matching method + path regex fail with `status` or stall."""
+        body: dict[str, Any] = {
+            "method": method,
+            "path": path,
+            "count": count,
+            "stallSeconds": stall_seconds,
+        }
+        optional = {"status": status, "retryAfter": retry_after, "code": code, "message": message}
+        body.update({k: v for k, v in optional.items() if v is not None})
+        self._call("POST", "faults", body)
+
+    def clear_faults(self) -> None:
+        """Remove every pending fault."""
+        self._call("DELETE", "faults")
+
+    def requests(self) -> list[dict[str, Any]]:
+        """The request log, oldest first: [{"method", "path", "status", "ms"}]."""
+        result: list[dict[str, Any]] = self._call("GET", "requests")
+        return result
+
+    def clear_requests(self) -> None:
+        """Clear the request log and counters."""
+        self._call("DELETE", "requests")
+
+    def counters(self) -> dict[str, int]:
+        """Requests per "<METHOD> <route>"."""
+        result: dict[str, int] = self._call("GET", "counters")
+        return result
+
+    def set_latency(self, ms: int) -> None:
+        """Add `ms` milliseconds to every ARM and sign-in request."""
+        self._call("PUT", "latency", {"ms": ms})
+
+    def set_page_size(self, size: int) -> None:
+        """Page size of paged lists (actionRules, vaults, resource groups)."""
+        self._call("PUT", "settings", {"pageSize": size})
+
+    def settings(self, **values: Any) -> dict[str, Any]:
+        """Change settings (pageSize, vaultPatchAsync, lroRetryAfter); returns them all."""
+        result: dict[str, Any] = self._call("PUT", "settings", values)
+        return result
+
+    def set_throttling(
+        self, enabled: bool, limits: dict[str, tuple[int, float]] | None = None
+    ) -> None:
+        """Enforce ARM's token buckets (429 when empty), optionally with smaller limits."""
+        body = {"enabled": enabled, "limits": {k: list(v) for k, v in (limits or {}).items()}}
+        self._call("PUT", "throttling", body)
+
+    def set_receiver_status(self, action_group_id: str, receiver: str, status: str) -> None:
+        """Mark an email/SMS receiver Disabled (unsubscribed) or Enabled."""
+        self._call(
+            "POST",
+            "receivers/status",
+            {"id": action_group_id, "receiver": receiver, "status": status},
+        )
+
+    def state(self) -> dict[str, Any]:
+        """The world snapshot."""
+        result: dict[str, Any] = self._call("GET", "state")
+        return result
+
+    def _call(self, method: str, route: str, body: Any = None) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(
+            f"{self.url}/_emulator/{route}",
+            data=data,
+            method=method,
+            headers={"Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(request, context=self._tls, timeout=30) as response:
+                raw = response.read()
+        except urllib.error.HTTPError as error:
+            raise EmulatorControlError(
+                f"{method} /_emulator/{route}: {error.code} {error.read().decode(errors='replace')}"
+            ) from error
+        return json.loads(raw) if raw else None

@@ -1,0 +1,299 @@
+"""Thin ARM handlers: read the call, ask a backend, shape the reply (status, body, headers)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from provisioner.emulator import action_groups, processing_rules, vaults
+from provisioner.emulator.exceptions import BadRequest, NotFound
+from provisioner.emulator.models import JsonObject, utc_now
+from provisioner.emulator.wire import Call, Reply
+
+
+def _where(call: Call) -> tuple[str, str, str]:
+    """(subscription, resource group, name) from the path."""
+    return call.params["subscription"], call.params["resource_group"], call.params["name"]
+
+
+def paged(call: Call, items: list[JsonObject]) -> Reply:
+    """One page of `items` with an absolute nextLink on our host (facts §1 Paging)."""
+    size = max(1, call.state.settings.page_size)
+    token = call.request.args.get("ctoken", "0")
+    if not token.isdigit():
+        raise BadRequest(
+            f"The continuation token '{token}' is invalid.", code="InvalidContinuationToken"
+        )
+    start = int(token)
+    body: JsonObject = {"value": items[start : start + size]}
+    if start + size < len(items):
+        body["nextLink"] = f"{call.absolute(call.path, call.api_version)}&ctoken={start + size}"
+    return Reply(200, body)
+
+
+# ---- subscriptions and resource groups (as the seed declares them) ------------------------
+
+
+def list_subscriptions(call: Call) -> Reply:
+    """GET /subscriptions (az login lists them, az-cli doc §4)."""
+    with call.state.world.lock:
+        value = [sub.as_arm() for sub in call.state.world.subscriptions.values()]
+    return Reply(200, {"value": value, "count": {"type": "Total", "value": len(value)}})
+
+
+def get_subscription(call: Call) -> Reply:
+    """GET /subscriptions/{id}."""
+    with call.state.world.lock:
+        return Reply(200, call.state.world.subscription(call.params["subscription"]).as_arm())
+
+
+def _group_body(subscription: str, name: str, location: str) -> JsonObject:
+    return {
+        "id": f"/subscriptions/{subscription}/resourceGroups/{name}",
+        "name": name,
+        "type": "Microsoft.Resources/resourceGroups",
+        "location": location,
+        "properties": {"provisioningState": "Succeeded"},
+        "tags": {},
+    }
+
+
+def list_resource_groups(call: Call) -> Reply:
+    """GET /subscriptions/{id}/resourcegroups."""
+    subscription = call.params["subscription"]
+    with call.state.world.lock:
+        sub = call.state.world.subscription(subscription)
+        groups = [
+            _group_body(sub.subscription_id, g.name, g.location)
+            for g in sub.resource_groups.values()
+        ]
+    return paged(call, groups)
+
+
+def get_resource_group(call: Call) -> Reply:
+    """GET /subscriptions/{id}/resourcegroups/{name}; 404 ResourceGroupNotFound when absent."""
+    subscription = call.params["subscription"]
+    with call.state.world.lock:
+        group = call.state.world.resource_group(subscription, call.params["resource_group"])
+        sub = call.state.world.subscription(subscription)
+        return Reply(200, _group_body(sub.subscription_id, group.name, group.location))
+
+
+# ---- action groups ------------------------------------------------------------------------
+
+
+def put_action_group(call: Call) -> Reply:
+    """PUT: 201 created / 200 updated (spec AG)."""
+    body = call.json_body()
+    with call.state.world.lock:
+        status, result = action_groups.put(call.state.world, *_where(call), body)
+    return Reply(status, result)
+
+
+def get_action_group(call: Call) -> Reply:
+    """GET one action group."""
+    with call.state.world.lock:
+        return Reply(200, action_groups.get(call.state.world, *_where(call)))
+
+
+def patch_action_group(call: Call) -> Reply:
+    """PATCH tags / properties.enabled."""
+    body = call.json_body()
+    with call.state.world.lock:
+        return Reply(200, action_groups.patch(call.state.world, *_where(call), body))
+
+
+def delete_action_group(call: Call) -> Reply:
+    """DELETE: 200 deleted, 204 absent."""
+    with call.state.world.lock:
+        return Reply(action_groups.delete(call.state.world, *_where(call)))
+
+
+def list_action_groups(call: Call) -> Reply:
+    """List by resource group or subscription: one page, no nextLink (facts §0.3)."""
+    with call.state.world.lock:
+        groups = action_groups.list_groups(
+            call.state.world, call.params["subscription"], call.params.get("resource_group")
+        )
+    return Reply(200, {"value": groups})
+
+
+def create_notifications(call: Call) -> Reply:
+    """POST createNotifications: LRO, 202 + Location to notificationStatus, done at first poll."""
+    body = call.json_body()
+    with call.state.world.lock:
+        notification_id = action_groups.create_notification(call.state.world, *_where(call), body)
+    group_path = call.path.rsplit("/", 1)[0]
+    location = call.absolute(f"{group_path}/notificationStatus/{notification_id}", call.api_version)
+    return Reply(
+        202, None, {"Location": location, "Retry-After": str(call.state.settings.lro_retry_after)}
+    )
+
+
+def get_notification_status(call: Call) -> Reply:
+    """GET notificationStatus/{id}: the TestNotificationDetailsResponse."""
+    with call.state.world.lock:
+        return Reply(
+            200,
+            action_groups.notification_status(
+                call.state.world, *_where(call), call.params["notification"]
+            ),
+        )
+
+
+def subscribe_receiver(call: Call) -> Reply:
+    """POST subscribe (EnableRequest): 200, 409 already enabled, 404 unknown receiver."""
+    body = call.json_body()
+    with call.state.world.lock:
+        action_groups.enable_receiver(call.state.world, *_where(call), body)
+    return Reply(200)
+
+
+# ---- alert processing rules ---------------------------------------------------------------
+
+
+def put_rule(call: Call) -> Reply:
+    """PUT: 201 created / 200 updated (spec APR 2021-08-08)."""
+    body = call.json_body()
+    with call.state.world.lock:
+        status, result = processing_rules.put(
+            call.state.world, *_where(call), body, caller=call.caller
+        )
+    return Reply(status, result)
+
+
+def get_rule(call: Call) -> Reply:
+    """GET one rule."""
+    with call.state.world.lock:
+        return Reply(200, processing_rules.get(call.state.world, *_where(call)))
+
+
+def patch_rule(call: Call) -> Reply:
+    """PATCH tags / properties.enabled."""
+    body = call.json_body()
+    with call.state.world.lock:
+        return Reply(
+            200, processing_rules.patch(call.state.world, *_where(call), body, caller=call.caller)
+        )
+
+
+def delete_rule(call: Call) -> Reply:
+    """DELETE: 200 deleted, 204 absent."""
+    with call.state.world.lock:
+        return Reply(processing_rules.delete(call.state.world, *_where(call)))
+
+
+def list_rules(call: Call) -> Reply:
+    """List by resource group or subscription, paged with nextLink."""
+    with call.state.world.lock:
+        rules = processing_rules.list_rules(
+            call.state.world, call.params["subscription"], call.params.get("resource_group")
+        )
+    return paged(call, rules)
+
+
+# ---- Recovery Services vaults -------------------------------------------------------------
+
+
+def get_vault(call: Call) -> Reply:
+    """GET one vault."""
+    with call.state.world.lock:
+        return Reply(200, vaults.get(call.state.world, *_where(call)))
+
+
+def put_vault(call: Call) -> Reply:
+    """PUT (for completeness; alertsync never creates vaults): synchronous 200/201, Succeeded."""
+    body = call.json_body()
+    with call.state.world.lock:
+        status, result = vaults.put(call.state.world, *_where(call), body)
+    return Reply(status, result)
+
+
+def patch_vault(call: Call) -> Reply:
+    """PATCH: 202 + Azure-AsyncOperation + Location + Retry-After (facts §4), or 200 when switched."""
+    body = call.json_body()
+    with call.state.world.lock:
+        result = vaults.patch(call.state.world, *_where(call), body)
+        if not call.state.settings.vault_patch_async:
+            return Reply(200, result)
+        operation_id = _record_operation(call.state.world.operations)
+    return Reply(202, None, _async_headers(call, operation_id))
+
+
+def _record_operation(operations: dict[str, Any]) -> str:
+    """A finished async operation: the work is done before the 202 leaves (first poll completes)."""
+    operation_id = str(uuid.uuid4())
+    now = utc_now()
+    operations[operation_id] = {
+        "id": operation_id,
+        "name": operation_id,
+        "status": "Succeeded",
+        "startTime": now,
+        "endTime": now,
+    }
+    return operation_id
+
+
+def _async_headers(call: Call, operation_id: str) -> dict[str, str]:
+    """LRO headers as the PATCHVault example shows, absolute on our host, Retry-After ≥ 1."""
+    return {
+        "Azure-AsyncOperation": call.absolute(
+            f"{call.path}/operationStatus/{operation_id}", call.api_version
+        ),
+        "Location": call.absolute(f"{call.path}/operationResults/{operation_id}", call.api_version),
+        "Retry-After": str(call.state.settings.lro_retry_after),
+    }
+
+
+def get_vault_operation_status(call: Call) -> Reply:
+    """GET .../operationStatus/{id}: {status: Succeeded} (Azure-AsyncOperation polling)."""
+    with call.state.world.lock:
+        vaults.stored(call.state.world, *_where(call))
+        return Reply(200, _operation(call))
+
+
+def get_vault_operation_result(call: Call) -> Reply:
+    """GET .../operationResults/{id}: the vault as it is now (Location polling final state)."""
+    with call.state.world.lock:
+        _operation(call)
+        return Reply(200, vaults.get(call.state.world, *_where(call)))
+
+
+def _operation(call: Call) -> JsonObject:
+    found = call.state.world.operations.get(call.params["operation"])
+    if found is None:
+        raise NotFound(
+            f"The operation '{call.params['operation']}' was not found.", code="OperationNotFound"
+        )
+    return found
+
+
+def list_vaults(call: Call) -> Reply:
+    """List by resource group or subscription, paged with nextLink (RSV SDK re-parses it)."""
+    with call.state.world.lock:
+        found = vaults.list_vaults(
+            call.state.world, call.params["subscription"], call.params.get("resource_group")
+        )
+    return paged(call, found)
+
+
+# ---- cloud metadata (az cloud register with endpoint discovery, az-cli doc §2) -------------
+
+
+def metadata_endpoints(call: Call) -> Reply:
+    """GET /metadata/endpoints: a custom cloud whose ARM and login endpoints are the emulator."""
+    url = call.state.url
+    return Reply(
+        200,
+        {
+            "name": "AlertsyncEmulator",
+            "resourceManager": f"{url}/",
+            "authentication": {
+                "loginEndpoint": url,
+                "audiences": [f"{url}/", "https://management.azure.com/"],
+                "tenant": "common",
+                "identityProvider": "AAD",
+            },
+            "suffixes": {},
+        },
+    )

@@ -1,0 +1,156 @@
+"""`Emulator`: runs the emulated ARM over HTTPS (trustme CA) in a daemon thread."""
+
+from __future__ import annotations
+
+import logging
+import ssl
+import tempfile
+import threading
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import trustme
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from provisioner.emulator.app import EmulatorApp
+from provisioner.emulator.control import EmulatorControl
+from provisioner.emulator.persistence import StateFile
+from provisioner.emulator.seed import apply_seed
+from provisioner.emulator.state import EmulatorState, Settings
+
+log = logging.getLogger(__name__)
+
+HOST = "127.0.0.1"
+CA_FILE = "ca.pem"
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """werkzeug prints every request to stderr by default; send it to our debug log instead."""
+
+    def log(self, type: str, message: str, *args: Any) -> None:
+        log.debug("emulator %s: " + message, type, *args)
+
+
+class Emulator:
+    """An emulated Azure Resource Manager, reachable at `.url` and trusted through `.ca_path`."""
+
+    def __init__(
+        self,
+        port: int = 0,
+        data_dir: Path | None = None,
+        seed: dict[str, Any] | None = None,
+        latency_ms: int = 0,
+        page_size: int = 100,
+    ) -> None:
+        self.port = port
+        self.data_dir = Path(data_dir) if data_dir is not None else None
+        self._seed = seed
+        baseline = Settings(latency_ms=latency_ms, page_size=page_size)
+        self.state = EmulatorState(
+            settings=Settings(latency_ms=latency_ms, page_size=page_size), baseline=baseline
+        )
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+        self._temporary: tempfile.TemporaryDirectory[str] | None = None
+        self.ca_path = ""
+        self.url = ""
+
+    def start(self) -> Emulator:
+        """Create the CA and certificate, load state or seed, serve; returns once listening."""
+        directory = self._directory()
+        context = self._tls_context(directory)
+        self._load_world(directory)
+        self._server = make_server(
+            HOST,
+            self.port,
+            EmulatorApp(self.state),
+            threaded=True,
+            request_handler=QuietRequestHandler,
+            ssl_context=context,
+        )
+        self.port = self._server.server_port
+        self.url = f"https://{HOST}:{self.port}"
+        self.state.url = self.url
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name=f"emulator-{self.port}", daemon=True
+        )
+        self._thread.start()
+        log.info("emulator: serving %s (CA %s)", self.url, self.ca_path)
+        return self
+
+    def _directory(self) -> Path:
+        """The data dir, or a temporary one removed at stop."""
+        if self.data_dir is not None:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            return self.data_dir
+        self._temporary = tempfile.TemporaryDirectory(prefix="alertsync-emulator-")
+        return Path(self._temporary.name)
+
+    def _tls_context(self, directory: Path) -> ssl.SSLContext:
+        """A fresh CA (written to DIR/ca.pem) and a server certificate for 127.0.0.1 and localhost."""
+        authority = trustme.CA(organization_name="alertsync emulator")
+        certificate = authority.issue_cert(HOST, "localhost")
+        ca_file = directory / CA_FILE
+        authority.cert_pem.write_to_path(str(ca_file))
+        self.ca_path = str(ca_file)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        certificate.configure_cert(context)
+        return context
+
+    def _load_world(self, directory: Path) -> None:
+        """With a data dir: the saved state if any (the seed is then ignored), else the seed."""
+        if self.data_dir is not None:
+            state_file = StateFile(directory)
+            loaded = state_file.load_into(self.state.world)
+            self.state.on_change = lambda: state_file.save(self.state.world)
+            if loaded:
+                if self._seed is not None:
+                    log.info("emulator: %s exists, so the seed was not applied", state_file.path)
+                return
+        with self.state.world.lock:
+            apply_seed(self.state.world, self._seed)
+        self.state.on_change()
+
+    def stop(self) -> None:
+        """Stop serving and release the port (and the temporary directory, if any)."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        if self._temporary is not None:
+            self._temporary.cleanup()
+        self._server = self._thread = self._temporary = None
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def control(self) -> EmulatorControl:
+        """A client for this emulator's /_emulator/ API."""
+        return EmulatorControl(self.url, self.ca_path)
+
+    def env(self) -> dict[str, str]:
+        """What a client needs: ARM endpoint, CA bundle, AZURE_* credentials (DESIGN §6)."""
+        env = {
+            "ALERTSYNC_ARM_ENDPOINT": self.url,
+            "ALERTSYNC_CA_BUNDLE": self.ca_path,
+            "AZURE_TENANT_ID": self.state.tenant_id,
+            "AZURE_CLIENT_ID": self.state.client_id,
+            "AZURE_CLIENT_SECRET": self.state.client_secret,
+            "AZURE_AUTHORITY_HOST": self.url,
+        }
+        with self.state.world.lock:
+            first = next(iter(self.state.world.subscriptions.values()), None)
+        if first is not None:
+            env["AZURE_SUBSCRIPTION_ID"] = first.subscription_id
+        return env

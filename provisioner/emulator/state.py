@@ -1,0 +1,97 @@
+"""Everything one running emulator holds: the world, settings, faults, request log, throttle."""
+
+from __future__ import annotations
+
+import collections
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from provisioner.emulator.models import DEFAULT_TENANT_ID, World
+from provisioner.emulator.throttling import Throttle
+
+DEFAULT_CLIENT_ID = "33333333-3333-3333-3333-333333333333"
+DEFAULT_CLIENT_SECRET = "alertsync-emulator-secret"
+REQUEST_LOG_LIMIT = 10_000  # a long demo run must not grow without bound
+
+
+@dataclass
+class Fault:
+    """The next `count` requests matching method and path regex get this answer (or stall)."""
+
+    method: str | None
+    path: re.Pattern[str]
+    count: int
+    status: int | None = None
+    retry_after: int | None = None
+    stall_seconds: float = 0.0
+    code: str | None = None
+    message: str | None = None
+
+    def matches(self, method: str, path: str) -> bool:
+        """True when this fault applies to the request."""
+        return (
+            self.count > 0 and (self.method in (None, "*", method)) and bool(self.path.search(path))
+        )
+
+    def describe(self) -> dict[str, Any]:
+        """JSON view for GET /_emulator/faults."""
+        return {
+            "method": self.method,
+            "path": self.path.pattern,
+            "count": self.count,
+            "status": self.status,
+            "retryAfter": self.retry_after,
+            "stallSeconds": self.stall_seconds,
+        }
+
+
+@dataclass
+class Settings:
+    """Knobs the control API can turn."""
+
+    latency_ms: int = 0
+    page_size: int = 100
+    vault_patch_async: bool = True  # facts §4: the service answers PATCH with 202 + headers
+    lro_retry_after: int = 1  # ≥1: azure-core reads 0 as "no header" and waits 30 s (facts §0.7)
+
+
+@dataclass
+class EmulatorState:
+    """Shared by every request thread; `world.lock` guards the world, `lock` the rest."""
+
+    tenant_id: str = DEFAULT_TENANT_ID
+    client_id: str = DEFAULT_CLIENT_ID
+    client_secret: str = DEFAULT_CLIENT_SECRET
+    url: str = ""
+    world: World = field(default_factory=World)
+    settings: Settings = field(default_factory=Settings)
+    baseline: Settings = field(default_factory=Settings)  # what reset returns to
+    throttle: Throttle = field(default_factory=Throttle)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    faults: list[Fault] = field(default_factory=list)
+    request_log: collections.deque[dict[str, Any]] = field(
+        default_factory=lambda: collections.deque(maxlen=REQUEST_LOG_LIMIT)
+    )
+    counters: collections.Counter[str] = field(default_factory=collections.Counter)
+    issued_tokens: dict[str, str] = field(default_factory=dict)
+    on_change: Callable[[], None] = lambda: None
+
+    def take_fault(self, method: str, path: str) -> Fault | None:
+        """The first fault matching the request, with one use spent; None when none applies."""
+        with self.lock:
+            for fault in self.faults:
+                if fault.matches(method, path):
+                    fault.count -= 1
+                    return fault
+            return None
+
+    def record(self, method: str, path: str, route: str, status: int, ms: float) -> None:
+        """Append to the request log and bump the counter for method + route."""
+        with self.lock:
+            self.request_log.append(
+                {"method": method, "path": path, "status": status, "ms": round(ms, 2)}
+            )
+            self.counters[f"{method} {route}"] += 1

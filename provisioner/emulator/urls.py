@@ -1,0 +1,270 @@
+"""The route table: method + anchored, case-insensitive path regex → handler (and its rules)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from provisioner.emulator import auth, control, responses
+from provisioner.emulator.wire import Call, Reply
+
+Handler = Callable[[Call], Reply]
+
+# api-versions per provider: what the pinned SDKs send, plus what az CLI 2.91 sends for action
+# groups (az-cli doc §6.6). 2019-05-05-preview actionRules (a different body shape, facts §3b)
+# is not modelled: it gets ARM's 400 listing the supported versions.
+ACTION_GROUP_VERSIONS = ("2023-01-01", "2024-10-01-preview")
+RULE_VERSIONS = ("2021-08-08",)
+VAULT_VERSIONS = ("2026-11-01", "2023-02-01")
+SUBSCRIPTION_VERSIONS = (
+    "2016-06-01",
+    "2019-06-01",
+    "2019-11-01",
+    "2020-01-01",
+    "2021-01-01",
+    "2022-12-01",
+)
+RESOURCE_GROUP_VERSIONS = (
+    "2019-10-01",
+    "2020-06-01",
+    "2021-04-01",
+    "2022-09-01",
+    "2023-07-01",
+    "2024-03-01",
+    "2024-07-01",
+    "2024-11-01",
+    "2025-04-01",
+)
+
+SUB = r"/subscriptions/(?P<subscription>[^/]+)"
+RG = SUB + r"/resourceGroups/(?P<resource_group>[^/]+)"
+AG_TYPE = r"/providers/Microsoft\.Insights/actionGroups"
+RULE_TYPE = r"/providers/Microsoft\.AlertsManagement/actionRules"
+VAULT_TYPE = r"/providers/Microsoft\.RecoveryServices/vaults"
+NAME = r"/(?P<name>[^/]+)"
+TENANT = r"/(?P<tenant>[^/]+)"
+
+# Resource types the emulator models, per namespace (for loud errors on everything else).
+MODELLED = {
+    "microsoft.insights": "actiongroups",
+    "microsoft.alertsmanagement": "actionrules",
+    "microsoft.recoveryservices": "vaults",
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    """One route. `api_versions` None: no api-version check; `arm`: bearer, throttle, ARM headers."""
+
+    name: str
+    method: str
+    pattern: re.Pattern[str]
+    handler: Handler
+    api_versions: tuple[str, ...] | None = None
+    arm: bool = True
+
+
+def route(
+    name: str,
+    method: str,
+    path: str,
+    handler: Handler,
+    versions: tuple[str, ...] | None = None,
+    *,
+    arm: bool = True,
+) -> Route:
+    """A route whose pattern is anchored and case-insensitive, as ARM matches paths."""
+    return Route(name, method, re.compile(f"^{path}$", re.IGNORECASE), handler, versions, arm)
+
+
+ARM_ROUTES: tuple[Route, ...] = (
+    route(
+        "subscriptions.list",
+        "GET",
+        r"/subscriptions",
+        responses.list_subscriptions,
+        SUBSCRIPTION_VERSIONS,
+    ),
+    route("subscriptions.get", "GET", SUB, responses.get_subscription, SUBSCRIPTION_VERSIONS),
+    route(
+        "resourceGroups.list",
+        "GET",
+        SUB + r"/resourceGroups",
+        responses.list_resource_groups,
+        RESOURCE_GROUP_VERSIONS,
+    ),
+    route("resourceGroups.get", "GET", RG, responses.get_resource_group, RESOURCE_GROUP_VERSIONS),
+    route(
+        "actionGroups.put",
+        "PUT",
+        RG + AG_TYPE + NAME,
+        responses.put_action_group,
+        ACTION_GROUP_VERSIONS,
+    ),
+    route(
+        "actionGroups.get",
+        "GET",
+        RG + AG_TYPE + NAME,
+        responses.get_action_group,
+        ACTION_GROUP_VERSIONS,
+    ),
+    route(
+        "actionGroups.patch",
+        "PATCH",
+        RG + AG_TYPE + NAME,
+        responses.patch_action_group,
+        ACTION_GROUP_VERSIONS,
+    ),
+    route(
+        "actionGroups.delete",
+        "DELETE",
+        RG + AG_TYPE + NAME,
+        responses.delete_action_group,
+        ACTION_GROUP_VERSIONS,
+    ),
+    route(
+        "actionGroups.listByResourceGroup",
+        "GET",
+        RG + AG_TYPE,
+        responses.list_action_groups,
+        ACTION_GROUP_VERSIONS,
+    ),
+    route(
+        "actionGroups.listBySubscription",
+        "GET",
+        SUB + AG_TYPE,
+        responses.list_action_groups,
+        ACTION_GROUP_VERSIONS,
+    ),
+    route(
+        "actionGroups.createNotifications",
+        "POST",
+        RG + AG_TYPE + NAME + r"/createNotifications",
+        responses.create_notifications,
+        ACTION_GROUP_VERSIONS,
+    ),
+    route(
+        "actionGroups.notificationStatus",
+        "GET",
+        RG + AG_TYPE + NAME + r"/notificationStatus/(?P<notification>[^/]+)",
+        responses.get_notification_status,
+        ACTION_GROUP_VERSIONS,
+    ),
+    route(
+        "actionGroups.subscribe",
+        "POST",
+        RG + AG_TYPE + NAME + r"/subscribe",
+        responses.subscribe_receiver,
+        ACTION_GROUP_VERSIONS,
+    ),
+    route("actionRules.put", "PUT", RG + RULE_TYPE + NAME, responses.put_rule, RULE_VERSIONS),
+    route("actionRules.get", "GET", RG + RULE_TYPE + NAME, responses.get_rule, RULE_VERSIONS),
+    route("actionRules.patch", "PATCH", RG + RULE_TYPE + NAME, responses.patch_rule, RULE_VERSIONS),
+    route(
+        "actionRules.delete", "DELETE", RG + RULE_TYPE + NAME, responses.delete_rule, RULE_VERSIONS
+    ),
+    route(
+        "actionRules.listByResourceGroup",
+        "GET",
+        RG + RULE_TYPE,
+        responses.list_rules,
+        RULE_VERSIONS,
+    ),
+    route(
+        "actionRules.listBySubscription",
+        "GET",
+        SUB + RULE_TYPE,
+        responses.list_rules,
+        RULE_VERSIONS,
+    ),
+    route("vaults.get", "GET", RG + VAULT_TYPE + NAME, responses.get_vault, VAULT_VERSIONS),
+    route("vaults.put", "PUT", RG + VAULT_TYPE + NAME, responses.put_vault, VAULT_VERSIONS),
+    route("vaults.patch", "PATCH", RG + VAULT_TYPE + NAME, responses.patch_vault, VAULT_VERSIONS),
+    route(
+        "vaults.operationStatus",
+        "GET",
+        RG + VAULT_TYPE + NAME + r"/operationStatus/(?P<operation>[^/]+)",
+        responses.get_vault_operation_status,
+        VAULT_VERSIONS,
+    ),
+    route(
+        "vaults.operationResults",
+        "GET",
+        RG + VAULT_TYPE + NAME + r"/operationResults/(?P<operation>[^/]+)",
+        responses.get_vault_operation_result,
+        VAULT_VERSIONS,
+    ),
+    route(
+        "vaults.listByResourceGroup", "GET", RG + VAULT_TYPE, responses.list_vaults, VAULT_VERSIONS
+    ),
+    route(
+        "vaults.listBySubscription", "GET", SUB + VAULT_TYPE, responses.list_vaults, VAULT_VERSIONS
+    ),
+    route(
+        "metadata.endpoints", "GET", r"/metadata/endpoints", responses.metadata_endpoints, arm=False
+    ),
+    route(
+        "auth.instanceDiscovery",
+        "GET",
+        r"/common/discovery/instance",
+        auth.instance_discovery,
+        arm=False,
+    ),
+    route(
+        "auth.openidConfiguration",
+        "GET",
+        TENANT + r"/v2\.0/\.well-known/openid-configuration",
+        auth.openid_configuration,
+        arm=False,
+    ),
+    route(
+        "auth.adfsOpenidConfiguration",
+        "GET",
+        r"/adfs/\.well-known/openid-configuration",
+        auth.openid_configuration,
+        arm=False,
+    ),
+    route("auth.token", "POST", TENANT + r"/oauth2/v2\.0/token", auth.token, arm=False),
+)
+
+CONTROL_ROUTES: tuple[Route, ...] = tuple(
+    route(f"control.{name}", method, f"/_emulator/{path}", handler, arm=False)
+    for name, method, path, handler in (
+        ("reset", "POST", "reset", control.handle_reset),
+        ("seed", "POST", "seed", control.handle_seed),
+        ("addFault", "POST", "faults", control.handle_add_fault),
+        ("listFaults", "GET", "faults", control.handle_list_faults),
+        ("clearFaults", "DELETE", "faults", control.handle_clear_faults),
+        ("requests", "GET", "requests", control.handle_requests),
+        ("clearRequests", "DELETE", "requests", control.handle_clear_requests),
+        ("counters", "GET", "counters", control.handle_counters),
+        ("latency", "PUT", "latency", control.handle_latency),
+        ("settings", "PUT", "settings", control.handle_settings),
+        ("throttling", "PUT", "throttling", control.handle_throttling),
+        ("receiverStatus", "POST", "receivers/status", control.handle_receiver_status),
+        ("state", "GET", "state", control.handle_state),
+        ("health", "GET", "health", control.handle_health),
+    )
+)
+
+
+def match(
+    routes: tuple[Route, ...], method: str, path: str
+) -> tuple[Route | None, dict[str, str], list[str]]:
+    """(route, path parameters, methods the path allows) for a request; route None if no match."""
+    allowed: list[str] = []
+    for candidate in routes:
+        found = candidate.pattern.match(path)
+        if found is None:
+            continue
+        if candidate.method == method:
+            return candidate, {k: v for k, v in found.groupdict().items() if v is not None}, allowed
+        allowed.append(candidate.method)
+    return None, {}, allowed
+
+
+PROVIDER_PATH = re.compile(
+    r"^/subscriptions/[^/]+(?:/resourceGroups/[^/]+)?/providers/(?P<ns>[^/]+)(?:/(?P<type>[^/]+))?",
+    re.IGNORECASE,
+)

@@ -1,0 +1,172 @@
+"""Backend for Microsoft.RecoveryServices/vaults (api 2026-11-01): seeded vaults, alert settings.
+
+Assumption (facts §4/§9, UNCONFIRMED): a vault seeded without `monitoringSettings` reads back
+the documented defaults (job-failure alerts Enabled, classic alerts Enabled). Seed
+`properties: {monitoringSettings: null}` to get a vault whose GET omits the block instead.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime
+from typing import Any
+
+from provisioner.emulator.exceptions import BadRequest, resource_not_found
+from provisioner.emulator.models import (
+    JsonObject,
+    StoredResource,
+    World,
+    optional_tags,
+    require_object,
+    require_string,
+    resource_key,
+)
+
+KIND = "microsoft.recoveryservices/vaults"
+RESPONSE_TYPE = "Microsoft.RecoveryServices/vaults"
+ALERT_STATES = ("Enabled", "Disabled")
+DEFAULT_MONITORING: JsonObject = {
+    "azureMonitorAlertSettings": {"alertsForAllJobFailures": "Enabled"},
+    "classicAlertSettings": {"alertsForCriticalOperations": "Enabled"},
+}
+# Read-only properties the service owns; a PATCH that sends them has them ignored.
+READ_ONLY_PROPERTIES = (
+    "provisioningState", "privateEndpointConnections", "privateEndpointStateForBackup",
+    "privateEndpointStateForSiteRecovery", "moveState", "moveDetails", "secureScore",
+    "bcdrSecurityLevel", "upgradeDetails", "backupStorageVersion", "resourceGuardOperationRequests",
+)  # fmt: skip
+
+
+def key_of(subscription: str, resource_group: str, name: str) -> str:
+    """Storage key of a vault."""
+    return resource_key(subscription, resource_group, KIND, name)
+
+
+def normalised_location(location: str) -> str:
+    """ARM normalises vault locations: "West US" → "westus" (PUTVault_WithMonitoringSettings)."""
+    return location.replace(" ", "").lower()
+
+
+def etag() -> str:
+    """A weak etag in the service's datetime form (examples/GETVault.json)."""
+    stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H%%3A%M%%3A%S.%fZ")
+    return f"W/\"datetime'{stamp}'\""
+
+
+def put(
+    world: World, subscription: str, resource_group: str, name: str, body: Any
+) -> tuple[int, JsonObject]:
+    """Create (201) or replace (200) a vault, synchronously; used by seeding and PUT."""
+    world.resource_group(subscription, resource_group)
+    request = require_object(body, "the request body")
+    location = require_string(request, "location", "the vault")
+    properties = dict(require_object(request.get("properties") or {}, "'properties'"))
+    for read_only in READ_ONLY_PROPERTIES:
+        properties.pop(read_only, None)
+    if "monitoringSettings" not in properties:
+        properties["monitoringSettings"] = copy.deepcopy(DEFAULT_MONITORING)
+    elif properties["monitoringSettings"] is None:
+        del properties["monitoringSettings"]
+    else:
+        validate_monitoring(properties["monitoringSettings"])
+    properties["provisioningState"] = "Succeeded"
+    response: JsonObject = {
+        "id": f"/subscriptions/{subscription}/resourceGroups/{resource_group}/providers/{RESPONSE_TYPE}/{name}",
+        "name": name,
+        "type": RESPONSE_TYPE,
+        "etag": etag(),
+        "location": normalised_location(location),
+        "tags": optional_tags(request),
+        "sku": require_object(request.get("sku") or {"name": "Standard"}, "'sku'"),
+        "properties": properties,
+    }
+    if request.get("identity") is not None:
+        response["identity"] = require_object(request["identity"], "'identity'")
+    created = world.put(
+        key_of(subscription, resource_group, name),
+        StoredResource(KIND, subscription.lower(), resource_group.lower(), response),
+    )
+    return (201 if created else 200), response
+
+
+def validate_monitoring(value: Any) -> None:
+    """monitoringSettings: each alert setting Enabled|Disabled (AlertsState, any case)."""
+    monitoring = require_object(value, "'properties.monitoringSettings'")
+    for block_name, block in monitoring.items():
+        if block is None:
+            continue
+        for setting, state in require_object(block, f"'monitoringSettings.{block_name}'").items():
+            if state is not None and (
+                not isinstance(state, str) or state.lower() not in ("enabled", "disabled")
+            ):
+                raise BadRequest(
+                    f"monitoringSettings.{block_name}.{setting} '{state}' is not valid; allowed values: Enabled, Disabled.",
+                    code="UserErrorInvalidRequestParameter",
+                )
+
+
+def stored(world: World, subscription: str, resource_group: str, name: str) -> StoredResource:
+    """The stored vault, or ARM's 404s."""
+    world.resource_group(subscription, resource_group)
+    found = world.get(key_of(subscription, resource_group, name))
+    if found is None:
+        raise resource_not_found(RESPONSE_TYPE, name, resource_group)
+    return found
+
+
+def get(world: World, subscription: str, resource_group: str, name: str) -> JsonObject:
+    """The vault's body."""
+    return stored(world, subscription, resource_group, name).body
+
+
+def patch(world: World, subscription: str, resource_group: str, name: str, body: Any) -> JsonObject:
+    """PatchVault: JSON merge-patch into properties, tags replaced (facts §4, ARM PATCH)."""
+    found = stored(world, subscription, resource_group, name)
+    request = require_object(body, "the request body")
+    unknown = set(request) - {"properties", "tags", "sku", "identity", "etag", "location"}
+    if unknown:
+        raise BadRequest(f"Unknown top-level properties in the vault patch: {sorted(unknown)}.")
+    if (
+        "location" in request
+        and normalised_location(str(request["location"])) != found.body["location"]
+    ):
+        raise BadRequest(
+            "The location of a vault cannot be changed.", code="LocationNotAvailableForResourceType"
+        )
+    patch_properties = dict(require_object(request.get("properties") or {}, "'properties'"))
+    for read_only in READ_ONLY_PROPERTIES:
+        patch_properties.pop(read_only, None)
+    if patch_properties.get("monitoringSettings") is not None:
+        validate_monitoring(patch_properties["monitoringSettings"])
+    merged = merge_patch(found.body["properties"], patch_properties)
+    found.body["properties"] = merged
+    if "tags" in request:
+        found.body["tags"] = optional_tags(request)
+    for key in ("sku", "identity"):
+        if request.get(key) is not None:
+            found.body[key] = merge_patch(
+                found.body.get(key) or {}, require_object(request[key], f"'{key}'")
+            )
+    found.body["etag"] = etag()
+    return found.body
+
+
+def merge_patch(target: JsonObject, patch_doc: JsonObject) -> JsonObject:
+    """RFC 7396 JSON merge-patch: objects merge recursively, null deletes, anything else replaces."""
+    result = copy.deepcopy(target)
+    for key, value in patch_doc.items():
+        if value is None:
+            result.pop(key, None)
+        elif isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = merge_patch(result[key], value)
+        else:
+            result[key] = copy.deepcopy(value)
+    return result
+
+
+def list_vaults(world: World, subscription: str, resource_group: str | None) -> list[JsonObject]:
+    """All vaults of a subscription or resource group (paged by the caller)."""
+    world.subscription(subscription)
+    if resource_group is not None:
+        world.resource_group(subscription, resource_group)
+    return world.list(KIND, subscription, resource_group)

@@ -1,0 +1,61 @@
+"""The request and reply types every handler speaks (a thin layer over werkzeug)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from werkzeug.wrappers import Request
+
+from provisioner.emulator.exceptions import InvalidRequestContent, UnsupportedMediaType
+from provisioner.emulator.state import EmulatorState
+
+
+@dataclass
+class Call:
+    """One request as a handler sees it: werkzeug request, path parameters, emulator state."""
+
+    request: Request
+    params: dict[str, str]
+    state: EmulatorState
+    path: str
+
+    @property
+    def api_version(self) -> str:
+        """The api-version query parameter ('' when absent)."""
+        return self.request.args.get("api-version", "")
+
+    @property
+    def caller(self) -> str:
+        """Who is calling, for systemData: the client the bearer token was issued to."""
+        token = self.request.headers.get("Authorization", "").partition(" ")[2]
+        return self.state.issued_tokens.get(token, self.state.client_id)
+
+    def json_body(self) -> Any:
+        """The JSON body (None when empty); 415 for a non-JSON media type, 400 for bad JSON."""
+        raw = self.request.get_data(cache=True)
+        if not raw.strip():
+            return None
+        mimetype = self.request.mimetype
+        if mimetype and "json" not in mimetype:
+            raise UnsupportedMediaType(
+                f"The content media type '{mimetype}' is not supported. Only 'application/json' is supported."
+            )
+        try:
+            return json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as error:
+            raise InvalidRequestContent(str(error)) from error
+
+    def absolute(self, path: str, api_version: str) -> str:
+        """An absolute URL on the emulator's own host (nextLink, Location: facts §1 Paging)."""
+        return f"{self.state.url}{path}?api-version={api_version}"
+
+
+@dataclass
+class Reply:
+    """What a handler answers: status, JSON body (None for no body) and extra headers."""
+
+    status: int
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
