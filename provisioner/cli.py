@@ -290,6 +290,56 @@ def _result_line(result: ApplyResult) -> str:
     )
 
 
+@cli.command()
+@click.option("--port", type=int, default=8443, show_default=True, help="Port (0: any free port).")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(".alertsync/emulator"),
+    show_default=True,
+    help="Holds ca.pem, env and state.json (the world survives a restart).",
+)
+@click.option(
+    "--seed",
+    "seed_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="YAML seed document.",
+)
+@click.option(
+    "--latency-ms", type=int, default=0, show_default=True, help="Added to every request."
+)
+def emulator(port: int, data_dir: Path, seed_file: Path | None, latency_ms: int) -> None:
+    """Run a local Azure Resource Manager emulator over HTTPS until SIGINT/SIGTERM.
+
+    Prints `export` lines for the environment a client needs and writes them to DATA_DIR/env.
+    """
+    import shlex
+    import signal
+    import threading
+
+    from provisioner.emulator import Emulator, SeedError, StateFileError
+    from provisioner.emulator.seed import load_seed_file
+
+    try:
+        seed = load_seed_file(seed_file) if seed_file is not None else None
+        server = Emulator(port=port, data_dir=data_dir, seed=seed, latency_ms=latency_ms).start()
+    except (SeedError, StateFileError, OSError) as error:
+        raise AlertsyncError(f"emulator: {error}") from error
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    exports = "".join(f"export {k}={shlex.quote(v)}\n" for k, v in server.env().items())
+    (data_dir / "env").write_text(exports, encoding="utf-8")
+    click.echo(exports, nl=False)
+    click.echo(
+        f"# alertsync emulator ready at {server.url}; `source {data_dir / 'env'}`; Ctrl-C stops it"
+    )
+    sys.stdout.flush()
+    stop.wait()
+    server.stop()
+    click.echo("# alertsync emulator stopped", err=True)
+
+
 def main() -> None:
     """Entry point: run the CLI and turn AlertsyncError into a message and an exit code."""
     debug = "--debug" in sys.argv[1:]

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from provisioner.emulator import action_groups, processing_rules, vaults
 from provisioner.emulator.exceptions import ArmError
@@ -114,3 +117,17 @@ def text(container: JsonObject, key: str, where: str) -> str:
     if not isinstance(value, str) or not value:
         raise SeedError(f"{where}.{key} is required and must be a string")
     return value
+
+
+def load_seed_file(path: Path) -> JsonObject:
+    """Read and check a YAML (or JSON) seed file; SeedError naming the file on any problem."""
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        apply_seed(World(), document)  # dry run: report problems before the server starts
+    except OSError as error:
+        raise SeedError(f"{path}: cannot read the seed file: {error.strerror}") from error
+    except yaml.YAMLError as error:
+        raise SeedError(f"{path}: not valid YAML: {error}") from error
+    except SeedError as error:
+        raise SeedError(f"{path}: {error}") from error
+    return mapping(document, str(path)) if document is not None else {}
