@@ -613,6 +613,8 @@ def test_generated_action_groups_round_trip_through_the_emulator(
 def test_generated_rules_round_trip_through_the_emulator(
     azure: Azure, rule: AlertProcessingRule
 ) -> None:
+    for group_id in rule.action_group_ids:  # the service checks that referenced groups exist
+        azure.put_action_group(ActionGroup(group_id, "ag"))
     azure.put_processing_rule(rule)
     stored = {r.id: r for r in azure.list_processing_rules(SUB, "rg-monitoring")}
     assert stored[rule.id] == rule
