@@ -1,0 +1,151 @@
+"""Recovery Services vaults through RecoveryServicesClient (api 2026-11-01)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
+from azure.mgmt.recoveryservices import RecoveryServicesClient
+
+from provisioner.emulator import Emulator
+from tests.seeds import DEFAULT_SEED, DEFAULT_SUBSCRIPTION
+
+MONITORING_PATCH = {
+    "properties": {
+        "monitoringSettings": {
+            "azureMonitorAlertSettings": {"alertsForAllJobFailures": "Enabled"},
+            "classicAlertSettings": {"alertsForCriticalOperations": "Disabled"},
+        }
+    }
+}
+
+
+def test_get_seeded_vault_shape_and_default_alert_settings(
+    vaults_client: RecoveryServicesClient,
+) -> None:
+    # facts §4 + GETVault.json: type, etag, normalised location, provisioningState; assumption:
+    # monitoringSettings absent from the seed reads back as the documented defaults (Enabled).
+    vault = vaults_client.vaults.get("RG-BACKUP", "rsv-jpe-lrs")
+    assert (vault.name, vault.type, vault.location) == (
+        "RSV-JPE-LRS",
+        "Microsoft.RecoveryServices/vaults",
+        "japaneast",
+    )
+    assert vault.etag.startswith('W/"datetime')
+    assert vault.properties.provisioning_state == "Succeeded"
+    settings = vault.properties.monitoring_settings
+    assert settings.azure_monitor_alert_settings.alerts_for_all_job_failures == "Enabled"
+    assert settings.classic_alert_settings.alerts_for_critical_operations == "Enabled"
+
+
+def test_patch_is_an_lro_the_sdk_finishes_fast(
+    world: Emulator, vaults_client: RecoveryServicesClient
+) -> None:
+    # facts §4: PATCH 202 + Azure-AsyncOperation + Location; Retry-After ≥1 (facts §0.7), done at first poll.
+    started = time.monotonic()
+    result = vaults_client.vaults.begin_update(
+        "rg-backup", "RSV-JPE-LRS", MONITORING_PATCH
+    ).result()
+    assert time.monotonic() - started < 5
+    assert (
+        result.properties.monitoring_settings.classic_alert_settings.alerts_for_critical_operations
+        == "Disabled"
+    )
+    statuses = [
+        (r["method"], r["status"]) for r in world.control.requests() if "vaults" in r["path"]
+    ]
+    assert ("PATCH", 202) in statuses
+
+
+def test_patch_can_answer_synchronously(
+    world: Emulator, vaults_client: RecoveryServicesClient
+) -> None:
+    # Control switch: 200 + body, no LRO headers.
+    world.control.settings(vaultPatchAsync=False)
+    vaults_client.vaults.begin_update("rg-backup", "RSV-JPE-LRS", MONITORING_PATCH).result()
+    assert ("PATCH", 200) in [(r["method"], r["status"]) for r in world.control.requests()]
+
+
+def test_patch_merges_into_properties(vaults_client: RecoveryServicesClient) -> None:
+    # facts §4: JSON merge-patch inside properties; untouched settings survive.
+    patch = {
+        "properties": {
+            "monitoringSettings": {
+                "classicAlertSettings": {"alertsForCriticalOperations": "Disabled"}
+            }
+        }
+    }
+    vaults_client.vaults.begin_update("rg-backup", "RSV-JPE-LRS", patch).result()
+    settings = vaults_client.vaults.get("rg-backup", "RSV-JPE-LRS").properties.monitoring_settings
+    assert settings.azure_monitor_alert_settings.alerts_for_all_job_failures == "Enabled"
+
+
+def test_patch_rejects_bad_alert_state(vaults_client: RecoveryServicesClient) -> None:
+    bad = {
+        "properties": {
+            "monitoringSettings": {"classicAlertSettings": {"alertsForCriticalOperations": "Maybe"}}
+        }
+    }
+    with pytest.raises(HttpResponseError, match="Enabled, Disabled"):
+        vaults_client.vaults.begin_update("rg-backup", "RSV-JPE-LRS", bad).result()
+
+
+def test_vault_seeded_with_null_monitoring_settings_omits_block(
+    world: Emulator, vaults_client: RecoveryServicesClient
+) -> None:
+    # facts §4 UNCONFIRMED: both shapes must be possible; null in the seed keeps it absent.
+    world.control.seed(
+        {
+            "subscriptions": [
+                {
+                    "id": DEFAULT_SUBSCRIPTION,
+                    "resourceGroups": [
+                        {
+                            "name": "rg-backup",
+                            "location": "japaneast",
+                            "vaults": [
+                                {
+                                    "name": "bare",
+                                    "location": "Japan East",
+                                    "properties": {"monitoringSettings": None},
+                                }
+                            ],
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+    vault = vaults_client.vaults.get("rg-backup", "bare")
+    assert vault.properties.monitoring_settings is None
+    assert vault.location == "japaneast"
+
+
+def test_lists_page_with_next_link(world: Emulator, vaults_client: RecoveryServicesClient) -> None:
+    # facts §1 Paging: the RSV SDK re-parses nextLink; absolute link on our host works.
+    extra = [{"name": f"v{i}", "location": "japaneast"} for i in range(4)]
+    seed = {
+        "subscriptions": [
+            {
+                "id": DEFAULT_SUBSCRIPTION,
+                "resourceGroups": [{"name": "rg-backup", "location": "japaneast", "vaults": extra}],
+            }
+        ]
+    }
+    world.control.seed(seed)
+    world.control.set_page_size(2)
+    assert len(list(vaults_client.vaults.list_by_subscription_id())) == 5
+    assert len(list(vaults_client.vaults.list_by_resource_group("rg-backup"))) == 5
+
+
+def test_missing_vault_and_group_are_404(vaults_client: RecoveryServicesClient) -> None:
+    with pytest.raises(ResourceNotFoundError, match="ResourceNotFound"):
+        vaults_client.vaults.get("rg-backup", "ghost")
+    with pytest.raises(ResourceNotFoundError, match="ResourceGroupNotFound"):
+        vaults_client.vaults.get("rg-ghost", "RSV-JPE-LRS")
+
+
+def test_default_seed_is_what_the_contract_says() -> None:
+    groups = DEFAULT_SEED["subscriptions"][0]["resourceGroups"]
+    assert {g["name"] for g in groups} == {"rg-monitoring", "rg-backup"}
