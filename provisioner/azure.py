@@ -169,6 +169,10 @@ def make_credential(settings: AzureSettings) -> TokenCredential:
         "authority": settings.authority_host,
         "disable_instance_discovery": not settings.instance_discovery,
         "connection_verify": settings.ca_bundle or True,
+        # The token endpoint gets the same retry budget as ARM (its own pipeline, azure-core).
+        "retry_total": settings.retry_total,
+        "retry_backoff_factor": settings.retry_backoff_factor,
+        "retry_backoff_max": settings.retry_backoff_max,
     }
     if settings.uses_client_secret:
         assert settings.tenant_id and settings.client_id and settings.client_secret
@@ -250,6 +254,17 @@ def _service_error(exc: HttpResponseError) -> tuple[str | None, str]:
 def _service_text(exc: HttpResponseError) -> str:
     code, message = _service_error(exc)
     return f"({code}) {message}" if code else f"HTTP {exc.status_code}: {message}"
+
+
+def _is_tls(text: str) -> bool:
+    return "ssl" in text.lower() or "certificate" in text.lower()
+
+
+def _tls_hint(endpoint: str, text: str) -> str:
+    return (
+        f"the TLS certificate of {endpoint} was not trusted ({text}); if it uses a private CA "
+        "(the emulator does), set ALERTSYNC_CA_BUNDLE to its CA file"
+    )
 
 
 def _first_line(exc: BaseException) -> str:
@@ -342,7 +357,7 @@ class Azure:
 
     def _explain(self, action: str, role: str, exc: SdkError) -> str:
         if isinstance(exc, ClientAuthenticationError):
-            return f"{action}: sign-in failed with {self.settings.credential_label}: {_first_line(exc)}"
+            return self._explain_sign_in(action, exc)
         if isinstance(exc, HttpResponseError) and exc.status_code == 403:
             return (
                 f"{action}: access denied to {self.settings.credential_label}: {_service_text(exc)}; "
@@ -354,13 +369,16 @@ class Azure:
             return self._explain_network(action, exc)
         return f"{action}: {_first_line(exc)}"
 
+    def _explain_sign_in(self, action: str, exc: SdkError) -> str:
+        text, authority = _first_line(exc), self.settings.authority_host
+        if _is_tls(text):
+            return f"{action}: sign-in failed: {_tls_hint(authority, text)}"
+        return f"{action}: sign-in failed with {self.settings.credential_label}: {text}"
+
     def _explain_network(self, action: str, exc: SdkError) -> str:
         endpoint, text = self.settings.arm_endpoint, _first_line(exc)
-        if "ssl" in text.lower() or "certificate" in text.lower():
-            return (
-                f"{action}: the TLS certificate of {endpoint} was not trusted ({text}); if it "
-                "uses a private CA (the emulator does), set ALERTSYNC_CA_BUNDLE to its CA file"
-            )
+        if _is_tls(text):
+            return f"{action}: {_tls_hint(endpoint, text)}"
         return (
             f"{action}: cannot reach {endpoint} ({text}); check ALERTSYNC_ARM_ENDPOINT and the "
             "network (and ALERTSYNC_CA_BUNDLE for a private CA)"

@@ -6,6 +6,7 @@ fixtures); nothing here mocks or patches the SDK.
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import time
 from collections.abc import Iterator
@@ -315,10 +316,17 @@ def test_wrong_secret_fails_sign_in_clearly(world: Emulator) -> None:
 @needs_emulator
 def test_untrusted_certificate_points_at_the_ca_bundle(world: Emulator) -> None:
     env = {k: v for k, v in world.env().items() if k != "ALERTSYNC_CA_BUNDLE"}
-    settings = AzureSettings.from_env(env)
+    # No retries: a certificate error is not transient, and azure-core would retry it as a
+    # connection error.
+    settings = dataclasses.replace(AzureSettings.from_env(env), retry_total=0)
     with Azure(settings, credential=StaticToken()) as azure, pytest.raises(AzureError) as err:
         azure.list_action_groups(SUB, "rg-monitoring")
     assert "TLS certificate" in str(err.value) and "ALERTSYNC_CA_BUNDLE" in str(err.value)
+    # The real credential meets the same certificate first, at the emulator's token endpoint.
+    with Azure(settings) as azure, pytest.raises(AzureError) as err:
+        azure.list_action_groups(SUB, "rg-monitoring")
+    assert "sign-in failed: the TLS certificate of" in str(err.value)
+    assert "ALERTSYNC_CA_BUNDLE" in str(err.value)
 
 
 @needs_emulator
