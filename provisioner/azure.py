@@ -237,7 +237,12 @@ BACKUP_ROLE: Final = "Backup Contributor (or another role allowed to write vault
 
 
 class ResourceGroupNotFound(AzureError):
-    """A list found no such resource group; `resource_group` says which."""
+    """A list found no such resource group; `resource_group` says which.
+
+    Decision: the list methods always raise it (there is no missing-ok flag). It is an
+    AzureError, so the CLI shows its one sentence; callers that tolerate a missing group
+    (read_live, which reports it in LiveState.missing_resource_groups) catch this subclass.
+    """
 
     def __init__(self, message: str, resource_group: ResourceId) -> None:
         super().__init__(message)
