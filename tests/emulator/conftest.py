@@ -33,13 +33,14 @@ def raw(rules_client: AlertProcessingRulesMgmtClient) -> Raw:
         *,
         content: bytes | None = None,
         headers: dict[str, str] | None = None,
+        retry_total: int = 3,
         **params: str,
     ) -> HttpResponse:
         if body is not None:
             content = json.dumps(body).encode()
             headers = {"Content-Type": "application/json", **(headers or {})}
         request = HttpRequest(method, path, params=params, content=content, headers=headers)
-        return rules_client.send_request(request)
+        return rules_client.send_request(request, retry_total=retry_total)
 
     return send
 

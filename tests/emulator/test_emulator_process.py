@@ -1,0 +1,150 @@
+"""`alertsync emulator` as a process, persistence across restarts, and a plain SDK script."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from provisioner.emulator import Emulator, StateFileError
+from tests.seeds import DEFAULT_SEED
+
+REPO = Path(__file__).resolve().parents[2]
+ALERTSYNC = Path(sys.executable).parent / "alertsync"
+
+SEED_YAML = """\
+subscriptions:
+  - id: 00000000-0000-0000-0000-000000000000
+    resourceGroups:
+      - {name: rg-backup, location: japaneast, vaults: [{name: RSV-JPE-LRS, location: japaneast}]}
+      - {name: rg-monitoring, location: japaneast}
+"""
+
+# Only the SDKs and the printed environment (issue 3 "Done when").
+PLAIN_SCRIPT = textwrap.dedent(
+    """
+    import os
+    from azure.identity import EnvironmentCredential
+    from azure.mgmt.alertprocessingrules import AlertProcessingRulesMgmtClient
+    from azure.mgmt.monitor import MonitorManagementClient
+    from azure.mgmt.recoveryservices import RecoveryServicesClient
+
+    url, ca, sub = os.environ["ALERTSYNC_ARM_ENDPOINT"], os.environ["ALERTSYNC_CA_BUNDLE"], os.environ["AZURE_SUBSCRIPTION_ID"]
+    cred = EnvironmentCredential(disable_instance_discovery=True, connection_verify=ca)
+    kw = dict(base_url=url, connection_verify=ca, credential_scopes=["https://management.azure.com/.default"])
+    ags = MonitorManagementClient(cred, sub, **kw).action_groups
+    ag = ags.create_or_update("rg-monitoring", "ag", {"location": "Global", "groupShortName": "ag", "enabled": True})
+    assert [g.name for g in ags.list_by_resource_group("rg-monitoring")] == ["ag"]
+    ags.update("rg-monitoring", "ag", {"tags": {"k": "v"}})
+    rules = AlertProcessingRulesMgmtClient(cred, sub, **kw).alert_processing_rules
+    body = {"location": "Global", "properties": {"scopes": [f"/subscriptions/{sub}"], "actions": [{"actionType": "AddActionGroups", "actionGroupIds": [ag.id]}]}}
+    rules.create_or_update("rg-monitoring", "apr", body)
+    assert rules.get_by_name("rg-monitoring", "apr").properties.enabled
+    rules.update("rg-monitoring", "apr", {"properties": {"enabled": False}})
+    assert len(list(rules.list_by_subscription())) == 1
+    vaults = RecoveryServicesClient(cred, sub, **kw).vaults
+    patch = {"properties": {"monitoringSettings": {"classicAlertSettings": {"alertsForCriticalOperations": "Disabled"}}}}
+    vaults.begin_update("rg-backup", "RSV-JPE-LRS", patch).result()
+    rules.delete("rg-monitoring", "apr")
+    ags.delete("rg-monitoring", "ag")
+    print("ok")
+    """
+)
+
+
+def start_cli(data_dir: Path, *extra: str) -> tuple[subprocess.Popen[str], dict[str, str], float]:
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [str(ALERTSYNC), "emulator", "--port", "0", "--data-dir", str(data_dir), *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
+    env: dict[str, str] = {}
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.startswith("export "):
+            key, _, value = line.removeprefix("export ").strip().partition("=")
+            env[key] = value
+        if line.startswith("# alertsync emulator ready"):
+            return process, env, time.monotonic() - started
+    raise AssertionError(
+        f"emulator never became ready: {process.stderr.read() if process.stderr else ''}"
+    )
+
+
+def test_cli_emulator_serves_a_plain_sdk_script_and_stops_on_sigterm(tmp_path: Path) -> None:
+    seed = tmp_path / "seed.yaml"
+    seed.write_text(SEED_YAML)
+    process, env, ready_after = start_cli(tmp_path / "data", "--seed", str(seed))
+    try:
+        assert ready_after < 2.0  # issue 3: ready in under 2 s
+        env_file = (tmp_path / "data" / "env").read_text()
+        assert f"export ALERTSYNC_ARM_ENDPOINT={env['ALERTSYNC_ARM_ENDPOINT']}" in env_file
+        script = subprocess.run(
+            [sys.executable, "-c", PLAIN_SCRIPT],
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert script.stdout.strip() == "ok", script.stderr
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+
+
+def test_cli_rejects_a_bad_seed_file_naming_it(tmp_path: Path) -> None:
+    seed = tmp_path / "broken.yaml"
+    seed.write_text("subscriptions: [{resourceGroups: []}]\n")
+    result = subprocess.run(
+        [
+            str(ALERTSYNC),
+            "emulator",
+            "--port",
+            "0",
+            "--data-dir",
+            str(tmp_path / "d"),
+            "--seed",
+            str(seed),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 1
+    assert "broken.yaml" in result.stderr and "id" in result.stderr
+
+
+def test_state_survives_a_restart(tmp_path: Path) -> None:
+    # Issue 3 §6: state file in the data dir, written atomically after each write.
+    with Emulator(data_dir=tmp_path, seed=DEFAULT_SEED) as first:
+        seed = {
+            "subscriptions": [
+                {
+                    "id": "00000000-0000-0000-0000-000000000000",
+                    "resourceGroups": [{"name": "rg-extra", "location": "japaneast"}],
+                }
+            ]
+        }
+        first.control.seed(seed)
+    state = json.loads((tmp_path / "state.json").read_text())
+    assert any(rg["name"] == "rg-extra" for rg in state["subscriptions"][0]["resourceGroups"])
+    assert not list(tmp_path.glob(".state.json.*"))
+    with Emulator(data_dir=tmp_path) as second:
+        names = [rg["name"] for rg in second.control.state()["subscriptions"][0]["resourceGroups"]]
+        assert "rg-extra" in names and "rg-backup" in names
+
+
+def test_corrupt_state_file_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "state.json").write_text("{not json")
+    with pytest.raises(StateFileError, match="state.json"):
+        Emulator(data_dir=tmp_path).start()
