@@ -84,7 +84,7 @@ def test_arm_routes_need_a_bearer_token(world: Emulator) -> None:
 def test_az_cli_requests_are_accepted(world: Emulator) -> None:
     # az-cli doc §6: /subscriptions, openid-configuration, 2024-10-01-preview, leading //, any case.
     bearer = {"Authorization": "Bearer t"}
-    status, subscriptions = plain(world, "GET", "/subscriptions?api-version=2022-12-01", bearer)
+    _, subscriptions = plain(world, "GET", "/subscriptions?api-version=2022-12-01", bearer)
     assert subscriptions["value"][0]["subscriptionId"] == DEFAULT_SUBSCRIPTION  # type: ignore[index]
     assert (
         plain(world, "GET", f"/{DEFAULT_SUBSCRIPTION}/v2.0/.well-known/openid-configuration")[0]

@@ -38,7 +38,9 @@ def test_403_names_action_and_scope(
     world: Emulator, monitor_client: MonitorManagementClient
 ) -> None:
     world.control.add_fault("PUT", "actionGroups", status=403)
-    with pytest.raises(HttpResponseError, match="Microsoft.Insights/actionGroups/write") as caught:
+    with pytest.raises(
+        HttpResponseError, match=r"Microsoft\.Insights/actionGroups/write"
+    ) as caught:
         monitor_client.action_groups.create_or_update(RG, "ag", GROUP)
     assert caught.value.error is not None and caught.value.error.code == "AuthorizationFailed"
 

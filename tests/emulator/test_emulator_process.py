@@ -95,6 +95,7 @@ def test_cli_emulator_serves_a_plain_sdk_script_and_stops_on_sigterm(tmp_path: P
             capture_output=True,
             text=True,
             timeout=60,
+            check=False,
         )
         assert script.stdout.strip() == "ok", script.stderr
     finally:
@@ -119,6 +120,7 @@ def test_cli_rejects_a_bad_seed_file_naming_it(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         timeout=30,
+        check=False,
     )
     assert result.returncode == 1
     assert "broken.yaml" in result.stderr and "id" in result.stderr
@@ -146,5 +148,5 @@ def test_state_survives_a_restart(tmp_path: Path) -> None:
 
 def test_corrupt_state_file_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "state.json").write_text("{not json")
-    with pytest.raises(StateFileError, match="state.json"):
+    with pytest.raises(StateFileError, match=r"state\.json"):
         Emulator(data_dir=tmp_path).start()
