@@ -118,7 +118,7 @@ def _refuse_problems(plan: Plan) -> None:
     if not plan.problems:
         return
     reasons = "; ".join(p.message for p in plan.problems)
-    if any(p.code == "ownership" for p in plan.problems):
+    if any(p.code in ("ownership", "unsupported") for p in plan.problems):
         raise OwnershipConflict(reasons)
     raise AlertsyncError(reasons)
 

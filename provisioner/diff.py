@@ -44,6 +44,8 @@ class Live(Protocol):
     def missing_vaults(self) -> frozenset[ResourceId]: ...
     @property
     def missing_resource_groups(self) -> frozenset[ResourceId]: ...
+    @property
+    def unsupported_receivers(self) -> Mapping[ResourceId, tuple[str, ...]]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +74,7 @@ class Problem:
     id: ResourceId
     message: str
     source: str | None = None
-    code: Literal["missing", "ownership"] = "missing"
+    code: Literal["missing", "ownership", "unsupported"] = "missing"
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +117,11 @@ def _compare(
         )
     assert isinstance(have, ActionGroup | AlertProcessingRule)
     assert isinstance(want, ActionGroup | AlertProcessingRule)
-    return _compare_owned(rid, want, have, source, adopt)
+    change = _compare_owned(rid, want, have, source, adopt)
+    unsupported = live.unsupported_receivers.get(rid, ())
+    if isinstance(change, Change) and unsupported:
+        return _unsupported(rid, unsupported, source)
+    return change
 
 
 def _compare_vault(
@@ -169,6 +175,17 @@ def _compare_owned(
             "ownership",
         )
     return Change("update", rid, want, have, fields, source) if fields else None
+
+
+def _unsupported(rid: ResourceId, receivers: tuple[str, ...], source: str | None) -> Problem:
+    # A PUT replaces the whole group: writing it from the model would silently drop these.
+    return Problem(
+        rid,
+        f"{rid.describe()} has receivers alertsync cannot manage yet ({', '.join(receivers)}); "
+        "a change would delete them: remove them in Azure first, or stop declaring this group",
+        source,
+        "unsupported",
+    )
 
 
 def _managed(resource: ActionGroup | AlertProcessingRule) -> bool:

@@ -108,3 +108,19 @@ def test_disabled_flag_change_is_a_field_change() -> None:
     live = dataclasses.replace(group(), enabled=False)
     (change,) = compute(state(group()), state(live)).changes
     assert change.fields == (FieldChange("enabled", False, True),)
+
+
+def test_group_with_receivers_alertsync_cannot_write_is_refused_not_overwritten() -> None:
+    live = state(
+        group(short_name="changed"),
+        unsupported_receivers={group_id("ag-oncall"): ("voiceReceivers[ops]",)},
+    )
+    diff = compute(state(group()), live)
+    assert diff.changes == ()
+    assert diff.problems[0].code == "unsupported"
+    assert "voiceReceivers[ops]" in diff.problems[0].message
+    # Unchanged groups are fine: nothing would be written.
+    unchanged = state(
+        group(), unsupported_receivers={group_id("ag-oncall"): ("voiceReceivers[ops]",)}
+    )
+    assert compute(state(group()), unchanged).problems == ()
