@@ -47,6 +47,12 @@ RECEIVER_REQUIRED: dict[str, tuple[str, ...]] = {
 # Only these receivers carry the read-only `status` (spec AG: EmailReceiver, SmsReceiver).
 RECEIVERS_WITH_STATUS = ("emailReceivers", "smsReceivers")
 RECEIVER_STATUSES = ("Enabled", "Disabled", "NotSpecified")
+# Receivers with useCommonAlertSchema (spec default false); the service echoes the default
+# even when the request omits it (createOrUpdateActionGroup.json, eventHubReceivers).
+RECEIVERS_WITH_SCHEMA_FLAG = (
+    "emailReceivers", "webhookReceivers", "eventHubReceivers", "automationRunbookReceivers",
+    "logicAppReceivers", "azureFunctionReceivers", "armRoleReceivers",
+)  # fmt: skip
 
 
 def key_of(subscription: str, resource_group: str, name: str) -> str:
@@ -112,6 +118,8 @@ def validated_receiver(array: str, index: int, value: Any, required: tuple[str, 
         if receiver.get(field_name) in (None, ""):
             raise BadRequest(f"The property '{field_name}' is required on {what}.")
     receiver.pop("status", None)
+    if array in RECEIVERS_WITH_SCHEMA_FLAG:
+        receiver.setdefault("useCommonAlertSchema", False)
     if array in RECEIVERS_WITH_STATUS:
         receiver["status"] = "Enabled"
     return receiver

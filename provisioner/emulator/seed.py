@@ -56,7 +56,9 @@ def seed_vaults(world: World, subscription_id: str, group: str, entries: Any, wh
         vault = mapping(entry, vault_where)
         body = {key: value for key, value in vault.items() if key != "name"}
         with reported_as(vault_where):
-            vaults.put(world, subscription_id, group, text(vault, "name", vault_where), body)
+            vaults.put(
+                world, subscription_id, group, text(vault, "name", vault_where), body, seeded=True
+            )
 
 
 def seed_resources(world: World, entries: Any, where: str) -> None:
@@ -83,7 +85,7 @@ def put_resource(world: World, resource_id: str, body: Any) -> None:
     elif kind == processing_rules.KIND:
         processing_rules.put(world, subscription, group, name, body, caller="seed")
     elif kind == vaults.KIND:
-        vaults.put(world, subscription, group, name, body)
+        vaults.put(world, subscription, group, name, body, seeded=True)
     else:
         raise SeedError(f"resource type '{kind}' is not modelled by the emulator")
 

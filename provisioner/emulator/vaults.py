@@ -8,11 +8,13 @@ the documented defaults (job-failure alerts Enabled, classic alerts Enabled). Se
 from __future__ import annotations
 
 import copy
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 from provisioner.emulator.exceptions import BadRequest, resource_not_found
 from provisioner.emulator.models import (
+    DEFAULT_TENANT_ID,
     JsonObject,
     StoredResource,
     World,
@@ -54,15 +56,22 @@ def etag() -> str:
 
 
 def put(
-    world: World, subscription: str, resource_group: str, name: str, body: Any
+    world: World,
+    subscription: str,
+    resource_group: str,
+    name: str,
+    body: Any,
+    *,
+    seeded: bool = False,
 ) -> tuple[int, JsonObject]:
     """Create (201) or replace (200) a vault, synchronously; used by seeding and PUT."""
     world.resource_group(subscription, resource_group)
     request = require_object(body, "the request body")
     location = require_string(request, "location", "the vault")
     properties = dict(require_object(request.get("properties") or {}, "'properties'"))
-    for read_only in READ_ONLY_PROPERTIES:
-        properties.pop(read_only, None)
+    if not seeded:  # a seed is raw ARM JSON and may carry the service's read-only fields
+        for read_only in READ_ONLY_PROPERTIES:
+            properties.pop(read_only, None)
     if "monitoringSettings" not in properties:
         properties["monitoringSettings"] = copy.deepcopy(DEFAULT_MONITORING)
     elif properties["monitoringSettings"] is None:
@@ -77,16 +86,25 @@ def put(
         "etag": etag(),
         "location": normalised_location(location),
         "tags": optional_tags(request),
-        "sku": require_object(request.get("sku") or {"name": "Standard"}, "'sku'"),
+        "sku": {"tier": "Standard", **require_object(request.get("sku") or {"name": "Standard"}, "'sku'")},
         "properties": properties,
     }
     if request.get("identity") is not None:
-        response["identity"] = require_object(request["identity"], "'identity'")
+        response["identity"] = with_identity_ids(require_object(request["identity"], "'identity'"))
     created = world.put(
         key_of(subscription, resource_group, name),
         StoredResource(KIND, subscription.lower(), resource_group.lower(), response),
     )
     return (201 if created else 200), response
+
+
+def with_identity_ids(identity: JsonObject) -> JsonObject:
+    """A system-assigned identity gets the read-only principalId and tenantId (GETVault.json)."""
+    result = dict(identity)
+    if "systemassigned" in str(result.get("type", "")).lower():
+        result.setdefault("principalId", str(uuid.uuid4()))
+        result.setdefault("tenantId", DEFAULT_TENANT_ID)
+    return result
 
 
 def validate_monitoring(value: Any) -> None:
