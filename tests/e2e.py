@@ -1,0 +1,78 @@
+"""Helpers for end-to-end tests: write specs, run the real `alertsync` command as a subprocess."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+SUB = "00000000-0000-0000-0000-000000000000"
+
+
+@dataclass(frozen=True)
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+def alertsync(env: dict[str, str], cwd: Path, *args: str, stdin: str | None = None) -> Run:
+    """Run `python -m provisioner ARGS` (the `alertsync` entry point) and capture everything."""
+    done = subprocess.run(
+        [sys.executable, "-m", "provisioner", *args],
+        cwd=cwd,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    return Run(done.returncode, done.stdout, done.stderr)
+
+
+def write_spec(folder: Path, name: str, text: str) -> Path:
+    """Write a spec file (dedented) into folder/specs and return the specs folder."""
+    specs = folder / "specs"
+    specs.mkdir(exist_ok=True)
+    (specs / name).write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+    return specs
+
+
+def write_doc(folder: Path, name: str, doc: dict[str, object]) -> Path:
+    """Write a spec document given as data."""
+    specs = folder / "specs"
+    specs.mkdir(exist_ok=True)
+    (specs / name).write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    return specs
+
+
+SEED_SCENARIO = f"""
+    apiVersion: alertsync/v1
+    owner: backup-alerts
+    subscription: {SUB}
+    resourceGroup: rg-monitoring
+    actionGroups:
+      - name: ag-backup-oncall
+        shortName: backuponcall
+        emailReceivers:
+          - {{name: oncall, address: oncall@example.com, useCommonAlertSchema: true}}
+          - {{name: backup-team, address: backup-team@example.com}}
+    alertProcessingRules:
+      - name: apr-backup-job-failures
+        description: Mail on-call when a backup job fails
+        scopes:
+          - {{vault: RSV-JPE-LRS, resourceGroup: rg-backup}}
+        conditions:
+          severity: [Sev1]
+        actionGroups: [ag-backup-oncall]
+    vaults:
+      - name: RSV-JPE-LRS
+        resourceGroup: rg-backup
+        jobFailureAlerts: true
+        classicAlerts: false
+"""

@@ -1,0 +1,292 @@
+"""The real `alertsync` command against the emulator: plan → apply → plan, drift, ownership, safety."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from azure.mgmt.alertprocessingrules import AlertProcessingRulesMgmtClient
+from azure.mgmt.monitor import MonitorManagementClient
+from azure.mgmt.monitor.models import ActionGroupResource, EmailReceiver
+
+from tests.e2e import SEED_SCENARIO, SUB, alertsync, write_spec
+
+AG = "ag-backup-oncall"
+APR = "apr-backup-job-failures"
+
+
+@pytest.fixture
+def applied(arm_env: dict[str, str], tmp_path: Path) -> Path:
+    """The seed scenario, applied; returns the working folder."""
+    write_spec(tmp_path, "backup.yaml", SEED_SCENARIO)
+    run = alertsync(arm_env, tmp_path, "apply", "--yes")
+    assert run.code == 0, run.err
+    return tmp_path
+
+
+def test_seed_scenario_plan_apply_plan(arm_env: dict[str, str], tmp_path: Path) -> None:
+    write_spec(tmp_path, "backup.yaml", SEED_SCENARIO)
+    before = alertsync(arm_env, tmp_path, "plan", "--detailed-exitcode")
+    assert before.code == 2, before.err
+    assert before.out.rstrip().endswith("Plan: 2 to create, 1 to update, 0 to delete.")
+    applied = alertsync(arm_env, tmp_path, "apply", "--yes")
+    assert applied.code == 0, applied.err
+    assert "Apply complete: 3 done, 0 failed, 0 skipped" in applied.out
+    after = alertsync(arm_env, tmp_path, "plan", "--detailed-exitcode")
+    assert after.code == 0, after.out + after.err
+    assert "No changes." in after.out
+
+
+def test_apply_without_yes_and_without_terminal_refuses(
+    arm_env: dict[str, str], tmp_path: Path
+) -> None:
+    write_spec(tmp_path, "backup.yaml", SEED_SCENARIO)
+    run = alertsync(arm_env, tmp_path, "apply", stdin="y\n")
+    assert run.code == 1
+    assert "--yes" in run.err
+    assert alertsync(arm_env, tmp_path, "plan", "--detailed-exitcode").code == 2  # nothing applied
+
+
+def test_drift_shows_exactly_the_changed_field_and_apply_repairs_it(
+    applied: Path, arm_env: dict[str, str], monitor_client: MonitorManagementClient
+) -> None:
+    group = monitor_client.action_groups.get("rg-monitoring", AG)
+    group.email_receivers[0].email_address = "someone-else@example.com"  # oncall sorts second
+    receiver = next(r for r in group.email_receivers if r.name == "oncall")
+    receiver.email_address = "intruder@example.com"
+    monitor_client.action_groups.create_or_update("rg-monitoring", AG, group)
+    drift = alertsync(arm_env, applied, "plan", "--detailed-exitcode", "--format", "json")
+    assert drift.code == 2, drift.err
+    (change,) = json.loads(drift.out)["changes"]
+    paths = {f["path"]: (f["old"], f["new"]) for f in change["fields"]}
+    assert paths["emailReceivers[oncall].address"] == (
+        "intruder@example.com",
+        "oncall@example.com",
+    )
+    assert change["action"] == "update"
+    assert alertsync(arm_env, applied, "apply", "--yes").code == 0
+    assert alertsync(arm_env, applied, "plan", "--detailed-exitcode").code == 0
+
+
+def test_reordered_recased_and_lowercase_live_state_shows_no_diff(
+    applied: Path,
+    arm_env: dict[str, str],
+    monitor_client: MonitorManagementClient,
+    rules_client: AlertProcessingRulesMgmtClient,
+) -> None:
+    group = monitor_client.action_groups.get("rg-monitoring", AG)
+    group.email_receivers = list(reversed(group.email_receivers))
+    rewritten = ActionGroupResource(
+        location="global",
+        tags=group.tags,
+        group_short_name=group.group_short_name,
+        enabled=True,
+        email_receivers=[
+            EmailReceiver(
+                name=r.name,
+                email_address=r.email_address,
+                use_common_alert_schema=r.use_common_alert_schema,
+            )
+            for r in group.email_receivers
+        ],
+    )
+    monitor_client.action_groups.create_or_update("rg-monitoring", AG, rewritten)
+    rule = rules_client.alert_processing_rules.get_by_name("rg-monitoring", APR)
+    rule.properties.scopes = [s.lower() for s in rule.properties.scopes]
+    rule.properties.conditions[0].values = ["sev1"]
+    rule.properties.actions[0].action_group_ids = [
+        i.upper().replace("SUBSCRIPTIONS", "subscriptions")
+        for i in rule.properties.actions[0].action_group_ids
+    ]
+    rule.location = "global"
+    rules_client.alert_processing_rules.create_or_update("rg-monitoring", APR, rule)
+    run = alertsync(arm_env, applied, "plan", "--detailed-exitcode")
+    assert run.code == 0, run.out + run.err
+
+
+def _seed_neighbours(world_control: object) -> None:
+    """An unmanaged group and one owned by another team, in the same resource group."""
+    rg = f"/subscriptions/{SUB}/resourceGroups/rg-monitoring/providers/Microsoft.Insights/actionGroups"
+    body = {"location": "Global", "properties": {"groupShortName": "x", "enabled": True}}
+    world_control.seed(  # type: ignore[attr-defined]
+        {
+            "subscriptions": [
+                {
+                    "id": SUB,
+                    "resourceGroups": [
+                        {
+                            "name": "rg-monitoring",
+                            "location": "japaneast",
+                            "resources": [
+                                {"id": f"{rg}/legacy", "body": body},
+                                {
+                                    "id": f"{rg}/other-team",
+                                    "body": {
+                                        **body,
+                                        "tags": {
+                                            "managed-by": "alertsync",
+                                            "alertsync-owner": "other-team",
+                                        },
+                                    },
+                                },
+                            ],
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+
+def test_prune_deletes_only_what_this_owner_manages(
+    applied: Path,
+    arm_env: dict[str, str],
+    world,
+    monitor_client: MonitorManagementClient,  # type: ignore[no-untyped-def]
+) -> None:
+    _seed_neighbours(world.control)
+    # Keep only the file header and the action group: the rule is no longer declared.
+    text = "\n".join(line[4:] for line in SEED_SCENARIO.splitlines() if line.strip()).split(
+        "alertProcessingRules:"
+    )[0]
+    (applied / "specs" / "backup.yaml").write_text(text)
+    kept = alertsync(arm_env, applied, "plan")
+    assert "--prune deletes it" in kept.out
+    pruned = alertsync(arm_env, applied, "apply", "--yes", "--prune")
+    assert pruned.code == 0, pruned.out + pruned.err
+    assert "deleted alert processing rule" in pruned.err
+    names = {g.name for g in monitor_client.action_groups.list_by_resource_group("rg-monitoring")}
+    assert names == {AG, "legacy", "other-team"}
+    assert alertsync(arm_env, applied, "plan", "--detailed-exitcode", "--prune").code == 0
+
+
+def test_declaring_an_unmanaged_resource_is_refused_unless_adopted(
+    arm_env: dict[str, str],
+    tmp_path: Path,
+    world,  # type: ignore[no-untyped-def]
+) -> None:
+    _seed_neighbours(world.control)
+    write_spec(
+        tmp_path,
+        "legacy.yaml",
+        f"""
+        apiVersion: alertsync/v1
+        owner: backup-alerts
+        subscription: {SUB}
+        resourceGroup: rg-monitoring
+        actionGroups:
+          - {{name: legacy, shortName: legacy, emailReceivers: [{{name: a, address: a@example.com}}]}}
+          - {{name: other-team, shortName: x}}
+        """,
+    )
+    refused = alertsync(arm_env, tmp_path, "plan")
+    assert refused.code == 3
+    assert "--adopt" in refused.err
+    assert 'managed by owner "other-team"' in refused.err
+    still_refused = alertsync(arm_env, tmp_path, "apply", "--yes", "--adopt")
+    assert still_refused.code == 3  # the other team's group is never taken over
+    (tmp_path / "specs" / "legacy.yaml").write_text(
+        (tmp_path / "specs" / "legacy.yaml")
+        .read_text()
+        .replace("  - {name: other-team, shortName: x}\n", "")
+    )
+    adopted = alertsync(arm_env, tmp_path, "apply", "--yes", "--adopt")
+    assert adopted.code == 0, adopted.out + adopted.err
+    assert '& adopt action group "legacy"' in adopted.out
+    assert alertsync(arm_env, tmp_path, "plan", "--detailed-exitcode").code == 0
+
+
+def test_a_500_on_one_put_gives_a_partial_result_and_a_rerun_converges(
+    arm_env: dict[str, str],
+    tmp_path: Path,
+    world,  # type: ignore[no-untyped-def]
+) -> None:
+    write_spec(tmp_path, "backup.yaml", SEED_SCENARIO)
+    # More than azure-core's retries, so the PUT of the group really fails.
+    world.control.add_fault("PUT", "actionGroups/ag-backup-oncall", status=500, count=20)
+    partial = alertsync(arm_env, tmp_path, "apply", "--yes")
+    assert partial.code == 1
+    assert 'action group "ag-backup-oncall"' in partial.err
+    assert "skipped: depends on action group" in partial.err  # the rule needs the group
+    assert "updated vault" in partial.err  # independent changes still ran
+    world.control.clear_faults()
+    assert alertsync(arm_env, tmp_path, "apply", "--yes").code == 0
+    assert alertsync(arm_env, tmp_path, "plan", "--detailed-exitcode").code == 0
+
+
+def test_a_stale_plan_is_refused(arm_env: dict[str, str], tmp_path: Path, world) -> None:  # type: ignore[no-untyped-def]
+    write_spec(tmp_path, "backup.yaml", SEED_SCENARIO)
+    plan_file = tmp_path / "reviewed.json"
+    assert alertsync(arm_env, tmp_path, "plan", "--out", str(plan_file)).code == 0
+    # Someone creates the group out of band between review and merge.
+    world.control.seed(
+        {
+            "subscriptions": [
+                {
+                    "id": SUB,
+                    "resourceGroups": [
+                        {
+                            "name": "rg-monitoring",
+                            "location": "japaneast",
+                            "resources": [
+                                {
+                                    "id": f"/subscriptions/{SUB}/resourceGroups/rg-monitoring/providers/Microsoft.Insights/actionGroups/ag-backup-oncall",
+                                    "body": {
+                                        "location": "Global",
+                                        "tags": {
+                                            "managed-by": "alertsync",
+                                            "alertsync-owner": "backup-alerts",
+                                        },
+                                        "properties": {
+                                            "groupShortName": "backuponcall",
+                                            "enabled": True,
+                                        },
+                                    },
+                                }
+                            ],
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+    stale = alertsync(arm_env, tmp_path, "apply", "--yes", "--plan", str(plan_file))
+    assert stale.code == 3
+    assert "stale" in stale.err
+    fresh = tmp_path / "fresh.json"
+    assert alertsync(arm_env, tmp_path, "plan", "--out", str(fresh)).code == 0
+    assert alertsync(arm_env, tmp_path, "apply", "--yes", "--plan", str(fresh)).code == 0
+
+
+def test_an_unsafe_plan_is_refused_unless_forced(applied: Path, arm_env: dict[str, str]) -> None:
+    spec = applied / "specs" / "backup.yaml"
+    text = spec.read_text()
+    assert "    shortName: backuponcall\n" in text
+    spec.write_text(
+        text.replace(
+            "    shortName: backuponcall\n", "    shortName: backuponcall\n    enabled: false\n"
+        )
+    )
+    refused = alertsync(arm_env, applied, "apply", "--yes")
+    assert refused.code == 3
+    assert "disables action group" in refused.err
+    assert alertsync(arm_env, applied, "apply", "--yes", "--force").code == 0
+
+
+def test_a_missing_vault_is_a_clear_plan_error(arm_env: dict[str, str], tmp_path: Path) -> None:
+    write_spec(tmp_path, "backup.yaml", SEED_SCENARIO.replace("RSV-JPE-LRS", "RSV-MISSING"))
+    run = alertsync(arm_env, tmp_path, "plan")
+    assert run.code == 1
+    assert 'vault "RSV-MISSING" (rg "rg-backup"' in run.err
+    assert "Traceback" not in run.err
+
+
+def test_bad_plan_file_is_a_clear_error(arm_env: dict[str, str], tmp_path: Path) -> None:
+    write_spec(tmp_path, "backup.yaml", SEED_SCENARIO)
+    bad = tmp_path / "plan.json"
+    bad.write_text('{"formatVersion": 1,\n "checksum": ')
+    run = alertsync(arm_env, tmp_path, "apply", "--yes", "--plan", str(bad))
+    assert run.code == 1
+    assert f"{bad}:2:" in run.err
+    assert "not a plan file" in run.err
