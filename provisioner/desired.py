@@ -83,7 +83,7 @@ def build(documents: Sequence[SpecDocument], env: Mapping[str, str] | None = Non
     for document in documents:
         builder.add_rules(document)
     if builder.problems:
-        raise SpecError(builder.problems)
+        raise SpecError(sorted(builder.problems, key=lambda p: (p.path, p.line, p.column)))
     return builder.state(frozenset(d.owner for d in documents))
 
 

@@ -28,6 +28,16 @@ _KEY_HINTS = {
     "environment variable and name it in 'serviceUriFromEnv'",
 }
 
+_OPERATORS = {"equals", "notEquals", "contains", "doesNotContain"}
+
+# The key each _KEY_HINTS entry stands for, so "missing required key" is not said twice.
+_KEY_MEANT = {
+    "useCommonSchema": "useCommonAlertSchema",
+    "emailAddress": "address",
+    "groupShortName": "shortName",
+    "serviceUri": "serviceUriFromEnv",
+}
+
 _TYPE_NAMES = {
     "string": "a string",
     "boolean": "true or false",
@@ -46,6 +56,8 @@ class SchemaIssue:
     path: JsonPath
     message: str
     at_key: bool = False
+    missing: str | None = None  # the required key this issue is about
+    suggests: str | None = None  # the key an unknown key probably meant
 
 
 @cache
@@ -66,7 +78,13 @@ def schema_issues(data: Any) -> list[SchemaIssue]:
     for error in _validator().iter_errors(data):
         for issue in _explain(error):
             issues.setdefault((issue.path, issue.message), issue)
-    return list(issues.values())
+    return _without_echoes(list(issues.values()))
+
+
+def _without_echoes(issues: list[SchemaIssue]) -> list[SchemaIssue]:
+    """Drop "missing 'shortName'" where "unknown 'shortname'; did you mean 'shortName'?" says it."""
+    meant = {(i.path[:-1], i.suggests) for i in issues if i.suggests}
+    return [i for i in issues if not i.missing or (i.path, i.missing) not in meant]
 
 
 def _explain(error: ValidationError) -> Iterator[SchemaIssue]:
@@ -75,6 +93,11 @@ def _explain(error: ValidationError) -> Iterator[SchemaIssue]:
         yield from _explain_branches(error, path)
     elif error.validator == "additionalProperties":
         yield from _unknown_keys(error, path)
+    elif error.validator == "required":
+        for key in error.validator_value:
+            if key not in error.instance:
+                message = f"{_label(path)}: missing required key '{key}'"
+                yield SchemaIssue(path, message, missing=key)
     elif "propertyNames" in error.schema_path:
         yield SchemaIssue((*path, error.instance), _message(error, ("tag name",)), at_key=True)
     else:
@@ -117,18 +140,27 @@ def _unknown_keys(error: ValidationError, path: JsonPath) -> Iterator[SchemaIssu
     allowed = list(error.schema.get("properties", {}))
     for key in error.instance:
         if key not in allowed:
-            yield SchemaIssue((*path, key), _unknown_key_message(key, allowed), at_key=True)
+            message = _unknown_key_message(key, allowed, _label(path))
+            meant = _KEY_MEANT.get(key) or _close_key(key, allowed)
+            yield SchemaIssue((*path, key), message, at_key=True, suggests=meant)
 
 
-def _unknown_key_message(key: str, allowed: Sequence[str]) -> str:
+def _unknown_key_message(key: str, allowed: Sequence[str], label: str) -> str:
+    if key in _OPERATORS and set(allowed) <= _OPERATORS:  # an operator its field does not take
+        return f"operator '{key}' is not allowed for {label} (allowed: {', '.join(allowed)})"
     message = f"unknown key '{key}'"
-    same_but_case = [a for a in allowed if a.lower() == key.lower()]
-    close = same_but_case or difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+    close = _close_key(key, allowed)
     if key in _KEY_HINTS:
         return f"{message}; {_KEY_HINTS[key]}"
     if close:
-        return f"{message}; did you mean '{close[0]}'?"
+        return f"{message}; did you mean '{close}'?"
     return f"{message} (expected one of: {', '.join(allowed)})" if allowed else message
+
+
+def _close_key(key: str, allowed: Sequence[str]) -> str | None:
+    same_but_case = [a for a in allowed if a.lower() == key.lower()]
+    close = same_but_case or difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+    return close[0] if close else None
 
 
 def _message(error: ValidationError, path: JsonPath) -> str:
@@ -144,12 +176,6 @@ def _type_message(error: ValidationError, label: str) -> str:
     if "string" in names and isinstance(error.instance, int | float | bool):
         hint = "; put it in quotes (YAML reads unquoted digits as a number, dropping leading zeros)"
     return f"{label} must be {wanted}, not {_describe(error.instance)}{hint}"
-
-
-def _required_message(error: ValidationError, label: str) -> str:
-    missing = [k for k in error.validator_value if k not in error.instance]
-    keys = ", ".join(f"'{k}'" for k in missing)
-    return f"{label}: missing required key {keys}"
 
 
 def _enum_message(error: ValidationError, label: str) -> str:
@@ -214,7 +240,6 @@ def _dependency_message(error: ValidationError, label: str) -> str:
 
 _MESSAGES: dict[str, Callable[[ValidationError, str], str]] = {
     "type": _type_message,
-    "required": _required_message,
     "enum": _enum_message,
     "pattern": _pattern_message,
     "minLength": _length_message,

@@ -40,7 +40,7 @@ def check(paths: Sequence[Path]) -> tuple[list[SpecDocument], list[SpecProblem]]
         if document is not None:
             documents.append(document)
     log.debug("specs: %d file(s), %d problem(s)", len(files), len(problems))
-    return documents, problems
+    return documents, sorted(problems, key=_location)
 
 
 def find_spec_files(paths: Iterable[Path]) -> tuple[list[Path], list[SpecProblem]]:
@@ -60,6 +60,10 @@ def find_spec_files(paths: Iterable[Path]) -> tuple[list[Path], list[SpecProblem
     return list(dict.fromkeys(files)), problems
 
 
+def _location(problem: SpecProblem) -> tuple[str, int, int]:
+    return (problem.path, problem.line, problem.column)
+
+
 def _load_file(file: Path) -> tuple[SpecDocument | None, list[SpecProblem]]:
     name = str(file)
     try:
@@ -74,19 +78,20 @@ def _load_file(file: Path) -> tuple[SpecDocument | None, list[SpecProblem]]:
     if loaded.data is None and problems:
         return None, problems  # a syntax error already says why there is no data
     if not isinstance(loaded.data, dict):
-        return None, [*problems, _shape_problem(name, loaded.data)]
+        where = loaded.source.value_position(())
+        return None, [*problems, _shape_problem(name, loaded.data, where)]
     document = SpecDocument(name, loaded.data, loaded.source)
     return document, problems + _validate(document)
 
 
-def _shape_problem(name: str, data: object) -> SpecProblem:
+def _shape_problem(name: str, data: object, where: tuple[int, int]) -> SpecProblem:
     if data is None:
         return SpecProblem(
             name, 1, 1, "the file is empty: expected a mapping with apiVersion and owner"
         )
     kind = "a list" if isinstance(data, list) else f"the scalar {data!r}"
     return SpecProblem(
-        name, 1, 1, f"the document must be a mapping (apiVersion, owner, …), not {kind}"
+        name, *where, f"the document must be a mapping (apiVersion, owner, …), not {kind}"
     )
 
 

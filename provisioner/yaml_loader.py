@@ -100,6 +100,8 @@ def _position(mark: yaml.Mark) -> Position:
 
 def _syntax_problem(error: yaml.MarkedYAMLError) -> LoadProblem:
     mark = error.problem_mark or error.context_mark
+    if "<stream end>" in str(error.problem) and error.context_mark is not None:
+        mark = error.context_mark  # the end of the file says less than where the construct began
     where = _position(mark) if mark is not None else (1, 1)
     detail = " ".join(part for part in (error.context, error.problem) if part)
     return LoadProblem(where, f"YAML syntax error: {detail or error}")

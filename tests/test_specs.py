@@ -1,0 +1,165 @@
+"""Loading and validating specs: every fixture, the loader's positions, the schema's shape."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from provisioner import desired, specs
+from provisioner.errors import SpecError, SpecProblem
+from provisioner.model import FIELD_OPERATORS
+from provisioner.schema_check import SCHEMA_PATH, schema
+from provisioner.yaml_loader import load_yaml
+from tests.spec_fixtures import cases, expectations
+
+REPO = Path(__file__).parent.parent
+EXAMPLES = sorted([*REPO.glob("specs/**/*.yaml"), *REPO.glob("examples/specs/**/*.yaml")])
+
+
+def problems_of(paths: list[Path]) -> list[SpecProblem]:
+    """What `alertsync validate` reports, through the library."""
+    documents, problems = specs.check(paths)
+    if problems:
+        return problems
+    try:
+        desired.build(documents)
+    except SpecError as error:
+        return error.problems
+    return []
+
+
+@pytest.mark.parametrize("case", cases("invalid"), ids=lambda p: p.name)
+def test_invalid_fixture_reports_exactly_its_mistake(case: Path) -> None:
+    expected = expectations(case)
+    assert expected, f"{case} declares no '# expect: LINE: fragment'"
+    problems = problems_of([case])
+    for want in expected:
+        assert any(
+            p.path == want.path and p.line == want.line and want.fragment in p.message
+            for p in problems
+        ), f"{want} not in:\n" + "\n".join(map(str, problems))
+    assert len(problems) == len(expected), "\n".join(map(str, problems))
+
+
+@pytest.mark.parametrize("case", cases("valid"), ids=lambda p: p.name)
+def test_valid_fixture_has_no_problem(case: Path) -> None:
+    assert problems_of([case]) == []
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: str(p.relative_to(REPO)))
+def test_example_specs_validate_and_point_editors_at_the_schema(example: Path) -> None:
+    assert problems_of([example]) == []
+    first = example.read_text(encoding="utf-8").splitlines()[0]
+    prefix = "# yaml-language-server: $schema="
+    assert first.startswith(prefix)
+    assert (example.parent / first.removeprefix(prefix)).resolve() == SCHEMA_PATH
+
+
+def test_load_raises_with_every_problem_of_every_file() -> None:
+    names = ("short-name-too-long", "email-invalid", "yaml-syntax-error", "empty-file", "merge-key")
+    invalid = [c for c in cases("invalid") if c.stem in names]
+    with pytest.raises(SpecError) as caught:
+        specs.load(invalid)
+    assert {p.path for p in caught.value.problems} == {str(c) for c in invalid}
+
+
+def test_load_returns_documents_in_path_order(tmp_path: Path) -> None:
+    for name in ("b.yaml", "a.yml", "notes.txt"):
+        (tmp_path / name).write_text("apiVersion: alertsync/v1\nowner: x\n")
+    assert [Path(d.path).name for d in specs.load([tmp_path])] == ["a.yml", "b.yaml"]
+
+
+def test_missing_path_and_empty_folder_are_problems(tmp_path: Path) -> None:
+    problems = problems_of([tmp_path / "nope.yaml", tmp_path])
+    assert [p.message for p in problems] == [
+        "no spec files (*.yaml, *.yml) here",
+        "no such file or directory",
+    ]
+
+
+# --- the YAML loader -------------------------------------------------------------------------
+
+
+def test_loader_records_key_and_value_positions() -> None:
+    loaded = load_yaml("a:\n  - name: x\n    list: [1, 2]\n")
+    assert loaded.source.key_position(("a", 0, "name")) == (2, 5)
+    assert loaded.source.value_position(("a", 0, "list", 1)) == (3, 15)
+    assert loaded.source.value_position(("a", 0, "unknown")) == (2, 5)  # nearest ancestor
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("22:00:00", "22:00:00"),  # YAML 1.1 would say 79200
+        ("2026-12-01T00:00:00", "2026-12-01T00:00:00"),  # and a datetime here
+        ("no", "no"),
+        ("off", "off"),
+        ("'81'", "81"),
+        ("081", 81),
+        ("true", True),
+        ("False", False),
+        ("~", None),
+        ("1.5", 1.5),
+    ],
+)
+def test_loader_resolves_scalars_as_yaml_1_2(text: str, value: Any) -> None:
+    assert load_yaml(f"v: {text}\n").data == {"v": value}
+
+
+def test_loader_rejects_alias_cycles_without_recursing_forever() -> None:
+    assert "cycle" in load_yaml("a: &x [1, *x]\n").problems[0].message
+
+
+# --- the schema ------------------------------------------------------------------------------
+
+
+def _walk(node: Any, path: str = "$") -> list[tuple[str, dict[str, Any]]]:
+    found: list[tuple[str, dict[str, Any]]] = []
+    if isinstance(node, dict):
+        for name, sub in node.get("properties", {}).items():
+            found.append((f"{path}.{name}", sub))
+        for key, sub in node.items():
+            found += _walk(sub, f"{path}/{key}")
+    elif isinstance(node, list):
+        for index, sub in enumerate(node):
+            found += _walk(sub, f"{path}[{index}]")
+    return found
+
+
+def test_schema_is_draft_2020_12_with_a_description_on_every_property() -> None:
+    Draft202012Validator.check_schema(schema())
+    missing = [path for path, sub in _walk(schema()) if "description" not in sub]
+    assert missing == []
+
+
+def test_schema_closes_every_object() -> None:
+    def objects(node: Any) -> list[dict[str, Any]]:
+        found = []
+        if isinstance(node, dict):
+            if node.get("type") == "object" and "properties" in node:
+                found.append(node)
+            for sub in node.values():
+                found += objects(sub)
+        elif isinstance(node, list):
+            for sub in node:
+                found += objects(sub)
+        return found
+
+    assert all(o.get("additionalProperties") is False for o in objects(schema()))
+
+
+def test_schema_operators_per_field_match_the_model() -> None:
+    fields = schema()["$defs"]["conditions"]["properties"]
+    for field, operators in FIELD_OPERATORS.items():
+        ref = fields[field[0].lower() + field[1:]]["$ref"].rsplit("/", 1)[1]
+        allowed = schema()["$defs"][ref]["oneOf"][1]["properties"]
+        assert [o[0].upper() + o[1:] for o in allowed] == list(operators), field
+
+
+def test_schema_file_is_formatted_json() -> None:
+    text = SCHEMA_PATH.read_text(encoding="utf-8")
+    assert json.loads(text)["$schema"] == "https://json-schema.org/draft/2020-12/schema"
