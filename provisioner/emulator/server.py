@@ -11,25 +11,18 @@ from types import TracebackType
 from typing import Any
 
 import trustme
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from provisioner.emulator.app import EmulatorApp
 from provisioner.emulator.control import EmulatorControl
 from provisioner.emulator.persistence import StateFile
 from provisioner.emulator.seed import apply_seed
 from provisioner.emulator.state import EmulatorState, Settings
+from provisioner.emulator.transport import HttpsServer
 
 log = logging.getLogger(__name__)
 
 HOST = "127.0.0.1"
 CA_FILE = "ca.pem"
-
-
-class QuietRequestHandler(WSGIRequestHandler):
-    """werkzeug prints every request to stderr by default; send it to our debug log instead."""
-
-    def log(self, type: str, message: str, *args: Any) -> None:
-        log.debug("emulator %s: " + message, type, *args)
 
 
 class Emulator:
@@ -50,7 +43,7 @@ class Emulator:
         self.state = EmulatorState(
             settings=Settings(latency_ms=latency_ms, page_size=page_size), baseline=baseline
         )
-        self._server: BaseWSGIServer | None = None
+        self._server: HttpsServer | None = None
         self._thread: threading.Thread | None = None
         self._temporary: tempfile.TemporaryDirectory[str] | None = None
         self.ca_path = ""
@@ -61,15 +54,8 @@ class Emulator:
         directory = self._directory()
         context = self._tls_context(directory)
         self._load_world(directory)
-        self._server = make_server(
-            HOST,
-            self.port,
-            EmulatorApp(self.state),
-            threaded=True,
-            request_handler=QuietRequestHandler,
-            ssl_context=context,
-        )
-        self.port = self._server.server_port
+        self._server = HttpsServer(HOST, self.port, EmulatorApp(self.state), context)
+        self.port = self._server.server_address[1]
         self.url = f"https://{HOST}:{self.port}"
         self.state.url = self.url
         self._thread = threading.Thread(

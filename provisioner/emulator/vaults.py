@@ -86,7 +86,10 @@ def put(
         "etag": etag(),
         "location": normalised_location(location),
         "tags": optional_tags(request),
-        "sku": {"tier": "Standard", **require_object(request.get("sku") or {"name": "Standard"}, "'sku'")},
+        "sku": {
+            "tier": "Standard",
+            **require_object(request.get("sku") or {"name": "Standard"}, "'sku'"),
+        },
         "properties": properties,
     }
     if request.get("identity") is not None:

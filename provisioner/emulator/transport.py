@@ -1,0 +1,130 @@
+"""HTTP/1.1 keep-alive HTTPS transport for the WSGI app (werkzeug's server closes every connection).
+
+werkzeug 3.1's development server sends `Connection: close` on every response and then waits
+10 ms draining the socket, so each SDK call would pay a new TLS handshake plus 10 ms. This
+small stdlib server keeps connections open, reads exactly Content-Length bytes and always
+answers with Content-Length, which is all keep-alive needs.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import ssl
+import sys
+import urllib.parse
+from collections.abc import Callable, Iterable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
+
+log = logging.getLogger(__name__)
+
+IDLE_TIMEOUT_SECONDS = 60  # an idle keep-alive connection frees its thread after this
+
+
+class KeepAliveHandler(BaseHTTPRequestHandler):
+    """One connection: TLS handshake in this thread, then requests until the client closes."""
+
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are two writes: avoid the 40 ms ACK stall
+    timeout = IDLE_TIMEOUT_SECONDS
+    server: HttpsServer
+
+    def setup(self) -> None:
+        """Handshake here, not in the accept loop, so one slow client cannot block the rest."""
+        self.request.settimeout(self.timeout)
+        self.request.do_handshake()
+        super().setup()
+
+    def handle_one_request(self) -> None:
+        """Serve one request, turning client disconnects into a quiet close."""
+        try:
+            super().handle_one_request()
+        except (ConnectionError, ssl.SSLError, TimeoutError):
+            self.close_connection = True
+
+    def __getattr__(self, name: str) -> Any:
+        """Every method (do_GET, do_PATCH, ...) goes to the WSGI app, which answers unknown ones."""
+        if name.startswith("do_"):
+            return self.run_app
+        raise AttributeError(name)
+
+    def run_app(self) -> None:
+        """Read the body, call the app, write status, headers with Content-Length, body."""
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        response: list[Any] = []
+
+        def start_response(
+            status: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Callable[[bytes], object]:
+            response[:] = [status, headers]
+            return lambda _: None
+
+        chunks: Iterable[bytes] = self.server.app(self.environ(body), start_response)
+        payload = b"".join(chunks)
+        status, headers = response
+        self.send_response(int(status.split(" ", 1)[0]), status.split(" ", 1)[1])
+        for name, value in headers:
+            if name.lower() not in ("content-length", "connection"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(payload)
+
+    def environ(self, body: bytes) -> dict[str, Any]:
+        """The WSGI environ (PEP 3333: PATH_INFO is the unquoted path as latin-1 text)."""
+        path, _, query = self.path.partition("?")
+        environ: dict[str, Any] = {
+            "REQUEST_METHOD": self.command,
+            "SCRIPT_NAME": "",
+            "PATH_INFO": urllib.parse.unquote_to_bytes(path).decode("latin-1"),
+            "QUERY_STRING": query,
+            "CONTENT_TYPE": self.headers.get("Content-Type", ""),
+            "CONTENT_LENGTH": str(len(body)),
+            "SERVER_NAME": self.server.server_address[0],
+            "SERVER_PORT": str(self.server.server_address[1]),
+            "SERVER_PROTOCOL": self.request_version,
+            "REMOTE_ADDR": self.client_address[0],
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "https",
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": True,
+            "wsgi.multiprocess": False,
+            "wsgi.run_once": False,
+        }
+        for name, value in self.headers.items():
+            key = "HTTP_" + name.upper().replace("-", "_")
+            if key not in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
+                environ[key] = f"{environ[key]},{value}" if key in environ else value
+        return environ
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Requests go to the debug log, not stderr."""
+        log.debug("emulator: " + format, *args)
+
+
+class HttpsServer(ThreadingHTTPServer):
+    """A threaded HTTPS server whose connections each get a daemon thread."""
+
+    daemon_threads = True
+
+    def __init__(self, host: str, port: int, app: WSGIApplication, context: ssl.SSLContext) -> None:
+        super().__init__((host, port), KeepAliveHandler)
+        self.app = app
+        self.socket = context.wrap_socket(
+            self.socket, server_side=True, do_handshake_on_connect=False
+        )
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that drops mid-handshake is not an emulator error."""
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError | ssl.SSLError | TimeoutError | OSError):
+            log.debug("emulator: connection from %s ended: %s", client_address, error)
+            return
+        super().handle_error(request, client_address)
