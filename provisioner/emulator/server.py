@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 HOST = "127.0.0.1"
 CA_FILE = "ca.pem"
+STOP_POLL_SECONDS = 0.05  # how soon stop() is noticed (socketserver default: 0.5 s)
 
 
 class Emulator:
@@ -59,7 +60,10 @@ class Emulator:
         self.url = f"https://{HOST}:{self.port}"
         self.state.url = self.url
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name=f"emulator-{self.port}", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": STOP_POLL_SECONDS},
+            name=f"emulator-{self.port}",
+            daemon=True,
         )
         self._thread.start()
         log.info("emulator: serving %s (CA %s)", self.url, self.ca_path)

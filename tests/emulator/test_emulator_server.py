@@ -1,0 +1,61 @@
+"""The Emulator object itself: env, certificate, keep-alive, catch-all error handling."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import logging
+import ssl
+
+import pytest
+from werkzeug.test import Client
+
+from provisioner.emulator import Emulator
+from provisioner.emulator.app import EmulatorApp
+from provisioner.emulator.state import EmulatorState
+from tests.seeds import DEFAULT_SUBSCRIPTION
+
+
+def test_env_names_everything_a_client_needs(world: Emulator) -> None:
+    # DESIGN §6: the env file keys; AZURE_AUTHORITY_HOST is the emulator itself.
+    env = world.env()
+    assert env["ALERTSYNC_ARM_ENDPOINT"] == env["AZURE_AUTHORITY_HOST"] == world.url
+    assert env["ALERTSYNC_CA_BUNDLE"] == world.ca_path
+    assert env["AZURE_SUBSCRIPTION_ID"] == DEFAULT_SUBSCRIPTION
+    assert {"AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET"} <= set(env)
+
+
+def test_certificate_is_valid_for_localhost_and_connections_are_kept_alive(world: Emulator) -> None:
+    context = ssl.create_default_context(cafile=world.ca_path)
+    connection = http.client.HTTPSConnection(
+        "localhost", int(world.url.rsplit(":", 1)[1]), context=context
+    )
+    sockets = set()
+    for _ in range(3):
+        connection.request("GET", "/_emulator/health")
+        response = connection.getresponse()
+        assert json.loads(response.read())["status"] == "ok"
+        sockets.add(id(connection.sock))
+    assert len(sockets) == 1 and response.getheader("Connection") != "close"
+    connection.close()
+
+
+def test_unexpected_errors_are_an_arm_500_without_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Issue 3: never a 500 with a traceback in the body; the traceback goes to the log.
+    state = EmulatorState()
+    state.world.subscriptions = None  # type: ignore[assignment]  (break the backend on purpose)
+    client = Client(EmulatorApp(state))
+    with caplog.at_level(logging.ERROR):
+        response = client.get(
+            "/subscriptions?api-version=2022-12-01", headers={"Authorization": "Bearer t"}
+        )
+    assert response.status_code == 500
+    assert response.get_json() == {
+        "error": {
+            "code": "InternalServerError",
+            "message": "The emulator hit an internal error; see its log.",
+        }
+    }
+    assert "Traceback" in caplog.text
