@@ -7,16 +7,19 @@ import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-# jsonschema ships no type information (types-jsonschema is not a dependency yet).
+# Untyped on purpose: types-jsonschema types every error attribute as `Any | Unset`, which would
+# force a cast on each of the dozens of reads below without catching anything.
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 from jsonschema.exceptions import ValidationError, best_match  # type: ignore[import-untyped]
 
 from provisioner.yaml_loader import JsonPath
 
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "alertsync.schema.json"
+# In a checkout this is schemas/ at the top; in a wheel, the data package provisioner.schemas.
+_CHECKOUT_SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "alertsync.schema.json"
 
 # Keys people carry over from ARM templates, other tools or typos seen in the wild (AMBA shipped
 # `useCommonSchema`, which Azure ignored silently).
@@ -63,8 +66,14 @@ class SchemaIssue:
 @cache
 def schema() -> dict[str, Any]:
     """The published spec schema."""
-    loaded: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    loaded: dict[str, Any] = json.loads(_schema_text())
     return loaded
+
+
+def _schema_text() -> str:
+    if _CHECKOUT_SCHEMA.is_file():
+        return _CHECKOUT_SCHEMA.read_text(encoding="utf-8")
+    return files("provisioner.schemas").joinpath("alertsync.schema.json").read_text("utf-8")
 
 
 @cache

@@ -12,11 +12,12 @@ from jsonschema import Draft202012Validator
 from provisioner import desired, specs
 from provisioner.errors import SpecError, SpecProblem
 from provisioner.model import FIELD_OPERATORS
-from provisioner.schema_check import SCHEMA_PATH, schema
+from provisioner.schema_check import schema
 from provisioner.yaml_loader import load_yaml
 from tests.spec_fixtures import cases, expectations
 
 REPO = Path(__file__).parent.parent
+SCHEMA_PATH = REPO.resolve() / "schemas" / "alertsync.schema.json"
 EXAMPLES = sorted([*REPO.glob("specs/**/*.yaml"), *REPO.glob("examples/specs/**/*.yaml")])
 
 
