@@ -108,7 +108,7 @@ class EmulatorApp:
         if found.arm:
             self.admit(call, found, headers)
         reply = found.handler(call)
-        if method != "GET" and reply.status < 400:
+        if found.arm and method != "GET" and reply.status < 400:  # a write changed the world
             self.state.on_change()
         return reply, found.name
 
