@@ -6,6 +6,8 @@ import http.client
 import json
 import logging
 import ssl
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 from werkzeug.test import Client
@@ -59,3 +61,19 @@ def test_unexpected_errors_are_an_arm_500_without_traceback(
         }
     }
     assert "Traceback" in caplog.text
+
+
+def test_concurrent_writers_are_all_served(monitor_client: Any) -> None:
+    # Threaded server + one world lock: parallel SDK calls neither fail nor lose writes.
+    body = {"location": "Global", "properties": {"groupShortName": "c", "enabled": True}}
+
+    def create(index: int) -> int:
+        return int(
+            monitor_client.action_groups.create_or_update(
+                "rg-monitoring", f"ag-{index}", body
+            ).name.split("-")[1]
+        )
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert sorted(pool.map(create, range(40))) == list(range(40))
+    assert len(list(monitor_client.action_groups.list_by_resource_group("rg-monitoring"))) == 40
