@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from provisioner.emulator.exceptions import BadRequest, Conflict, NotFound, resource_not_found
@@ -183,22 +184,25 @@ def list_groups(world: World, subscription: str, resource_group: str | None) -> 
 
 
 def create_notification(
-    world: World, subscription: str, resource_group: str, name: str, body: Any
+    world: World,
+    subscription: str,
+    resource_group: str,
+    name: str,
+    body: Any,
+    *,
+    failures: Mapping[str, str] | None = None,
 ) -> str:
-    """Record a test notification (completed at once) and return its id for notificationStatus."""
+    """Record a test notification (completed at once) and return its id for notificationStatus.
+
+    `failures` (receiver name in lower case → detail, set through the control API) makes those
+    receivers report Failed, as an undeliverable address or a dead webhook would.
+    """
     stored(world, subscription, resource_group, name)
     request = require_object(body, "the request body")
     alert_type = require_string(request, "alertType", "the notification request")
     now = utc_now()
     details = [
-        {
-            "MechanismType": mechanism(array),
-            "Name": receiver.get("name", ""),
-            "Status": "Completed",
-            "SubState": "Default",
-            "SendTime": now,
-            "Detail": None,
-        }
+        action_detail(mechanism(array), str(receiver.get("name", "")), now, failures or {})
         for array in RECEIVER_REQUIRED
         for receiver in optional_list(request, array, "the notification request")
         if isinstance(receiver, dict)
@@ -215,6 +219,19 @@ def create_notification(
         "actionDetails": details,
     }
     return notification_id
+
+
+def action_detail(kind: str, receiver: str, now: str, failures: Mapping[str, str]) -> JsonObject:
+    """One ActionDetail, PascalCase as the service writes it (getTestNotifications example)."""
+    failure = failures.get(receiver.lower())
+    return {
+        "MechanismType": kind,
+        "Name": receiver,
+        "Status": "Completed" if failure is None else "Failed",
+        "SubState": "Default",
+        "SendTime": now,
+        "Detail": failure,
+    }
 
 
 def mechanism(array: str) -> str:

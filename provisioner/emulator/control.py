@@ -25,6 +25,7 @@ def reset_state(state: EmulatorState, seed: Any) -> None:
         apply_seed(state.world, seed)
     with state.lock:
         state.faults.clear()
+        state.notification_failures.clear()
         state.request_log.clear()
         state.counters.clear()
         state.settings = dataclasses.replace(state.baseline)
@@ -192,6 +193,16 @@ def handle_receiver_status(call: Call) -> Reply:
         )
     call.state.on_change()
     return Reply(200, {"status": body.get("status")})
+
+
+def handle_notification_failures(call: Call) -> Reply:
+    """PUT /_emulator/notifications/failures {"receivers": {"name": "detail"}}: replaces the set."""
+    receivers = body_object(call).get("receivers") or {}
+    if not isinstance(receivers, dict) or not all(isinstance(v, str) for v in receivers.values()):
+        raise BadRequest("'receivers' maps receiver names to a failure detail (a string).")
+    with call.state.lock:
+        call.state.notification_failures = {str(k).lower(): v for k, v in receivers.items()}
+    return Reply(200, {"receivers": receivers})
 
 
 def handle_state(call: Call) -> Reply:
@@ -373,6 +384,10 @@ class EmulatorControl:
             "receivers/status",
             {"id": action_group_id, "receiver": receiver, "status": status},
         )
+
+    def fail_test_notifications(self, receivers: dict[str, str]) -> None:
+        """Test notifications report these receivers (by name) Failed with the given detail."""
+        self._call("PUT", "notifications/failures", {"receivers": receivers})
 
     def state(self) -> dict[str, Any]:
         """The world snapshot."""

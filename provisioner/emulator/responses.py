@@ -121,8 +121,12 @@ def list_action_groups(call: Call) -> Reply:
 def create_notifications(call: Call) -> Reply:
     """POST createNotifications: LRO, 202 + Location to notificationStatus, done at first poll."""
     body = call.json_body()
+    with call.state.lock:
+        failures = dict(call.state.notification_failures)
     with call.state.world.lock:
-        notification_id = action_groups.create_notification(call.state.world, *_where(call), body)
+        notification_id = action_groups.create_notification(
+            call.state.world, *_where(call), body, failures=failures
+        )
     group_path = call.path.rsplit("/", 1)[0]
     location = call.absolute(f"{group_path}/notificationStatus/{notification_id}", call.api_version)
     return Reply(

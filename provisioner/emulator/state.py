@@ -72,6 +72,9 @@ class EmulatorState:
     throttle: Throttle = field(default_factory=Throttle)
     lock: threading.Lock = field(default_factory=threading.Lock)
     faults: list[Fault] = field(default_factory=list)
+    # Receiver name (lower case) → failure detail for test notifications (control API only:
+    # nothing in the real API makes delivery fail on demand).
+    notification_failures: dict[str, str] = field(default_factory=dict)
     request_log: collections.deque[dict[str, Any]] = field(
         default_factory=lambda: collections.deque(maxlen=REQUEST_LOG_LIMIT)
     )

@@ -243,6 +243,12 @@ CONTROL_ROUTES: tuple[Route, ...] = tuple(
         ("settings", "PUT", "settings", control.handle_settings),
         ("throttling", "PUT", "throttling", control.handle_throttling),
         ("receiverStatus", "POST", "receivers/status", control.handle_receiver_status),
+        (
+            "notificationFailures",
+            "PUT",
+            "notifications/failures",
+            control.handle_notification_failures,
+        ),
         ("state", "GET", "state", control.handle_state),
         ("health", "GET", "health", control.handle_health),
     )

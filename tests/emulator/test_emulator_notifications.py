@@ -1,0 +1,72 @@
+"""Test notifications with failing receivers (control API) through the real SDK."""
+
+from __future__ import annotations
+
+import pytest
+from azure.mgmt.monitor import MonitorManagementClient
+from azure.mgmt.monitor import models as sdk
+from azure.mgmt.monitor.models import (
+    ActionGroupResource,
+    EmailReceiver,
+    NotificationRequestBody,
+    WebhookReceiver,
+)
+
+from provisioner.emulator import Emulator
+from provisioner.emulator.control import EmulatorControlError
+from tests.seeds import DEFAULT_SEED
+
+RG = "rg-monitoring"
+RECEIVERS = {
+    "email_receivers": [EmailReceiver(name="Oncall", email_address="oncall@example.com")],
+    "webhook_receivers": [WebhookReceiver(name="hook", service_uri="https://example.com/h")],
+}
+
+
+def send_test(monitor_client: MonitorManagementClient) -> sdk.TestNotificationDetailsResponse:
+    """Create the group and run its test notification to completion."""
+    ops = monitor_client.action_groups
+    ops.create_or_update(
+        RG, "ag", ActionGroupResource(location="Global", group_short_name="ag", **RECEIVERS)
+    )
+    request = NotificationRequestBody(alert_type="servicehealth", **RECEIVERS)
+    result: sdk.TestNotificationDetailsResponse = (
+        ops.begin_create_notifications_at_action_group_resource_level(RG, "ag", request).result()
+    )
+    return result
+
+
+def by_name(result: sdk.TestNotificationDetailsResponse) -> dict[str, tuple[str, str | None]]:
+    return {d.name: (d.status, d.detail) for d in result.action_details}
+
+
+def test_every_receiver_completes_by_default(monitor_client: MonitorManagementClient) -> None:
+    result = send_test(monitor_client)
+    assert result.state == "Complete"
+    assert by_name(result) == {"Oncall": ("Completed", None), "hook": ("Completed", None)}
+
+
+def test_a_failing_receiver_reports_failed_with_its_detail_others_complete(
+    world: Emulator, monitor_client: MonitorManagementClient
+) -> None:
+    world.control.fail_test_notifications({"oncall": "Mailbox unavailable"})  # any case
+    result = send_test(monitor_client)
+    assert by_name(result) == {
+        "Oncall": ("Failed", "Mailbox unavailable"),
+        "hook": ("Completed", None),
+    }
+    world.control.fail_test_notifications({})  # cleared
+    assert by_name(send_test(monitor_client))["Oncall"] == ("Completed", None)
+
+
+def test_reset_clears_notification_failures(
+    world: Emulator, monitor_client: MonitorManagementClient
+) -> None:
+    world.control.fail_test_notifications({"hook": "HTTP 500 from the endpoint"})
+    world.control.reset(seed=DEFAULT_SEED)
+    assert by_name(send_test(monitor_client))["hook"] == ("Completed", None)
+
+
+def test_malformed_failures_are_rejected(world: Emulator) -> None:
+    with pytest.raises(EmulatorControlError, match="400"):
+        world.control.fail_test_notifications({"hook": 5})  # type: ignore[dict-item]
