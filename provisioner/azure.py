@@ -25,6 +25,7 @@ from azure.mgmt.alertprocessingrules import AlertProcessingRulesMgmtClient
 from azure.mgmt.monitor import MonitorManagementClient
 from azure.mgmt.recoveryservices import RecoveryServicesClient
 
+from provisioner.credentials import SharedTokenCredential
 from provisioner.errors import AzureError
 from provisioner.ids import ResourceId
 from provisioner.model import ActionGroup, AlertProcessingRule, VaultAlertSettings
@@ -289,7 +290,7 @@ class Azure:
         self, settings: AzureSettings | None = None, credential: TokenCredential | None = None
     ) -> None:
         self.settings = settings or AzureSettings.from_env()
-        self._credential = credential or make_credential(self.settings)
+        self._credential = SharedTokenCredential(credential or make_credential(self.settings))
         self._clients: dict[str, _Clients] = {}
         self._lock = threading.Lock()
         self.requests = RequestCounter()

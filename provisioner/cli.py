@@ -236,7 +236,8 @@ def apply(
                 "leave them out to use the plan's own"
             )
         options = saved.options
-    the_plan = make_plan(_spec_paths_or_default(paths), _azure(), options, os.environ).plan
+    azure = _azure()
+    the_plan = make_plan(_spec_paths_or_default(paths), azure, options, os.environ).plan
     color = _use_color(no_color)
     click.echo(render_text(the_plan, color=color), nl=False)
     _refuse_problems(the_plan)
@@ -253,7 +254,7 @@ def apply(
         return EXIT_OK
     _confirm(yes, len(the_plan.changes))
     result = run_apply(
-        the_plan, _azure(), on_progress=lambda o: click.echo(_outcome_line(o, color), err=True)
+        the_plan, azure, on_progress=lambda o: click.echo(_outcome_line(o, color), err=True)
     )
     click.echo(_result_line(result))
     return EXIT_OK if result.ok else EXIT_ERROR

@@ -10,7 +10,7 @@ from azure.mgmt.alertprocessingrules import AlertProcessingRulesMgmtClient
 from azure.mgmt.monitor import MonitorManagementClient
 from azure.mgmt.monitor.models import ActionGroupResource, EmailReceiver
 
-from tests.e2e import SEED_SCENARIO, SUB, alertsync, write_spec
+from tests.e2e import SEED_SCENARIO, SUB, alertsync, write_doc, write_spec
 
 AG = "ag-backup-oncall"
 APR = "apr-backup-job-failures"
@@ -290,3 +290,54 @@ def test_bad_plan_file_is_a_clear_error(arm_env: dict[str, str], tmp_path: Path)
     assert run.code == 1
     assert f"{bad}:2:" in run.err
     assert "not a plan file" in run.err
+
+
+def _many_groups_and_rules(count: int) -> dict[str, object]:
+    return {
+        "apiVersion": "alertsync/v1",
+        "owner": "backup-alerts",
+        "subscription": SUB,
+        "resourceGroup": "rg-monitoring",
+        "actionGroups": [
+            {
+                "name": f"ag-{i}",
+                "shortName": f"ag{i}",
+                "emailReceivers": [{"name": "oncall", "address": f"oncall{i}@example.com"}],
+            }
+            for i in range(count)
+        ],
+        "alertProcessingRules": [
+            {
+                "name": f"apr-{i}",
+                "scopes": [{"vault": "RSV-JPE-LRS", "resourceGroup": "rg-backup"}],
+                "conditions": {"severity": ["Sev1"]},
+                "actionGroups": [f"ag-{i}"],
+            }
+            for i in range(count)
+        ],
+    }
+
+
+def test_a_429_storm_on_30_percent_of_requests_still_applies_everything(
+    arm_env: dict[str, str],
+    tmp_path: Path,
+    world,  # type: ignore[no-untyped-def]
+) -> None:
+    write_doc(tmp_path, "many.yaml", _many_groups_and_rules(10))
+    # The apply makes 3 LISTs and 20 PUTs; throttle 7 of them (30 %), each with Retry-After: 1,
+    # as ARM does (SubscriptionRequestsThrottled). azure-core must wait and retry each one.
+    for i in (1, 4, 7):
+        world.control.add_fault("PUT", f"actionGroups/ag-{i}$", status=429, retry_after=1)
+        world.control.add_fault("PUT", f"actionRules/apr-{i}$", status=429, retry_after=1)
+    world.control.add_fault("GET", "actionRules$", status=429, retry_after=1)
+    world.control.clear_requests()
+    run = alertsync(arm_env, tmp_path, "apply", "--yes")
+    assert run.code == 0, run.out + run.err
+    assert "Apply complete: 20 done, 0 failed, 0 skipped" in run.out
+    arm = [r["status"] for r in world.control.requests() if r["path"].startswith("/subscriptions")]
+    throttled, answered = arm.count(429), len(arm) - arm.count(429)
+    assert (throttled, answered) == (7, 23)  # 30 % of the requests the apply needed
+    # One sign-in for the whole run, though 3 clients and 16 threads asked for tokens at once.
+    sign_ins = [r for r in world.control.requests() if r["path"].endswith("/oauth2/v2.0/token")]
+    assert len(sign_ins) == 1
+    assert alertsync(arm_env, tmp_path, "plan", "--detailed-exitcode").code == 0

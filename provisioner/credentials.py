@@ -1,0 +1,52 @@
+"""One access token per scope for a whole run, however many SDK clients and threads ask at once."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any, Final
+
+from azure.core.credentials import AccessToken, TokenCredential
+
+# Renew a little before expiry so that a request never leaves with a token about to lapse.
+_RENEW_SECONDS: Final = 300
+
+
+class SharedTokenCredential:
+    """Wraps a credential so that concurrent first requests share one token request.
+
+    Each SDK client has its own bearer policy; at the start of a plan three clients, and during
+    an apply up to sixteen threads, ask for a token at the same moment, and the credential's own
+    cache is only filled after the first answer. Without this, one run signed in many times.
+    """
+
+    def __init__(self, inner: TokenCredential) -> None:
+        self._inner = inner
+        self._lock = threading.Lock()
+        self._tokens: dict[tuple[tuple[str, ...], bool], AccessToken] = {}
+
+    def get_token(
+        self,
+        *scopes: str,
+        claims: str | None = None,
+        tenant_id: str | None = None,
+        enable_cae: bool = False,
+        **kwargs: Any,
+    ) -> AccessToken:
+        """A cached token for these scopes; a claims challenge or another tenant always asks anew."""
+        if claims or tenant_id:
+            return self._inner.get_token(
+                *scopes, claims=claims, tenant_id=tenant_id, enable_cae=enable_cae, **kwargs
+            )
+        key = (scopes, enable_cae)
+        with self._lock:
+            token = self._tokens.get(key)
+            if token is None or token.expires_on - _RENEW_SECONDS < time.time():
+                token = self._inner.get_token(*scopes, enable_cae=enable_cae, **kwargs)
+                self._tokens[key] = token
+            return token
+
+    def close(self) -> None:
+        close = getattr(self._inner, "close", None)
+        if callable(close):
+            close()
