@@ -27,7 +27,7 @@ format: install
 	$(BIN)/ruff check --fix .
 
 demo: install
-	@echo "make demo: not implemented yet (issue 5)" >&2; exit 1
+	@$(BIN)/python scripts/demo.py
 
 bench: install
 	@echo "make bench: not implemented yet (issue 4)" >&2; exit 1
