@@ -1,0 +1,266 @@
+#!/usr/bin/env python3
+"""The alertsync plan as one sticky PR comment and a step summary, both within GitHub's limits.
+
+  render            plan.md (+ plan.json, the plan's exit code) → comment.md, and the step summary
+  upsert            create or update THE comment carrying the marker on a pull request
+  reviewed-checksum print the plan checksum from the sticky comment of the PR merged as a commit
+
+Standard library only, so the workflow needs nothing but Python. The GitHub API calls use
+GITHUB_TOKEN, GITHUB_REPOSITORY and GITHUB_API_URL as Actions sets them.
+"""
+
+# A script talks to its user: printing is its job.
+# ruff: noqa: T201
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+MARKER = "<!-- alertsync-plan -->"
+CHECKSUM_RE = re.compile(r"<!-- alertsync-checksum: (sha256:[0-9a-f]{64}) -->")
+COMMENT_LIMIT = 65_536  # characters: GitHub refuses a longer issue comment body
+COMMENT_BUDGET = 60_000  # room for the header and the truncation note
+SUMMARY_LIMIT = 1024 * 1024  # bytes: GitHub drops a step summary over 1 MiB
+SUMMARY_BUDGET = 1_000_000
+BOT_LOGIN = "github-actions[bot]"  # only its comments are trusted: anyone can paste a marker
+TITLES = {0: "no changes", 2: "changes pending", 3: "refused by a safety rule"}
+
+
+# --- render -----------------------------------------------------------------------------------
+
+
+def truncate(text: str, budget: int, size: Callable[[str], int] = len) -> tuple[str, bool]:
+    """At most `budget` (by `size`), cut at a line end, open <details> and code fences closed."""
+    if size(text) <= budget:
+        return text, False
+    kept: list[str] = []
+    used = 0
+    for line in text.splitlines(keepends=True):
+        if used + size(line) > budget:
+            break
+        kept.append(line)
+        used += size(line)
+    body = "".join(kept) or text[: budget // 4]  # one giant line: cut it (≤ 4 bytes a char)
+    if body.count("```") % 2:
+        body += "\n```\n"
+    body += "\n</details>\n" * max(0, body.count("<details>") - body.count("</details>"))
+    return body, True
+
+
+def utf8_size(text: str) -> int:
+    """Bytes, as GitHub measures the step summary."""
+    return len(text.encode("utf-8"))
+
+
+def read_checksum(plan_json: Path | None) -> str | None:
+    """The plan's checksum, when plan.json was written (not when the plan failed)."""
+    if plan_json is None or not plan_json.is_file():
+        return None
+    checksum = json.loads(plan_json.read_text(encoding="utf-8")).get("checksum")
+    return str(checksum) if checksum else None
+
+
+def plan_text(markdown: Path, stderr: Path | None, code: int) -> str:
+    """The Markdown plan, or the error output when alertsync failed."""
+    text = markdown.read_text(encoding="utf-8") if markdown.is_file() else ""
+    errors = stderr.read_text(encoding="utf-8").strip() if stderr and stderr.is_file() else ""
+    if code in (0, 2) and text.strip():
+        return text
+    return f"{text}\n**alertsync failed (exit {code}):**\n\n```\n{errors or 'no output'}\n```\n"
+
+
+def header(code: int, checksum: str | None) -> str:
+    """Marker lines (the comment's identity and the reviewed checksum) and a title."""
+    lines = [MARKER]
+    if checksum and code in (0, 2):
+        lines.append(f"<!-- alertsync-checksum: {checksum} -->")
+    lines.append(f"## alertsync plan: {TITLES.get(code, 'failed')} (exit {code})\n")
+    return "\n".join(lines) + "\n"
+
+
+def footer(truncated: bool, artifact_url: str | None, shown: int, total: int, unit: str) -> str:
+    """Where the full plan is; said loudly when this one is cut."""
+    where = (
+        f"[the `alertsync-plan` artifact]({artifact_url})"
+        if artifact_url
+        else "the run's `alertsync-plan` artifact"
+    )
+    if truncated:
+        return f"\n---\n⚠️ **Plan truncated** ({shown:,} of {total:,} {unit} shown): the full plan is in {where}.\n"
+    return f"\n---\n<sub>Full plan (JSON, for `alertsync apply --plan`): {where}.</sub>\n"
+
+
+def build(
+    body: str,
+    code: int,
+    checksum: str | None,
+    artifact_url: str | None,
+    *,
+    budget: int,
+    size: Callable[[str], int],
+) -> str:
+    """Header + (possibly truncated) plan + footer, within budget."""
+    shown, truncated = truncate(body, budget, size)
+    return (
+        header(code, checksum)
+        + shown
+        + footer(
+            truncated,
+            artifact_url,
+            size(shown),
+            size(body),
+            "characters" if size is len else "bytes",
+        )
+    )
+
+
+def render(args: argparse.Namespace) -> int:
+    """Write the comment body and append the step summary; never fails the job itself."""
+    body = plan_text(args.markdown, args.stderr, args.exit_code)
+    checksum = read_checksum(args.plan)
+    comment = build(
+        body, args.exit_code, checksum, args.artifact_url, budget=COMMENT_BUDGET, size=len
+    )
+    args.comment.write_text(comment, encoding="utf-8")
+    summary_path = args.summary or os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_path:
+        summary = build(
+            body, args.exit_code, checksum, args.artifact_url, budget=SUMMARY_BUDGET, size=utf8_size
+        )
+        with open(summary_path, "a", encoding="utf-8") as out:
+            out.write(summary)
+    print(f"comment: {len(comment):,} characters; checksum {checksum or 'none'}")
+    return 0
+
+
+# --- GitHub API -------------------------------------------------------------------------------
+
+
+def api(method: str, path: str, body: Any = None) -> Any:
+    """One GitHub REST call with the workflow's token; JSON in and out."""
+    base = os.environ.get("GITHUB_API_URL", "https://api.github.com").rstrip("/")
+    request = urllib.request.Request(
+        base + path,
+        data=None if body is None else json.dumps(body).encode(),
+        method=method,
+        headers={
+            "Authorization": f"Bearer {os.environ['GITHUB_TOKEN']}",
+            "Accept": "application/vnd.github+json",
+            "X-GitHub-Api-Version": "2022-11-28",
+        },
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        raw = response.read()
+    return json.loads(raw) if raw else None
+
+
+def repo() -> str:
+    return os.environ["GITHUB_REPOSITORY"]
+
+
+def comments(pr: int) -> Iterator[dict[str, Any]]:
+    """Every comment of the PR (pages of 100)."""
+    page = 1
+    while True:
+        batch = api("GET", f"/repos/{repo()}/issues/{pr}/comments?per_page=100&page={page}")
+        yield from batch
+        if len(batch) < 100:
+            return
+        page += 1
+
+
+def sticky(pr: int, bot: str) -> dict[str, Any] | None:
+    """The bot's comment carrying the marker, if any."""
+    for comment in comments(pr):
+        if comment.get("user", {}).get("login") == bot and MARKER in (comment.get("body") or ""):
+            return comment
+    return None
+
+
+def upsert(args: argparse.Namespace) -> int:
+    """Update the sticky comment in place (one comment per PR, never a stream of them)."""
+    body = args.body.read_text(encoding="utf-8")
+    if len(body) > COMMENT_LIMIT:
+        print(
+            f"error: comment is {len(body):,} characters, over {COMMENT_LIMIT:,}", file=sys.stderr
+        )
+        return 1
+    existing = sticky(args.pr, args.bot)
+    if existing is None:
+        created = api("POST", f"/repos/{repo()}/issues/{args.pr}/comments", {"body": body})
+        print(f"created comment {created['id']}")
+    else:
+        api("PATCH", f"/repos/{repo()}/issues/comments/{existing['id']}", {"body": body})
+        print(f"updated comment {existing['id']}")
+    return 0
+
+
+def reviewed_checksum(args: argparse.Namespace) -> int:
+    """Print the checksum of the plan reviewed on the PR that `sha` merged; exit 1 if none."""
+    pulls = api("GET", f"/repos/{repo()}/commits/{args.sha}/pulls")
+    merged = [p for p in pulls if p.get("merged_at") and p.get("merge_commit_sha") == args.sha]
+    if not merged:
+        print(
+            f"error: {args.sha} is not the merge of a pull request: nothing was reviewed",
+            file=sys.stderr,
+        )
+        return 1
+    pr = int(merged[0]["number"])
+    comment = sticky(pr, args.bot)
+    match = CHECKSUM_RE.search(comment["body"]) if comment else None
+    if match is None:
+        print(f"error: PR #{pr} has no successful alertsync plan comment", file=sys.stderr)
+        return 1
+    print(match[1])
+    return 0
+
+
+# --- command line -----------------------------------------------------------------------------
+
+
+def parser() -> argparse.ArgumentParser:
+    """The three subcommands."""
+    top = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = top.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("render", help="comment.md and the step summary from the plan")
+    r.add_argument(
+        "--markdown", type=Path, required=True, help="alertsync plan --format markdown output"
+    )
+    r.add_argument("--plan", type=Path, help="plan.json (alertsync plan --out), for the checksum")
+    r.add_argument("--stderr", type=Path, help="alertsync's stderr, shown when it failed")
+    r.add_argument("--exit-code", type=int, required=True, help="alertsync plan's exit code")
+    r.add_argument("--artifact-url", help="link to the uploaded full plan")
+    r.add_argument("--comment", type=Path, required=True, help="where to write the comment body")
+    r.add_argument("--summary", help="step summary file (default: $GITHUB_STEP_SUMMARY)")
+    r.set_defaults(run=render)
+    u = sub.add_parser("upsert", help="create or update the sticky PR comment")
+    u.add_argument("--pr", type=int, required=True)
+    u.add_argument("--body", type=Path, required=True)
+    u.add_argument("--bot", default=BOT_LOGIN, help="login whose comment is the sticky one")
+    u.set_defaults(run=upsert)
+    c = sub.add_parser("reviewed-checksum", help="checksum reviewed on the PR merged as --sha")
+    c.add_argument("--sha", required=True)
+    c.add_argument("--bot", default=BOT_LOGIN)
+    c.set_defaults(run=reviewed_checksum)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one subcommand."""
+    args = parser().parse_args(argv)
+    code: int = args.run(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
