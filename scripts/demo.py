@@ -78,7 +78,14 @@ def emulator(data_dir: Path) -> Iterator[dict[str, str]]:
     log = (data_dir / "emulator.log").open("w", encoding="utf-8")
     command = [sys.executable, "-m", "provisioner", "emulator", "--port", "0"]
     command += ["--data-dir", str(data_dir), "--seed", str(SEED)]
-    process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+    # preexec_fn is safe here: the demo starts the emulator before it runs any thread.
+    process = subprocess.Popen(
+        command,
+        cwd=REPO,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        preexec_fn=die_with_parent,  # noqa: PLW1509
+    )
     try:
         yield wait_ready(process, data_dir)
     finally:
@@ -89,6 +96,15 @@ def emulator(data_dir: Path) -> Iterator[dict[str, str]]:
             process.kill()
             process.wait()
         log.close()
+
+
+def die_with_parent() -> None:
+    """Linux: the emulator gets SIGTERM if the demo dies without cleaning up (e.g. SIGKILL)."""
+    if sys.platform == "linux":
+        import ctypes  # noqa: PLC0415 (Linux only)
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def wait_ready(process: subprocess.Popen[bytes], data_dir: Path) -> dict[str, str]:
