@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import click
 
 from provisioner import __version__
-from provisioner.errors import AlertsyncError, OwnershipConflict, UnsafePlan
+from provisioner.errors import AlertsyncError, OwnershipConflict, SpecError, UnsafePlan
 
 if TYPE_CHECKING:
     from provisioner.apply import ApplyResult, Outcome
@@ -398,6 +398,14 @@ def emulator(port: int, data_dir: Path, seed_file: Path | None, latency_ms: int)
     click.echo("# alertsync emulator stopped", err=True)
 
 
+def _report(error: AlertsyncError) -> None:
+    """One line per problem: a spec error lists each FILE:LINE:COL, as `validate` does."""
+    if isinstance(error, SpecError):
+        for problem in error.problems:
+            click.echo(str(problem), err=True)
+    click.echo(f"error: {error}", err=True)
+
+
 def main() -> None:
     """Entry point: run the CLI and turn AlertsyncError into a message and an exit code."""
     debug = "--debug" in sys.argv[1:]
@@ -412,6 +420,6 @@ def main() -> None:
     except AlertsyncError as error:
         if debug:
             raise
-        click.echo(f"error: {error}", err=True)
+        _report(error)
         sys.exit(error.exit_code)
     sys.exit(code if isinstance(code, int) else EXIT_OK)

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 # Azure's own examples disagree on the spelling: the REST example answers "Completed" for both the
 # notification and each receiver, Test-AzActionGroup shows "Succeeded" per receiver.
-_DONE: Final = frozenset({"complete", "completed", "succeeded"})
+_DONE: Final = frozenset({"completed", "succeeded"})
 
 
 @dataclass(frozen=True, slots=True)

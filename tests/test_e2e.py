@@ -341,3 +341,18 @@ def test_a_429_storm_on_30_percent_of_requests_still_applies_everything(
     sign_ins = [r for r in world.control.requests() if r["path"].endswith("/oauth2/v2.0/token")]
     assert len(sign_ins) == 1
     assert alertsync(arm_env, tmp_path, "plan", "--detailed-exitcode").code == 0
+
+
+def test_plan_lists_every_spec_problem_with_its_line(
+    arm_env: dict[str, str], tmp_path: Path
+) -> None:
+    write_spec(tmp_path, "a.yaml", SEED_SCENARIO.replace("oncall@example.com", "not-an-email"))
+    other = SEED_SCENARIO.replace("shortName: backuponcall", "shortName: backup-oncall-team")
+    write_spec(
+        tmp_path, "b.yaml", other.replace("ag-backup-oncall", "ag-two").replace("apr-", "apr2-")
+    )
+    run = alertsync(arm_env, tmp_path, "plan")
+    assert run.code == 1
+    assert "specs/a.yaml:9:" in run.err  # the email address
+    assert "specs/b.yaml:7:" in run.err  # shortName
+    assert "2 problem(s) in the specs" in run.err

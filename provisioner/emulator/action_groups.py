@@ -213,7 +213,7 @@ def create_notification(
             "notificationSource": "Microsoft.Insights/TestNotification",
             "contextType": f"Microsoft.Insights/{alert_type}",
         },
-        "state": "Complete",
+        "state": "Completed",  # both official examples (get/postTestNotifications…)
         "completedTime": now,
         "createdTime": now,
         "actionDetails": details,

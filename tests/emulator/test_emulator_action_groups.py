@@ -148,7 +148,7 @@ def test_create_notifications_lro_completes_at_first_poll(
         RG, "ag", request
     )
     result = poller.result()
-    assert result.state == "Complete"
+    assert result.state == "Completed"
     assert result.action_details[0].mechanism_type == "Email"
 
 

@@ -42,7 +42,7 @@ def by_name(result: sdk.TestNotificationDetailsResponse) -> dict[str, tuple[str,
 
 def test_every_receiver_completes_by_default(monitor_client: MonitorManagementClient) -> None:
     result = send_test(monitor_client)
-    assert result.state == "Complete"
+    assert result.state == "Completed"
     assert by_name(result) == {"Oncall": ("Completed", None), "hook": ("Completed", None)}
 
 
