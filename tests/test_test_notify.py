@@ -32,7 +32,7 @@ def test_every_receiver_succeeds_exit_0_one_line_each(
         "✓ email backup-team (backup-team@example.com): Completed",
         "✓ email oncall (oncall@example.com): Completed",
     ]
-    assert lines[3] == "Notification Complete: 2 of 2 receiver(s) succeeded, 0 failed."
+    assert lines[3] == "Notification Completed: 2 of 2 receiver(s) succeeded, 0 failed."
 
 
 def test_a_failed_receiver_exits_1_with_its_detail(
