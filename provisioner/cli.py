@@ -223,7 +223,6 @@ def apply(
     or --checksum, refuses (exit 3) when that plan is stale. Unsafe plans need --force.
     Exit 0 when everything applied, 1 when any change failed (re-run to converge).
     """
-    from provisioner.apply import apply as run_apply
     from provisioner.reconcile import Options, check_not_stale, make_plan, read_plan_file
     from provisioner.render import render_text
 
@@ -253,11 +252,37 @@ def apply(
     if not the_plan.has_changes:
         return EXIT_OK
     _confirm(yes, len(the_plan.changes))
-    result = run_apply(
-        the_plan, azure, on_progress=lambda o: click.echo(_outcome_line(o, color), err=True)
-    )
+    result = _apply_with_progress(the_plan, azure, color)
     click.echo(_result_line(result))
     return EXIT_OK if result.ok else EXIT_ERROR
+
+
+def _apply_with_progress(the_plan: Plan, azure: Azure, color: bool) -> ApplyResult:
+    """One line per finished change; on a terminal, a live progress bar below them."""
+    from provisioner.apply import apply as run_apply
+
+    if not sys.stderr.isatty():
+        return run_apply(
+            the_plan, azure, on_progress=lambda o: click.echo(_outcome_line(o, color), err=True)
+        )
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True, no_color=not color, highlight=False)
+    columns = (TextColumn("Applying"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("apply", total=len(the_plan.changes))
+
+        def report(outcome: Outcome) -> None:
+            progress.console.print(
+                _outcome_line(outcome, color=False), style=_STYLES[outcome.status]
+            )
+            progress.advance(task)
+
+        return run_apply(the_plan, azure, on_progress=report)
+
+
+_STYLES = {"done": "green", "failed": "red", "skipped": "yellow"}
 
 
 def _confirm(yes: bool, count: int) -> None:
