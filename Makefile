@@ -17,6 +17,11 @@ $(STAMP): pyproject.toml
 test: install
 	$(BIN)/pytest -q -n 2
 
+.PHONY: docs
+docs: install  # docs/spec-reference.md from the schema's descriptions
+	$(BIN)/python -m provisioner.schema_docs > docs/spec-reference.md.tmp
+	mv docs/spec-reference.md.tmp docs/spec-reference.md
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
