@@ -81,9 +81,10 @@ class Problem:
 class Diff:
     changes: tuple[Change, ...]
     problems: tuple[Problem, ...]
-    orphans: tuple[
-        ResourceId, ...
-    ]  # owned by these specs, no longer declared, kept without --prune
+    # Owned by these specs, no longer declared: kept without --prune.
+    orphans: tuple[ResourceId, ...]
+    # Worth knowing, changes nothing (e.g. unsubscribed receivers).
+    warnings: tuple[str, ...] = ()
 
 
 def compute(desired: Desired, live: Live, *, prune: bool = False, adopt: bool = False) -> Diff:
@@ -100,7 +101,31 @@ def compute(desired: Desired, live: Live, *, prune: bool = False, adopt: bool = 
     if prune:
         changes += [_delete(rid, live.resources[rid]) for rid in orphans]
     problems += _missing_resource_groups(desired, live)
-    return Diff(tuple(changes), tuple(problems), () if prune else orphans)
+    warnings = tuple(_unsubscribed(desired, live))
+    return Diff(tuple(changes), tuple(problems), () if prune else orphans, warnings)
+
+
+def _unsubscribed(desired: Desired, live: Live) -> Iterator[str]:
+    """Declared receivers whose recipient unsubscribed: Azure sends them nothing until re-enabled.
+
+    The status is read-only, so no apply can fix it; the plan says so instead of diffing it.
+    """
+    for rid in desired.resources:
+        have = live.resources.get(rid)
+        if not isinstance(have, ActionGroup):
+            continue
+        for kind, receivers in (
+            ("emailReceivers", have.email_receivers),
+            ("smsReceivers", have.sms_receivers),
+        ):
+            for receiver in receivers:
+                if (receiver.status or "").lower() == "disabled":
+                    yield (
+                        f"{kind}[{receiver.name}] of {rid.describe()} is unsubscribed (status "
+                        "Disabled) and gets no alerts; re-enable it with the subscribe API "
+                        "(az monitor action-group enable-receiver), then check with "
+                        "`alertsync test-notify`"
+                    )
 
 
 def _compare(

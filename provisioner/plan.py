@@ -55,6 +55,7 @@ class Plan:
     unsafe: tuple[str, ...]  # why the plan is unsafe; empty when it is safe
     prune: bool = False  # the options it was made with: apply --plan reuses them
     adopt: bool = False
+    warnings: tuple[str, ...] = ()  # informational: not part of the checksum
 
     @classmethod
     def build(
@@ -69,7 +70,7 @@ class Plan:
         """Order the diff's changes and judge them against the safety rules."""
         changes = tuple(sorted(diff.changes, key=lambda c: (phase_of(c), c.id)))
         unsafe = tuple(_safety_violations(changes, live, {o.lower() for o in owners}))
-        return cls(changes, diff.problems, diff.orphans, unsafe, prune, adopt)
+        return cls(changes, diff.problems, diff.orphans, unsafe, prune, adopt, diff.warnings)
 
     def count(self, action: str) -> int:
         return sum(1 for c in self.changes if c.action == action)
@@ -84,6 +85,7 @@ class Plan:
     def to_data(self) -> dict[str, Any]:
         """The plan as versioned, JSON-ready data in a stable order (no secrets, no timestamps)."""
         data = self._content()
+        data["warnings"] = list(self.warnings)
         data["checksum"] = self.checksum()
         return data
 

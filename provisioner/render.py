@@ -53,6 +53,7 @@ def render_text(plan: Plan, color: bool = False) -> str:
         f"? kept (no longer declared; --prune deletes it): {o.describe()}" for o in plan.orphans
     ]
     lines += [f"! unsafe: {reason}" for reason in plan.unsafe]
+    lines += [f"! warning: {warning}" for warning in plan.warnings]
     if not plan.changes:
         lines.append("No changes. Azure matches the specs.")
     lines.append(summary_line(plan))
@@ -113,6 +114,8 @@ def _md_banners(plan: Plan) -> list[str]:
         ]
     for problem in plan.problems:
         lines += [f"> [!CAUTION]\n> {_md_escape(problem.message)}", ""]
+    for warning in plan.warnings:
+        lines += [f"> [!NOTE]\n> {_md_escape(warning)}", ""]
     return lines
 
 

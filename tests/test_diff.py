@@ -124,3 +124,12 @@ def test_group_with_receivers_alertsync_cannot_write_is_refused_not_overwritten(
         group(), unsupported_receivers={group_id("ag-oncall"): ("voiceReceivers[ops]",)}
     )
     assert compute(state(group()), unchanged).problems == ()
+
+
+def test_an_unsubscribed_receiver_is_a_warning_not_a_change() -> None:
+    live = group(email_receivers=(EmailReceiver("oncall", "oncall@example.com", True, "Disabled"),))
+    diff = compute(state(group()), state(live))
+    assert diff.changes == ()
+    (warning,) = diff.warnings
+    assert warning.startswith('emailReceivers[oncall] of action group "ag-oncall"')
+    assert "unsubscribed" in warning

@@ -356,3 +356,16 @@ def test_plan_lists_every_spec_problem_with_its_line(
     assert "specs/a.yaml:9:" in run.err  # the email address
     assert "specs/b.yaml:7:" in run.err  # shortName
     assert "2 problem(s) in the specs" in run.err
+
+
+def test_an_unsubscribed_receiver_is_warned_about_but_is_no_change(
+    applied: Path,
+    arm_env: dict[str, str],
+    world,  # type: ignore[no-untyped-def]
+) -> None:
+    group_id = f"/subscriptions/{SUB}/resourceGroups/rg-monitoring/providers/Microsoft.Insights/actionGroups/{AG}"
+    world.control.set_receiver_status(group_id, "oncall", "Disabled")
+    run = alertsync(arm_env, applied, "plan", "--detailed-exitcode")
+    assert run.code == 0, run.out + run.err
+    assert "! warning: emailReceivers[oncall] of action group" in run.out
+    assert "unsubscribed" in run.out
