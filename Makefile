@@ -35,7 +35,7 @@ demo: install
 	@$(BIN)/python scripts/demo.py
 
 bench: install
-	@echo "make bench: not implemented yet (issue 4)" >&2; exit 1
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
