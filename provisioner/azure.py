@@ -250,6 +250,10 @@ class ResourceGroupNotFound(AzureError):
         self.resource_group = resource_group
 
 
+class SubscriptionNotFound(AzureError):
+    """A subscription-wide list found no such subscription (or none visible to the credential)."""
+
+
 def _service_error(exc: HttpResponseError) -> tuple[str | None, str]:
     """The ARM error code and message (flat and wrapped bodies both parse, facts §1)."""
     if exc.error is not None and (exc.error.code or exc.error.message):
@@ -405,6 +409,23 @@ class Azure:
                 ) from cause
             raise
 
+    def _list_subscription(
+        self, kind: str, subscription: str, role: str, fn: Callable[[], Iterable[T]]
+    ) -> list[T]:
+        """A list over a whole subscription; a missing subscription raises SubscriptionNotFound."""
+        where = ResourceId(subscription.lower())
+        action = f"listing {kind} in {where.describe()}"
+        try:
+            return self._call(action, role, lambda: list(fn()))
+        except AzureError as err:
+            cause = err.__cause__
+            if isinstance(cause, ResourceNotFoundError) and _is_missing_subscription(cause):
+                raise SubscriptionNotFound(
+                    f"{action}: {where.describe()} does not exist or is not visible to "
+                    f"{self.settings.credential_label}"
+                ) from cause
+            raise
+
     # --- action groups ---
 
     def list_action_groups(self, subscription: str, resource_group: str) -> list[ActionGroup]:
@@ -422,6 +443,16 @@ class Azure:
             group,
             MONITORING_ROLE,
             lambda: ops.list_by_resource_group(resource_group),
+        )
+        return [(action_groups.from_arm(r), action_groups.unsupported_receivers(r)) for r in found]
+
+    def list_action_groups_in_subscription(
+        self, subscription: str
+    ) -> list[tuple[ActionGroup, tuple[str, ...]]]:
+        """Every action group of the subscription, each with its unsupported receivers."""
+        ops = self._clients_for(subscription).monitor.action_groups
+        found = self._list_subscription(
+            "action groups", subscription, MONITORING_ROLE, ops.list_by_subscription_id
         )
         return [(action_groups.from_arm(r), action_groups.unsupported_receivers(r)) for r in found]
 
@@ -479,6 +510,14 @@ class Azure:
         )
         return [processing_rules.from_arm(r) for r in found]
 
+    def list_processing_rules_in_subscription(self, subscription: str) -> list[AlertProcessingRule]:
+        """Every alert processing rule of the subscription (pages followed)."""
+        ops = self._clients_for(subscription).rules.alert_processing_rules
+        found = self._list_subscription(
+            "alert processing rules", subscription, MONITORING_ROLE, ops.list_by_subscription
+        )
+        return [processing_rules.from_arm(r) for r in found]
+
     def put_processing_rule(self, rule: AlertProcessingRule) -> AlertProcessingRule:
         """Create or replace the rule; returns it as Azure stored it."""
         ops = self._clients_for(rule.id.subscription).rules.alert_processing_rules
@@ -505,6 +544,14 @@ class Azure:
         ops = self._clients_for(subscription).vaults.vaults
         found = self._list(
             "vaults", group, BACKUP_ROLE, lambda: ops.list_by_resource_group(resource_group)
+        )
+        return [vaults.from_arm(v) for v in found]
+
+    def list_vaults_in_subscription(self, subscription: str) -> list[VaultAlertSettings]:
+        """The alert settings of every vault of the subscription (pages followed)."""
+        ops = self._clients_for(subscription).vaults.vaults
+        found = self._list_subscription(
+            "vaults", subscription, BACKUP_ROLE, ops.list_by_subscription_id
         )
         return [vaults.from_arm(v) for v in found]
 
@@ -547,3 +594,9 @@ def _is_missing_group(exc: ResourceNotFoundError) -> bool:
     """
     code = exc.error.code if exc.error is not None else None
     return code is None or code.lower() == "resourcegroupnotfound"
+
+
+def _is_missing_subscription(exc: ResourceNotFoundError) -> bool:
+    """ARM answers a list under an unknown subscription with 404 SubscriptionNotFound."""
+    code = exc.error.code if exc.error is not None else None
+    return code is not None and code.lower() == "subscriptionnotfound"

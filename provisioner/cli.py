@@ -374,6 +374,59 @@ def test_notify(action_group: str, spec_path: Path, alert_type: str, no_color: b
 
 
 @cli.command()
+@click.option("--subscription", metavar="ID", help="Subscription to read [AZURE_SUBSCRIPTION_ID].")
+@click.option(
+    "--resource-group",
+    "resource_groups",
+    multiple=True,
+    metavar="RG",
+    help="Read only this resource group (repeatable); default: the whole subscription.",
+)
+@click.option(
+    "--owner", help="Owner of the spec files; default: the alertsync-owner tag all resources share."
+)
+@click.option(
+    "--out",
+    default="exported",
+    show_default=True,
+    metavar="DIR",
+    help="Folder for the spec files (one per resource group); - prints them instead.",
+)
+@click.option("--force", is_flag=True, help="Overwrite spec files that already exist in DIR.")
+def export(
+    subscription: str | None,
+    resource_groups: tuple[str, ...],
+    owner: str | None,
+    out: str,
+    force: bool,
+) -> None:
+    """Write spec files from live Azure: a brownfield start; `plan` on them shows no changes.
+
+    Reads action groups, alert processing rules and vault alert settings (the whole
+    subscription, or each --resource-group) and writes DIR/<resource group>.yaml. Webhook
+    URLs are never written: each receiver names an environment variable to set. Resources
+    without alertsync's ownership tags need `apply --adopt` once; other owners' are skipped.
+    """
+    from provisioner import brownfield
+    from provisioner.export import export as export_specs
+    from provisioner.export import summary_lines
+
+    subscription = subscription or os.environ.get("AZURE_SUBSCRIPTION_ID")
+    if not subscription:
+        raise AlertsyncError("no subscription: give --subscription ID or set AZURE_SUBSCRIPTION_ID")
+    snapshot = brownfield.read_snapshot(_azure(), subscription, resource_groups)
+    to_stdout = out == "-"
+    schema = brownfield.schema_reference(None if to_stdout else Path(out))
+    result = export_specs(snapshot, owner, schema)
+    if to_stdout:
+        click.echo("---\n".join(f.text for f in result.files), nl=False)
+    else:
+        brownfield.write_files(result.files, Path(out), force)
+    for line in summary_lines(result, "stdout" if to_stdout else out):
+        click.echo(line, err=to_stdout)
+
+
+@cli.command()
 @click.option("--port", type=int, default=8443, show_default=True, help="Port (0: any free port).")
 @click.option(
     "--data-dir",

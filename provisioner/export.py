@@ -1,0 +1,294 @@
+"""Export: choose what and whose to export, one spec file per resource group, and what to tell the user."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Final
+
+from provisioner.errors import AlertsyncError
+from provisioner.ids import ResourceId
+from provisioner.model import (
+    MANAGED_BY_TAG,
+    MANAGED_BY_VALUE,
+    OWNER_TAG,
+    ActionGroup,
+    AlertProcessingRule,
+    Secret,
+    VaultAlertSettings,
+    tag_value,
+)
+from provisioner.spec_yaml import SCHEMA_URL, to_yaml
+from provisioner.to_spec import SpecContext, file_document
+
+__all__ = [
+    "SCHEMA_URL",
+    "Export",
+    "ExportError",
+    "Skipped",
+    "Snapshot",
+    "SpecFile",
+    "WebhookVariable",
+    "choose_owner",
+    "export",
+    "summary_lines",
+    "webhook_variables",
+]
+
+WEBHOOK_VARIABLE_PREFIX: Final = "ALERTSYNC_WEBHOOK_"
+_OWNER_PATTERN: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
+
+Owned = ActionGroup | AlertProcessingRule
+
+
+class ExportError(AlertsyncError):
+    """The export cannot be written as asked (owner unknown, files exist, folder not writable)."""
+
+
+# --- input and output ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What was read from Azure for an export: every resource of the listed scope."""
+
+    subscription: str
+    action_groups: tuple[ActionGroup, ...] = ()
+    rules: tuple[AlertProcessingRule, ...] = ()
+    vaults: tuple[VaultAlertSettings, ...] = ()
+    # Groups with receivers the model cannot carry (live.LiveState.unsupported_receivers).
+    unsupported: Mapping[ResourceId, tuple[str, ...]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookVariable:
+    """An environment variable the exported specs read a webhook URL from."""
+
+    name: str
+    group: ResourceId
+    receiver: str
+    value: Secret  # never written; tests (and a careful caller) can set the variable from it
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A live resource left out of the export, and why."""
+
+    id: ResourceId
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class SpecFile:
+    """One exported spec file: its name (relative to the output folder), data and text."""
+
+    name: str
+    document: Mapping[str, Any]
+    text: str
+
+
+@dataclass(frozen=True)
+class Export:
+    """The outcome of an export; the CLI writes `files` and prints the rest as hints."""
+
+    owner: str
+    files: tuple[SpecFile, ...] = ()
+    variables: tuple[WebhookVariable, ...] = ()
+    skipped: tuple[Skipped, ...] = ()
+    unmanaged: tuple[ResourceId, ...] = ()  # exported without ownership tags: apply needs --adopt
+
+
+# --- the export ------------------------------------------------------------------------------
+
+
+def export(snapshot: Snapshot, owner: str | None = None, schema_ref: str = SCHEMA_URL) -> Export:
+    """Spec files (one per resource group) that `desired.build` turns back into `snapshot`."""
+    owned: list[Owned] = [*snapshot.action_groups, *snapshot.rules]
+    if not owned and not snapshot.vaults:
+        return Export(owner or "")
+    chosen = choose_owner(owned, owner)
+    skipped = _skipped(snapshot, chosen)
+    left_out = {s.id for s in skipped}
+    groups = [g for g in snapshot.action_groups if g.id not in left_out]
+    rules = [r for r in snapshot.rules if r.id not in left_out]
+    kept: list[Owned] = [*groups, *rules]
+    variables = webhook_variables(groups)
+    names = {key: v.name for key, v in variables.items()}
+    context = SpecContext(chosen, snapshot.subscription, "", _group_names(groups), names)
+    files = _files(context, groups, rules, list(snapshot.vaults), schema_ref)
+    return Export(
+        owner=chosen,
+        files=files,
+        variables=tuple(variables.values()),
+        skipped=skipped,
+        unmanaged=tuple(sorted(r.id for r in kept if _owner_of(r) is None)),
+    )
+
+
+def choose_owner(resources: Iterable[Owned], requested: str | None) -> str:
+    """`requested` when given; else the one owner all managed resources share."""
+    if requested is not None:
+        if not _OWNER_PATTERN.match(requested):
+            raise ExportError(
+                f"owner {requested!r} is not valid: use 1-63 letters, digits, '-' or '_', "
+                "starting with a letter or digit"
+            )
+        return requested
+    owners = sorted({o.lower(): o for r in resources if (o := _owner_of(r))}.values())
+    if len(owners) == 1:
+        return owners[0]
+    if not owners:
+        raise ExportError(
+            "none of the exported resources carries alertsync's ownership tags, so the spec "
+            "files' owner is unknown: give --owner NAME"
+        )
+    raise ExportError(
+        f"the exported resources belong to several owners ({', '.join(owners)}): give --owner "
+        "NAME to export that owner's resources and the unmanaged ones"
+    )
+
+
+def _owner_of(resource: Owned) -> str | None:
+    """The owner of a resource alertsync manages (both tags, as diff requires); else None."""
+    managed = tag_value(resource.tags, MANAGED_BY_TAG)
+    if managed is None or managed.lower() != MANAGED_BY_VALUE:
+        return None
+    return tag_value(resource.tags, OWNER_TAG)
+
+
+def _skipped(snapshot: Snapshot, owner: str) -> tuple[Skipped, ...]:
+    """Resources whose specs could not be planned as they are: another owner's, or inexpressible."""
+    found: list[Skipped] = []
+    owned: list[Owned] = [*snapshot.action_groups, *snapshot.rules]
+    for resource in owned:
+        other = _owner_of(resource)
+        if other is not None and other.lower() != owner.lower():
+            found.append(Skipped(resource.id, f'managed by owner "{other}"'))
+    for gid, receivers in snapshot.unsupported.items():
+        found.append(
+            Skipped(gid, f"has receivers alertsync cannot manage yet ({', '.join(receivers)})")
+        )
+    for rule in snapshot.rules:
+        if rule.action_type == "AddActionGroups" and not rule.action_group_ids:
+            found.append(Skipped(rule.id, "adds no action group (the spec language needs one)"))
+    return tuple(sorted({s.id: s for s in found}.values(), key=lambda s: s.id))
+
+
+def _group_names(groups: Sequence[ActionGroup]) -> Mapping[ResourceId, str]:
+    """Groups rules may name: those whose name is unique in the export (else: full IDs)."""
+    counts: dict[str, int] = {}
+    for g in groups:
+        counts[g.id.name.casefold()] = counts.get(g.id.name.casefold(), 0) + 1
+    return {g.id: g.id.name for g in groups if counts[g.id.name.casefold()] == 1}
+
+
+def webhook_variables(
+    groups: Iterable[ActionGroup],
+) -> dict[tuple[ResourceId, str], WebhookVariable]:
+    """One environment variable per webhook receiver, ALERTSYNC_WEBHOOK_<GROUP>_<RECEIVER>."""
+    found: dict[tuple[ResourceId, str], WebhookVariable] = {}
+    used: set[str] = set()
+    for group in sorted(groups, key=lambda g: g.id):
+        for receiver in group.webhook_receivers:
+            name = _unique(_variable_name(group.id.name, receiver.name), used)
+            found[(group.id, receiver.name)] = WebhookVariable(
+                name, group.id, receiver.name, receiver.service_uri
+            )
+    return found
+
+
+def _variable_name(group: str, receiver: str) -> str:
+    words = re.sub(r"[^A-Z0-9]+", "_", f"{group}_{receiver}".upper()).strip("_")
+    return WEBHOOK_VARIABLE_PREFIX + (words or "URL")
+
+
+def _unique(name: str, used: set[str]) -> str:
+    candidate, number = name, 2
+    while candidate in used:
+        candidate, number = f"{name}_{number}", number + 1
+    used.add(candidate)
+    return candidate
+
+
+def _files(
+    context: SpecContext,
+    groups: Sequence[ActionGroup],
+    rules: Sequence[AlertProcessingRule],
+    vaults: Sequence[VaultAlertSettings],
+    schema_ref: str,
+) -> tuple[SpecFile, ...]:
+    """One file per resource group (compared ignoring case, as ARM does), in name order."""
+    homes: dict[str, str] = {}
+    ids = [g.id for g in groups] + [r.id for r in rules] + [v.id for v in vaults]
+    for resource_id in sorted(ids):
+        rg = str(resource_id.resource_group)
+        homes.setdefault(rg.lower(), rg)
+    files = []
+    for key, rg in sorted(homes.items()):
+        document = file_document(
+            dataclasses.replace(context, resource_group=rg),
+            [g for g in groups if _in(g.id, key)],
+            [r for r in rules if _in(r.id, key)],
+            [v for v in vaults if _in(v.id, key)],
+        )
+        files.append(SpecFile(f"{rg}.yaml", document, to_yaml(document, schema_ref)))
+    return tuple(files)
+
+
+def _in(resource_id: ResourceId, group_key: str) -> bool:
+    return str(resource_id.resource_group).lower() == group_key
+
+
+# --- what to tell the user -------------------------------------------------------------------
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def summary_lines(result: Export, destination: str) -> list[str]:
+    """What was exported where, what was left out, and what the user must do before plan/apply."""
+    if not result.files:
+        return [f"Nothing to export{_skipped_note(result)}.", *_skipped_lines(result)]
+    counts = [0, 0, 0]
+    for file in result.files:
+        for index, section in enumerate(("actionGroups", "alertProcessingRules", "vaults")):
+            counts[index] += len(file.document.get(section, ()))
+    kinds = ("action group", "alert processing rule", "vault")
+    what = ", ".join(_plural(n, kind) for n, kind in zip(counts, kinds, strict=True))
+    names = ", ".join(f.name for f in result.files)
+    lines = [f'Exported {what} (owner "{result.owner}") to {destination}: {names}.']
+    adopt = _adopt_lines(result, "DIR" if destination == "stdout" else destination)
+    return lines + _skipped_lines(result) + _variable_lines(result) + adopt
+
+
+def _skipped_note(result: Export) -> str:
+    return f" ({_plural(len(result.skipped), 'resource')} skipped)" if result.skipped else ""
+
+
+def _skipped_lines(result: Export) -> list[str]:
+    return [f"Skipped {s.id.describe()}: {s.reason}." for s in result.skipped]
+
+
+def _variable_lines(result: Export) -> list[str]:
+    if not result.variables:
+        return []
+    lines = ["Webhook URLs are secrets and were not written: set these variables for plan/apply:"]
+    return lines + [
+        f'  {v.name}  (webhook receiver "{v.receiver}" of {v.group.describe()})'
+        for v in result.variables
+    ]
+
+
+def _adopt_lines(result: Export, folder: str) -> list[str]:
+    if not result.unmanaged:
+        return []
+    return [
+        f"{_plural(len(result.unmanaged), 'exported resource')} without alertsync's ownership "
+        f"tags: the first plan/apply needs --adopt (`alertsync apply {folder} --adopt`) to tag them."
+    ]
