@@ -16,12 +16,13 @@ from azure.mgmt.recoveryservices import RecoveryServicesClient
 
 from provisioner import desired as desired_state
 from provisioner import diff, specs
-from provisioner.azure import AzureSettings, make_credential
+from provisioner.credentials import make_credential
 from provisioner.ids import ResourceId
 from provisioner.live import LiveState
 from provisioner.model import ActionGroup, AlertProcessingRule, Resource
 from provisioner.plan import phase_of
 from provisioner.resources import action_groups, processing_rules
+from provisioner.settings import AzureSettings
 
 
 @dataclass(frozen=True, slots=True)

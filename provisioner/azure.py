@@ -1,14 +1,15 @@
-"""The Azure boundary: settings, credential, cached SDK clients, and error-wrapped operations."""
+"""The Azure boundary: cached SDK clients and every operation, with SDK errors wrapped once."""
 
 from __future__ import annotations
 
 import logging
-import os
 import threading
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
+import requests
+import requests.adapters
 from azure.core.credentials import TokenCredential
 from azure.core.exceptions import AzureError as SdkError
 from azure.core.exceptions import (
@@ -20,171 +21,22 @@ from azure.core.exceptions import (
 )
 from azure.core.pipeline import PipelineRequest
 from azure.core.pipeline.policies import CustomHookPolicy, RetryPolicy
-from azure.identity import AzureAuthorityHosts, ClientSecretCredential, DefaultAzureCredential
+from azure.core.pipeline.transport import RequestsTransport
 from azure.mgmt.alertprocessingrules import AlertProcessingRulesMgmtClient
 from azure.mgmt.monitor import MonitorManagementClient
 from azure.mgmt.recoveryservices import RecoveryServicesClient
 
-from provisioner.credentials import SharedTokenCredential
+from provisioner.credentials import SharedTokenCredential, make_credential
 from provisioner.errors import AzureError
 from provisioner.ids import ResourceId
 from provisioner.model import ActionGroup, AlertProcessingRule, VaultAlertSettings
 from provisioner.resources import action_groups, processing_rules, vaults
 from provisioner.resources.action_groups import NotificationResult
+from provisioner.settings import AzureSettings
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-# --- settings ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Cloud:
-    """A sovereign cloud: where to sign in, where ARM is, and the token audience for ARM."""
-
-    name: str
-    authority_host: str
-    resource_manager: str
-    credential_scope: str
-
-
-# The names `az cloud list` uses. Endpoints and scopes as azure-mgmt-core's get_arm_endpoints
-# (US Government's ARM audience is management.core.usgovcloudapi.net, not its ARM host).
-CLOUDS: Final[dict[str, Cloud]] = {
-    c.name.lower(): c
-    for c in (
-        Cloud(
-            "AzureCloud",
-            AzureAuthorityHosts.AZURE_PUBLIC_CLOUD,
-            "https://management.azure.com/",
-            "https://management.azure.com/.default",
-        ),
-        Cloud(
-            "AzureChinaCloud",
-            AzureAuthorityHosts.AZURE_CHINA,
-            "https://management.chinacloudapi.cn/",
-            "https://management.chinacloudapi.cn/.default",
-        ),
-        Cloud(
-            "AzureUSGovernment",
-            AzureAuthorityHosts.AZURE_GOVERNMENT,
-            "https://management.usgovcloudapi.net/",
-            "https://management.core.usgovcloudapi.net/.default",
-        ),
-    )
-}
-
-# MSAL knows these hosts; for any other (the emulator, a private authority) its instance discovery
-# would call login.microsoftonline.com and fail offline (facts §0.6, §6).
-_WELL_KNOWN_AUTHORITIES: Final = frozenset(
-    {
-        AzureAuthorityHosts.AZURE_PUBLIC_CLOUD,
-        AzureAuthorityHosts.AZURE_CHINA,
-        AzureAuthorityHosts.AZURE_GOVERNMENT,
-    }
-)
-
-
-def find_cloud(name: str) -> Cloud:
-    """The cloud named `name` (case-insensitive); AzureError listing the valid names otherwise."""
-    cloud = CLOUDS.get(name.strip().lower())
-    if cloud is None:
-        names = ", ".join(c.name for c in CLOUDS.values())
-        raise AzureError(f'unknown Azure cloud "{name}" (ALERTSYNC_CLOUD): use one of {names}')
-    return cloud
-
-
-def _host(authority: str) -> str:
-    return authority.removeprefix("https://").split("/", 1)[0].lower()
-
-
-@dataclass(frozen=True, slots=True)
-class AzureSettings:
-    """Where and how to reach Azure; `from_env` reads ALERTSYNC_* and AZURE_* variables."""
-
-    cloud: Cloud = CLOUDS["azurecloud"]
-    arm_endpoint: str = "https://management.azure.com/"  # ALERTSYNC_ARM_ENDPOINT
-    authority_host: str = AzureAuthorityHosts.AZURE_PUBLIC_CLOUD  # AZURE_AUTHORITY_HOST
-    ca_bundle: str | None = None  # ALERTSYNC_CA_BUNDLE
-    tenant_id: str | None = None
-    client_id: str | None = None
-    client_secret: str | None = field(default=None, repr=False)
-    # azure-core's defaults (10 tries, 3 status retries, 120 s cap) are tuned for data planes.
-    # ARM answers 429 with Retry-After, which azure-core honours uncapped, so the backoff only
-    # matters for 5xx without the header: keep it short, allow a few more status retries.
-    retry_total: int = 6
-    retry_status: int = 5
-    retry_backoff_factor: float = 0.5
-    retry_backoff_max: int = 30
-    # LROs (vault PATCH): azure-core's 30 s default poll is far too slow; Retry-After wins.
-    polling_interval: float = 1.0
-    connection_timeout: float = 20.0
-    read_timeout: float = 120.0
-
-    @classmethod
-    def from_env(
-        cls, env: Mapping[str, str] | None = None, *, cloud: str | None = None
-    ) -> AzureSettings:
-        """Settings from `env` (default os.environ); `cloud` overrides ALERTSYNC_CLOUD."""
-        env = os.environ if env is None else env
-        chosen = find_cloud(cloud or env.get("ALERTSYNC_CLOUD") or "AzureCloud")
-        return cls(
-            cloud=chosen,
-            arm_endpoint=env.get("ALERTSYNC_ARM_ENDPOINT") or chosen.resource_manager,
-            authority_host=env.get("AZURE_AUTHORITY_HOST") or chosen.authority_host,
-            ca_bundle=env.get("ALERTSYNC_CA_BUNDLE") or None,
-            tenant_id=env.get("AZURE_TENANT_ID") or None,
-            client_id=env.get("AZURE_CLIENT_ID") or None,
-            client_secret=env.get("AZURE_CLIENT_SECRET") or None,
-        )
-
-    @property
-    def credential_scope(self) -> str:
-        """The ARM token audience: the cloud's, also for a custom endpoint (the emulator)."""
-        return self.cloud.credential_scope
-
-    @property
-    def instance_discovery(self) -> bool:
-        """False for an authority MSAL does not know (it would try to discover it online)."""
-        return _host(self.authority_host) in _WELL_KNOWN_AUTHORITIES
-
-    @property
-    def uses_client_secret(self) -> bool:
-        return bool(self.tenant_id and self.client_id and self.client_secret)
-
-    @property
-    def credential_label(self) -> str:
-        """How we sign in, for error messages: the credential type and client id when known."""
-        kind = "ClientSecretCredential" if self.uses_client_secret else "DefaultAzureCredential"
-        return f'{kind} (client id "{self.client_id}")' if self.client_id else kind
-
-
-def make_credential(settings: AzureSettings) -> TokenCredential:
-    """A client-secret credential when AZURE_CLIENT_SECRET is set, else DefaultAzureCredential.
-
-    The secret credential is what EnvironmentCredential builds from the same AZURE_* variables,
-    but taken from `settings` so that callers (tests) need not mutate os.environ.
-    """
-    options: dict[str, Any] = {
-        "authority": settings.authority_host,
-        "disable_instance_discovery": not settings.instance_discovery,
-        "connection_verify": settings.ca_bundle or True,
-        # The token endpoint gets the same retry budget as ARM (its own pipeline, azure-core).
-        "retry_total": settings.retry_total,
-        "retry_backoff_factor": settings.retry_backoff_factor,
-        "retry_backoff_max": settings.retry_backoff_max,
-    }
-    if settings.uses_client_secret:
-        assert settings.tenant_id and settings.client_id and settings.client_secret
-        return ClientSecretCredential(
-            settings.tenant_id, settings.client_id, settings.client_secret, **options
-        )
-    # Never open a browser or a broker prompt: alertsync runs in pipelines.
-    return DefaultAzureCredential(
-        exclude_interactive_browser_credential=True, exclude_broker_credential=True, **options
-    )
-
 
 # --- pipeline ---------------------------------------------------------------------------------
 
@@ -233,6 +85,8 @@ class _Clients:
 
 # --- errors -----------------------------------------------------------------------------------
 
+# The built-in roles each call needs: reading takes Reader (plan, export), writing the contributors.
+READER_ROLE: Final = "Reader (or Monitoring Reader)"
 MONITORING_ROLE: Final = "Monitoring Contributor"
 BACKUP_ROLE: Final = "Backup Contributor (or another role allowed to write vaults)"
 
@@ -284,6 +138,20 @@ def _first_line(exc: BaseException) -> str:
 # --- the client layer -------------------------------------------------------------------------
 
 
+# requests keeps 10 connections per host by default; apply runs 16 writers and the three SDK
+# clients of every subscription share this one session, so without a larger pool urllib3
+# discards connections (and warns) and new TLS handshakes follow.
+CONNECTION_POOL_SIZE: Final = 32
+
+
+def _pooled_session() -> requests.Session:
+    session = requests.Session()
+    adapter = requests.adapters.HTTPAdapter(pool_maxsize=CONNECTION_POOL_SIZE)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
 class Azure:
     """Every call alertsync makes to Azure, with SDK errors wrapped once into AzureError.
 
@@ -296,6 +164,7 @@ class Azure:
         self.settings = settings or AzureSettings.from_env()
         self._credential = SharedTokenCredential(credential or make_credential(self.settings))
         self._clients: dict[str, _Clients] = {}
+        self._session = _pooled_session()
         self._lock = threading.Lock()
         self.requests = RequestCounter()
 
@@ -306,9 +175,13 @@ class Azure:
         return {
             "base_url": s.arm_endpoint,
             "credential_scopes": [s.credential_scope],
-            "connection_verify": s.ca_bundle or True,
-            "connection_timeout": s.connection_timeout,
-            "read_timeout": s.read_timeout,
+            "transport": RequestsTransport(
+                session=self._session,
+                session_owner=False,
+                connection_verify=s.ca_bundle or True,
+                connection_timeout=s.connection_timeout,
+                read_timeout=s.read_timeout,
+            ),
             "polling_interval": s.polling_interval,
             "retry_policy": ArmRetryPolicy(
                 retry_total=s.retry_total,
@@ -349,6 +222,7 @@ class Azure:
             c.monitor.close()
             c.rules.close()
             c.vaults.close()
+        self._session.close()
 
     def __enter__(self) -> Azure:
         return self
@@ -441,7 +315,7 @@ class Azure:
         found = self._list(
             "action groups",
             group,
-            MONITORING_ROLE,
+            READER_ROLE,
             lambda: ops.list_by_resource_group(resource_group),
         )
         return [(action_groups.from_arm(r), action_groups.unsupported_receivers(r)) for r in found]
@@ -452,7 +326,7 @@ class Azure:
         """Every action group of the subscription, each with its unsupported receivers."""
         ops = self._clients_for(subscription).monitor.action_groups
         found = self._list_subscription(
-            "action groups", subscription, MONITORING_ROLE, ops.list_by_subscription_id
+            "action groups", subscription, READER_ROLE, ops.list_by_subscription_id
         )
         return [(action_groups.from_arm(r), action_groups.unsupported_receivers(r)) for r in found]
 
@@ -505,7 +379,7 @@ class Azure:
         found = self._list(
             "alert processing rules",
             group,
-            MONITORING_ROLE,
+            READER_ROLE,
             lambda: ops.list_by_resource_group(resource_group),
         )
         return [processing_rules.from_arm(r) for r in found]
@@ -514,7 +388,7 @@ class Azure:
         """Every alert processing rule of the subscription (pages followed)."""
         ops = self._clients_for(subscription).rules.alert_processing_rules
         found = self._list_subscription(
-            "alert processing rules", subscription, MONITORING_ROLE, ops.list_by_subscription
+            "alert processing rules", subscription, READER_ROLE, ops.list_by_subscription
         )
         return [processing_rules.from_arm(r) for r in found]
 
@@ -543,7 +417,7 @@ class Azure:
         group = ResourceId(subscription.lower(), resource_group)
         ops = self._clients_for(subscription).vaults.vaults
         found = self._list(
-            "vaults", group, BACKUP_ROLE, lambda: ops.list_by_resource_group(resource_group)
+            "vaults", group, READER_ROLE, lambda: ops.list_by_resource_group(resource_group)
         )
         return [vaults.from_arm(v) for v in found]
 
@@ -551,7 +425,7 @@ class Azure:
         """The alert settings of every vault of the subscription (pages followed)."""
         ops = self._clients_for(subscription).vaults.vaults
         found = self._list_subscription(
-            "vaults", subscription, BACKUP_ROLE, ops.list_by_subscription_id
+            "vaults", subscription, READER_ROLE, ops.list_by_subscription_id
         )
         return [vaults.from_arm(v) for v in found]
 
@@ -561,7 +435,7 @@ class Azure:
         rg, name = _rg(vault_id), vault_id.name
         try:
             found = self._call(
-                f"reading {vault_id.describe()}", BACKUP_ROLE, lambda: ops.get(rg, name)
+                f"reading {vault_id.describe()}", READER_ROLE, lambda: ops.get(rg, name)
             )
         except AzureError as err:
             if isinstance(err.__cause__, ResourceNotFoundError):

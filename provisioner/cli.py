@@ -108,7 +108,8 @@ def _use_color(no_color: bool) -> bool:
 
 
 def _azure() -> Azure:
-    from provisioner.azure import Azure, AzureSettings
+    from provisioner.azure import Azure
+    from provisioner.settings import AzureSettings
 
     return Azure(AzureSettings.from_env(os.environ))
 

@@ -1,4 +1,4 @@
-"""One access token per scope for a whole run, however many SDK clients and threads ask at once."""
+"""Sign-in: the credential for the settings, sharing one token per scope across a whole run."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ import time
 from typing import Any, Final
 
 from azure.core.credentials import AccessToken, TokenCredential
+from azure.identity import ClientSecretCredential, DefaultAzureCredential
+
+from provisioner.settings import AzureSettings
 
 # Renew a little before expiry so that a request never leaves with a token about to lapse.
 _RENEW_SECONDS: Final = 300
@@ -50,3 +53,29 @@ class SharedTokenCredential:
         close = getattr(self._inner, "close", None)
         if callable(close):
             close()
+
+
+def make_credential(settings: AzureSettings) -> TokenCredential:
+    """A client-secret credential when AZURE_CLIENT_SECRET is set, else DefaultAzureCredential.
+
+    The secret credential is what EnvironmentCredential builds from the same AZURE_* variables,
+    but taken from `settings` so that callers (tests) need not mutate os.environ.
+    """
+    options: dict[str, Any] = {
+        "authority": settings.authority_host,
+        "disable_instance_discovery": not settings.instance_discovery,
+        "connection_verify": settings.ca_bundle or True,
+        # The token endpoint gets the same retry budget as ARM (its own pipeline, azure-core).
+        "retry_total": settings.retry_total,
+        "retry_backoff_factor": settings.retry_backoff_factor,
+        "retry_backoff_max": settings.retry_backoff_max,
+    }
+    if settings.uses_client_secret:
+        assert settings.tenant_id and settings.client_id and settings.client_secret
+        return ClientSecretCredential(
+            settings.tenant_id, settings.client_id, settings.client_secret, **options
+        )
+    # Never open a browser or a broker prompt: alertsync runs in pipelines.
+    return DefaultAzureCredential(
+        exclude_interactive_browser_credential=True, exclude_broker_credential=True, **options
+    )

@@ -16,14 +16,8 @@ import pytest
 from azure.core.credentials import AccessToken
 from azure.identity import ClientSecretCredential, DefaultAzureCredential
 
-from provisioner.azure import (
-    CLOUDS,
-    Azure,
-    AzureSettings,
-    ResourceGroupNotFound,
-    find_cloud,
-    make_credential,
-)
+from provisioner.azure import Azure, ResourceGroupNotFound
+from provisioner.credentials import make_credential
 from provisioner.errors import AzureError
 from provisioner.ids import ResourceId
 from provisioner.model import (
@@ -33,6 +27,7 @@ from provisioner.model import (
     EmailReceiver,
     VaultAlertSettings,
 )
+from provisioner.settings import CLOUDS, AzureSettings, find_cloud
 
 if TYPE_CHECKING:
     from provisioner.emulator import Emulator
@@ -292,6 +287,14 @@ def test_403_names_the_credential_and_the_missing_role(world: Emulator, azure: A
     world.control.add_fault(method="PATCH", path="vaults", status=403, count=1)
     with pytest.raises(AzureError, match="Backup Contributor"):
         azure.patch_vault(VaultAlertSettings(VAULT, classic_alerts=False))
+
+
+@needs_emulator
+def test_403_on_a_read_asks_only_for_reader(world: Emulator, azure: Azure) -> None:
+    world.control.add_fault(method="GET", path="actionRules", status=403, count=1)
+    with pytest.raises(AzureError) as err:
+        azure.list_processing_rules(SUB, "rg-monitoring")
+    assert "it needs the Reader (or Monitoring Reader) role" in str(err.value)
 
 
 @needs_emulator

@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from provisioner.azure import Azure, AzureSettings
+from provisioner.azure import Azure
 from provisioner.errors import AzureError
 from provisioner.ids import ResourceId
 from provisioner.live import _jobs, read_live
 from provisioner.model import ActionGroup, AlertProcessingRule, VaultAlertSettings
+from provisioner.settings import AzureSettings
 
 if TYPE_CHECKING:
     from provisioner.emulator import Emulator

@@ -13,7 +13,7 @@ from azure.mgmt.recoveryservices import models as rsv_sdk
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from provisioner.azure import Azure, AzureSettings
+from provisioner.azure import Azure
 from provisioner.ids import ResourceId
 from provisioner.model import (
     DAYS_OF_WEEK,
@@ -33,6 +33,7 @@ from provisioner.model import (
     sort_receivers,
 )
 from provisioner.resources import action_groups, processing_rules, vaults
+from provisioner.settings import AzureSettings
 
 if TYPE_CHECKING:
     from provisioner.emulator import Emulator

@@ -1,0 +1,133 @@
+"""Where and how to reach Azure: sovereign clouds, the ARM endpoint, CA bundle and sign-in inputs."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Final
+
+from azure.identity import AzureAuthorityHosts
+
+from provisioner.errors import AzureError
+
+
+@dataclass(frozen=True, slots=True)
+class Cloud:
+    """A sovereign cloud: where to sign in, where ARM is, and the token audience for ARM."""
+
+    name: str
+    authority_host: str
+    resource_manager: str
+    credential_scope: str
+
+
+# The names `az cloud list` uses. Endpoints and scopes as azure-mgmt-core's get_arm_endpoints
+# (US Government's ARM audience is management.core.usgovcloudapi.net, not its ARM host).
+CLOUDS: Final[dict[str, Cloud]] = {
+    c.name.lower(): c
+    for c in (
+        Cloud(
+            "AzureCloud",
+            AzureAuthorityHosts.AZURE_PUBLIC_CLOUD,
+            "https://management.azure.com/",
+            "https://management.azure.com/.default",
+        ),
+        Cloud(
+            "AzureChinaCloud",
+            AzureAuthorityHosts.AZURE_CHINA,
+            "https://management.chinacloudapi.cn/",
+            "https://management.chinacloudapi.cn/.default",
+        ),
+        Cloud(
+            "AzureUSGovernment",
+            AzureAuthorityHosts.AZURE_GOVERNMENT,
+            "https://management.usgovcloudapi.net/",
+            "https://management.core.usgovcloudapi.net/.default",
+        ),
+    )
+}
+
+# MSAL knows these hosts; for any other (the emulator, a private authority) its instance discovery
+# would call login.microsoftonline.com and fail offline (facts §0.6, §6).
+_WELL_KNOWN_AUTHORITIES: Final = frozenset(
+    {
+        AzureAuthorityHosts.AZURE_PUBLIC_CLOUD,
+        AzureAuthorityHosts.AZURE_CHINA,
+        AzureAuthorityHosts.AZURE_GOVERNMENT,
+    }
+)
+
+
+def find_cloud(name: str) -> Cloud:
+    """The cloud named `name` (case-insensitive); AzureError listing the valid names otherwise."""
+    cloud = CLOUDS.get(name.strip().lower())
+    if cloud is None:
+        names = ", ".join(c.name for c in CLOUDS.values())
+        raise AzureError(f'unknown Azure cloud "{name}" (ALERTSYNC_CLOUD): use one of {names}')
+    return cloud
+
+
+def _host(authority: str) -> str:
+    return authority.removeprefix("https://").split("/", 1)[0].lower()
+
+
+@dataclass(frozen=True, slots=True)
+class AzureSettings:
+    """Where and how to reach Azure; `from_env` reads ALERTSYNC_* and AZURE_* variables."""
+
+    cloud: Cloud = CLOUDS["azurecloud"]
+    arm_endpoint: str = "https://management.azure.com/"  # ALERTSYNC_ARM_ENDPOINT
+    authority_host: str = AzureAuthorityHosts.AZURE_PUBLIC_CLOUD  # AZURE_AUTHORITY_HOST
+    ca_bundle: str | None = None  # ALERTSYNC_CA_BUNDLE
+    tenant_id: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
+    # azure-core's defaults (10 tries, 3 status retries, 120 s cap) are tuned for data planes.
+    # ARM answers 429 with Retry-After, which azure-core honours uncapped, so the backoff only
+    # matters for 5xx without the header: keep it short, allow a few more status retries.
+    retry_total: int = 6
+    retry_status: int = 5
+    retry_backoff_factor: float = 0.5
+    retry_backoff_max: int = 30
+    # LROs (vault PATCH): azure-core's 30 s default poll is far too slow; Retry-After wins.
+    polling_interval: float = 1.0
+    connection_timeout: float = 20.0
+    read_timeout: float = 120.0
+
+    @classmethod
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, *, cloud: str | None = None
+    ) -> AzureSettings:
+        """Settings from `env` (default os.environ); `cloud` overrides ALERTSYNC_CLOUD."""
+        env = os.environ if env is None else env
+        chosen = find_cloud(cloud or env.get("ALERTSYNC_CLOUD") or "AzureCloud")
+        return cls(
+            cloud=chosen,
+            arm_endpoint=env.get("ALERTSYNC_ARM_ENDPOINT") or chosen.resource_manager,
+            authority_host=env.get("AZURE_AUTHORITY_HOST") or chosen.authority_host,
+            ca_bundle=env.get("ALERTSYNC_CA_BUNDLE") or None,
+            tenant_id=env.get("AZURE_TENANT_ID") or None,
+            client_id=env.get("AZURE_CLIENT_ID") or None,
+            client_secret=env.get("AZURE_CLIENT_SECRET") or None,
+        )
+
+    @property
+    def credential_scope(self) -> str:
+        """The ARM token audience: the cloud's, also for a custom endpoint (the emulator)."""
+        return self.cloud.credential_scope
+
+    @property
+    def instance_discovery(self) -> bool:
+        """False for an authority MSAL does not know (it would try to discover it online)."""
+        return _host(self.authority_host) in _WELL_KNOWN_AUTHORITIES
+
+    @property
+    def uses_client_secret(self) -> bool:
+        return bool(self.tenant_id and self.client_id and self.client_secret)
+
+    @property
+    def credential_label(self) -> str:
+        """How we sign in, for error messages: the credential type and client id when known."""
+        kind = "ClientSecretCredential" if self.uses_client_secret else "DefaultAzureCredential"
+        return f'{kind} (client id "{self.client_id}")' if self.client_id else kind
