@@ -35,6 +35,7 @@ from provisioner.model import (
     Tags,
     VaultAlertSettings,
     WebhookReceiver,
+    canonical_guid,
     canonical_location,
     make_tags,
     sort_receivers,
@@ -168,9 +169,9 @@ class _Builder:
                 service_uri=self._secret(doc, where, receiver),
                 use_common_alert_schema=receiver.get("useCommonAlertSchema", False),
                 use_aad_auth=receiver.get("useAadAuth", False),
-                object_id=_lower(receiver.get("objectId")),
+                object_id=canonical_guid(receiver.get("objectId")),
                 identifier_uri=receiver.get("identifierUri"),
-                tenant_id=_lower(receiver.get("tenantId")),
+                tenant_id=canonical_guid(receiver.get("tenantId")),
             )
 
     def _secret(self, doc: SpecDocument, where: JsonPath, receiver: Entry) -> Secret:
@@ -282,12 +283,8 @@ def _sms(receiver: Entry) -> SmsReceiver:
 
 
 def _arm_role(receiver: Entry) -> ArmRoleReceiver:
-    role = receiver["roleId"].lower()  # a GUID: Azure compares it ignoring case
+    role = canonical_guid(receiver["roleId"]) or ""
     return ArmRoleReceiver(receiver["name"], role, receiver.get("useCommonAlertSchema", False))
-
-
-def _lower(value: str | None) -> str | None:
-    return value.lower() if value is not None else None
 
 
 def _conditions(conditions: Mapping[str, Any]) -> tuple[Condition, ...]:

@@ -39,6 +39,11 @@ def canonical_location(location: str) -> str:
     return location.replace(" ", "").lower()
 
 
+def canonical_guid(value: str | None) -> str | None:
+    """GUIDs (role, object and tenant IDs) in lower case: Azure compares them ignoring case."""
+    return value.lower() if value else None
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class Secret:
     """A value that must never be printed or written to a plan (a webhook URL with a key in it)."""

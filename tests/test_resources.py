@@ -619,3 +619,14 @@ def test_generated_rules_round_trip_through_the_emulator(
     azure.put_processing_rule(rule)
     stored = {r.id: r for r in azure.list_processing_rules(SUB, "rg-monitoring")}
     assert stored[rule.id] == rule
+
+
+def test_guids_read_back_in_lower_case_like_the_specs_build_them() -> None:
+    body = action_groups.to_arm(full_group()).serialize()
+    body["id"] = AG_ID
+    body["name"], body["type"] = "ag-oncall", "Microsoft.Insights/ActionGroups"
+    role = "8E3AF657-A8FF-443C-A75C-2FE8C4BCB635"  # Azure may return GUIDs in upper case
+    body["properties"]["armRoleReceivers"][0]["roleId"] = role
+    (receiver,) = ag_from_json(body).arm_role_receivers
+    assert receiver.role_id == role.lower()
+    assert ag_from_json(body) == full_group()

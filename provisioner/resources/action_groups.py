@@ -15,6 +15,7 @@ from provisioner.model import (
     Secret,
     SmsReceiver,
     WebhookReceiver,
+    canonical_guid,
     canonical_location,
     make_tags,
     sort_receivers,
@@ -73,9 +74,9 @@ def _webhook_from_arm(r: sdk.WebhookReceiver) -> WebhookReceiver:
         service_uri=Secret(r.service_uri),
         use_common_alert_schema=bool(r.use_common_alert_schema),
         use_aad_auth=bool(r.use_aad_auth),
-        object_id=optional_text(r.object_id),
+        object_id=canonical_guid(optional_text(r.object_id)),
         identifier_uri=optional_text(r.identifier_uri),
-        tenant_id=optional_text(r.tenant_id),
+        tenant_id=canonical_guid(optional_text(r.tenant_id)),
     )
 
 
@@ -87,7 +88,9 @@ def _arm_role_to_arm(r: ArmRoleReceiver) -> sdk.ArmRoleReceiver:
 
 def _arm_role_from_arm(r: sdk.ArmRoleReceiver) -> ArmRoleReceiver:
     return ArmRoleReceiver(
-        name=r.name, role_id=r.role_id, use_common_alert_schema=bool(r.use_common_alert_schema)
+        name=r.name,
+        role_id=canonical_guid(r.role_id) or "",
+        use_common_alert_schema=bool(r.use_common_alert_schema),
     )
 
 
