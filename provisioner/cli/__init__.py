@@ -1,0 +1,6 @@
+"""The `alertsync` command line; only this package prints or picks exit codes."""
+
+from provisioner.cli import reconcile, tools, validate
+from provisioner.cli.app import cli, main
+
+__all__ = ["cli", "main", "reconcile", "tools", "validate"]

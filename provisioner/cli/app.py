@@ -1,0 +1,93 @@
+"""The `alertsync` command group: shared options, exit codes, and turning errors into messages.
+
+Exit codes: 0 success / no changes; 1 error; 2 changes pending (plan --detailed-exitcode);
+3 refused by a safety rule (unsafe plan, stale plan, ownership).
+
+The Azure SDKs take most of a second to import: commands import them inside their functions,
+so that `validate` and `--help` stay instant.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from provisioner import __version__
+from provisioner.errors import AlertsyncError, SpecError
+
+if TYPE_CHECKING:
+    from provisioner.azure import Azure
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_CHANGES = 2
+EXIT_REFUSED = 3
+
+DEFAULT_SPEC_PATHS = ("specs",)
+
+spec_paths = click.argument("paths", nargs=-1, type=click.Path(path_type=Path), metavar="[PATH]...")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="alertsync")
+@click.option("--debug", is_flag=True, help="Show tracebacks and debug logging.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """Azure Monitor alerting for Azure Backup, as code.
+
+    Declare action groups, alert processing rules and vault alert settings in YAML specs,
+    then `validate` them, `plan` the difference with live Azure, and `apply` it.
+    """
+    ctx.obj = {"debug": debug}
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING)
+
+
+def spec_paths_or_default(paths: tuple[Path, ...]) -> list[Path]:
+    return list(paths) if paths else [Path(p) for p in DEFAULT_SPEC_PATHS]
+
+
+def use_color(no_color: bool) -> bool:
+    """Colour only on a terminal, never with --no-color or NO_COLOR (no-color.org)."""
+    return not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
+
+
+def azure_from_env() -> Azure:
+    from provisioner.azure import Azure
+    from provisioner.settings import AzureSettings
+
+    return Azure(AzureSettings.from_env(os.environ))
+
+
+no_color_option = click.option("--no-color", is_flag=True, help="Never colour the output.")
+
+
+def _report(error: AlertsyncError) -> None:
+    """One line per problem: a spec error lists each FILE:LINE:COL, as `validate` does."""
+    if isinstance(error, SpecError):
+        for problem in error.problems:
+            click.echo(str(problem), err=True)
+    click.echo(f"error: {error}", err=True)
+
+
+def main() -> None:
+    """Entry point: run the CLI and turn AlertsyncError into a message and an exit code."""
+    debug = "--debug" in sys.argv[1:]
+    try:
+        code = cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(EXIT_ERROR)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(EXIT_ERROR if error.exit_code == 2 else error.exit_code)
+    except AlertsyncError as error:
+        if debug:
+            raise
+        _report(error)
+        sys.exit(error.exit_code)
+    sys.exit(code if isinstance(code, int) else EXIT_OK)

@@ -1,0 +1,234 @@
+"""`alertsync plan` and `alertsync apply`: the reconciler's commands and their output."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from provisioner.cli.app import (
+    EXIT_CHANGES,
+    EXIT_ERROR,
+    EXIT_OK,
+    azure_from_env,
+    cli,
+    no_color_option,
+    spec_paths,
+    spec_paths_or_default,
+    use_color,
+)
+from provisioner.errors import AlertsyncError, OwnershipConflict, UnsafePlan
+
+if TYPE_CHECKING:
+    from provisioner.apply import ApplyResult, Outcome
+    from provisioner.azure import Azure
+    from provisioner.plan import Plan
+
+OUTPUT_FORMATS = ("json", "markdown", "text")
+
+
+def _refuse_problems(plan: Plan) -> None:
+    """Problems forbid both plan and apply: ownership is a safety refusal (3), the rest errors."""
+    if not plan.problems:
+        return
+    reasons = "; ".join(p.message for p in plan.problems)
+    if any(p.code in ("ownership", "unsupported") for p in plan.problems):
+        raise OwnershipConflict(reasons)
+    raise AlertsyncError(reasons)
+
+
+prune_option = click.option(
+    "--prune",
+    is_flag=True,
+    help="Delete resources this spec set owns (by tag) that no spec declares any more.",
+)
+adopt_option = click.option(
+    "--adopt",
+    is_flag=True,
+    help="Take over declared resources that exist without alertsync's ownership tags.",
+)
+
+
+@cli.command()
+@spec_paths
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the plan to FILE as JSON (for `apply --plan`).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(OUTPUT_FORMATS),
+    default="text",
+    show_default=True,
+    help="How to print the plan.",
+)
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 2 when there are changes to apply (0 when none).",
+)
+@prune_option
+@adopt_option
+@no_color_option
+def plan(
+    paths: tuple[Path, ...],
+    out: Path | None,
+    output_format: str,
+    detailed_exitcode: bool,
+    prune: bool,
+    adopt: bool,
+    no_color: bool,
+) -> int:
+    """Show what apply would change in Azure to match the specs; changes nothing.
+
+    Reads live state with one LIST per resource group, diffs it against the specs
+    (PATH: files or folders, default specs/) and prints the plan. Exit 0 when Azure
+    matches, 1 on error, 2 with --detailed-exitcode when there are changes, 3 when a
+    resource belongs to someone else.
+    """
+    from provisioner.reconcile import Options, make_plan
+    from provisioner.render import RENDERERS, render_json, render_text
+
+    planned = make_plan(
+        spec_paths_or_default(paths), azure_from_env(), Options(prune, adopt), os.environ
+    )
+    the_plan = planned.plan
+    if output_format == "text":
+        click.echo(render_text(the_plan, color=use_color(no_color)), nl=False)
+    else:
+        click.echo(RENDERERS[output_format](the_plan), nl=False)
+    if out is not None:
+        out.write_text(render_json(the_plan), encoding="utf-8")
+        click.echo(f"Plan written to {out} (checksum {the_plan.checksum()}).", err=True)
+    _refuse_problems(the_plan)
+    return EXIT_CHANGES if detailed_exitcode and the_plan.has_changes else EXIT_OK
+
+
+@cli.command()
+@spec_paths
+@click.option(
+    "--plan",
+    "plan_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Apply only if the plan computed now equals this reviewed plan file.",
+)
+@click.option("--checksum", help="Apply only if the plan computed now has this checksum.")
+@click.option(
+    "--yes", "-y", is_flag=True, help="Do not ask for confirmation (required without a terminal)."
+)
+@click.option("--force", is_flag=True, help="Apply a plan that the safety rules call unsafe.")
+@prune_option
+@adopt_option
+@no_color_option
+def apply(
+    paths: tuple[Path, ...],
+    plan_file: Path | None,
+    checksum: str | None,
+    yes: bool,
+    force: bool,
+    prune: bool,
+    adopt: bool,
+    no_color: bool,
+) -> int:
+    """Change Azure to match the specs, then report each change's result.
+
+    Recomputes the plan from the specs (PATH, default specs/) and live Azure. With --plan
+    or --checksum, refuses (exit 3) when that plan is stale. Unsafe plans need --force.
+    Exit 0 when everything applied, 1 when any change failed (re-run to converge).
+    """
+    from provisioner.reconcile import Options, check_not_stale, make_plan, read_plan_file
+    from provisioner.render import render_text
+
+    options = Options(prune, adopt)
+    saved = read_plan_file(plan_file) if plan_file else None
+    if saved is not None:
+        if (prune, adopt) != (False, False) and options != saved.options:
+            raise AlertsyncError(
+                f"--prune/--adopt differ from the options {plan_file} was made with; "
+                "leave them out to use the plan's own"
+            )
+        options = saved.options
+    azure = azure_from_env()
+    the_plan = make_plan(spec_paths_or_default(paths), azure, options, os.environ).plan
+    color = use_color(no_color)
+    click.echo(render_text(the_plan, color=color), nl=False)
+    _refuse_problems(the_plan)
+    if saved is not None or checksum:
+        expected = checksum or (saved.checksum if saved else "")
+        check_not_stale(the_plan, expected, saved.summary if saved else None)
+    if the_plan.unsafe and not force:
+        raise UnsafePlan(
+            "refusing an unsafe plan: "
+            + "; ".join(the_plan.unsafe)
+            + "; re-run with --force if this is intended"
+        )
+    if not the_plan.has_changes:
+        return EXIT_OK
+    _confirm(yes, len(the_plan.changes))
+    result = _apply_with_progress(the_plan, azure, color)
+    click.echo(_result_line(result))
+    return EXIT_OK if result.ok else EXIT_ERROR
+
+
+def _apply_with_progress(the_plan: Plan, azure: Azure, color: bool) -> ApplyResult:
+    """One line per finished change; on a terminal, a live progress bar below them."""
+    from provisioner.apply import apply as run_apply
+
+    if not sys.stderr.isatty():
+        return run_apply(
+            the_plan, azure, on_progress=lambda o: click.echo(_outcome_line(o, color), err=True)
+        )
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True, no_color=not color, highlight=False)
+    columns = (TextColumn("Applying"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("apply", total=len(the_plan.changes))
+
+        def report(outcome: Outcome) -> None:
+            progress.console.print(
+                _outcome_line(outcome, color=False), style=_STYLES[outcome.status]
+            )
+            progress.advance(task)
+
+        return run_apply(the_plan, azure, on_progress=report)
+
+
+_STYLES = {"done": "green", "failed": "red", "skipped": "yellow"}
+
+
+def _confirm(yes: bool, count: int) -> None:
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise AlertsyncError("refusing to apply without --yes: there is no terminal to confirm on")
+    if not click.confirm(f"Apply these {count} change(s)?", default=False, err=True):
+        raise click.exceptions.Abort()
+
+
+_DONE_VERBS = {"create": "created", "update": "updated", "adopt": "adopted", "delete": "deleted"}
+
+
+def _outcome_line(outcome: Outcome, color: bool) -> str:
+    change = outcome.change
+    if outcome.status == "done":
+        line = f"✓ {_DONE_VERBS[change.action]} {change.id.describe()} ({outcome.seconds:.1f}s)"
+        return click.style(line, fg="green") if color else line
+    mark = "✗" if outcome.status == "failed" else "-"
+    line = f"{mark} {change.action} {change.id.describe()}: {outcome.error}"
+    return click.style(line, fg="red") if color else line
+
+
+def _result_line(result: ApplyResult) -> str:
+    return (
+        f"Apply {'complete' if result.ok else 'incomplete'}: {result.count('done')} done, "
+        f"{result.count('failed')} failed, {result.count('skipped')} skipped "
+        f"in {result.seconds:.1f}s."
+        + ("" if result.ok else " Re-run `alertsync apply` to converge once the cause is fixed.")
+    )

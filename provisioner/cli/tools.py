@@ -1,0 +1,173 @@
+"""`alertsync test-notify`, `export` and `emulator`: commands around the reconciler."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from provisioner.cli.app import (
+    EXIT_ERROR,
+    EXIT_OK,
+    azure_from_env,
+    cli,
+    no_color_option,
+    use_color,
+)
+from provisioner.errors import AlertsyncError
+
+
+@cli.command("test-notify")
+@click.argument("action_group")
+@click.option(
+    "--specs",
+    "spec_path",
+    type=click.Path(path_type=Path),
+    default=Path("specs"),
+    show_default=True,
+    help="Where to look ACTION_GROUP up when it is a name.",
+)
+# No API alert type is Azure Backup's own: its job-failure alerts (built-in, or metric alerts on
+# Backup Health Events) are closest to a static-threshold metric alert. Delivery is what is tested.
+@click.option(
+    "--alert-type",
+    default="metricstaticthreshold",
+    show_default=True,
+    help="Which sample alert the receivers get: one of the API's 12 types (servicehealth, ...).",
+)
+@no_color_option
+def test_notify(action_group: str, spec_path: Path, alert_type: str, no_color: bool) -> int:
+    """Send an action group's test notification and report each receiver's result.
+
+    ACTION_GROUP is a name declared in the specs or a full resource ID. Instead of failing a
+    backup on purpose (2-6 hours), asks Azure to notify every receiver of the live group now
+    (Azure allows 2 tests per group and 5 per subscription every 5 minutes). Exit 0 when every
+    receiver got it, 1 when any failed or is unsubscribed, or the test did not complete.
+    """
+    from provisioner.notify import resolve_group, run_test
+    from provisioner.resources.action_groups import TEST_ALERT_TYPES
+
+    if alert_type not in TEST_ALERT_TYPES:  # checked here: the choices live with the SDK models
+        raise click.BadParameter(
+            f"choose from {', '.join(TEST_ALERT_TYPES)}", param_hint="--alert-type"
+        )
+    group_id = resolve_group(action_group, [spec_path])  # spec problems: listed by main()
+    report = run_test(azure_from_env(), group_id, alert_type)
+    color = use_color(no_color)
+    click.echo(f"Test notification ({alert_type}) of {report.group.describe()}:")
+    for receiver in report.receivers:
+        line = receiver.line()
+        click.echo(click.style(line, fg="green" if receiver.ok else "red") if color else line)
+    failed, total = len(report.failed), len(report.receivers)
+    click.echo(
+        f"Notification {report.state or 'state unknown'}: "
+        f"{total - failed} of {total} receiver(s) succeeded, {failed} failed."
+    )
+    if not report.receivers:
+        click.echo("error: the test reached no receiver; the group has none", err=True)
+    return EXIT_OK if report.ok else EXIT_ERROR
+
+
+@cli.command()
+@click.option("--subscription", metavar="ID", help="Subscription to read [AZURE_SUBSCRIPTION_ID].")
+@click.option(
+    "--resource-group",
+    "resource_groups",
+    multiple=True,
+    metavar="RG",
+    help="Read only this resource group (repeatable); default: the whole subscription.",
+)
+@click.option(
+    "--owner", help="Owner of the spec files; default: the alertsync-owner tag all resources share."
+)
+@click.option(
+    "--out",
+    default="exported",
+    show_default=True,
+    metavar="DIR",
+    help="Folder for the spec files (one per resource group); - prints them instead.",
+)
+@click.option("--force", is_flag=True, help="Overwrite spec files that already exist in DIR.")
+def export(
+    subscription: str | None,
+    resource_groups: tuple[str, ...],
+    owner: str | None,
+    out: str,
+    force: bool,
+) -> None:
+    """Write spec files from live Azure: a brownfield start; `plan` on them shows no changes.
+
+    Reads action groups, alert processing rules and vault alert settings (the whole
+    subscription, or each --resource-group) and writes DIR/<resource group>.yaml. Webhook
+    URLs are never written: each receiver names an environment variable to set. Resources
+    without alertsync's ownership tags need `apply --adopt` once; other owners' are skipped.
+    """
+    from provisioner import brownfield
+    from provisioner.export import export as export_specs
+    from provisioner.export import summary_lines
+
+    subscription = subscription or os.environ.get("AZURE_SUBSCRIPTION_ID")
+    if not subscription:
+        raise AlertsyncError("no subscription: give --subscription ID or set AZURE_SUBSCRIPTION_ID")
+    snapshot = brownfield.read_snapshot(azure_from_env(), subscription, resource_groups)
+    to_stdout = out == "-"
+    schema = brownfield.schema_reference(None if to_stdout else Path(out))
+    result = export_specs(snapshot, owner, schema)
+    if to_stdout:
+        click.echo("---\n".join(f.text for f in result.files), nl=False)
+    else:
+        brownfield.write_files(result.files, Path(out), force)
+    for line in summary_lines(result, "stdout" if to_stdout else out):
+        click.echo(line, err=to_stdout)
+
+
+@cli.command()
+@click.option("--port", type=int, default=8443, show_default=True, help="Port (0: any free port).")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(".alertsync/emulator"),
+    show_default=True,
+    help="Holds ca.pem, env and state.json (the world survives a restart).",
+)
+@click.option(
+    "--seed",
+    "seed_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="YAML seed document.",
+)
+@click.option(
+    "--latency-ms", type=int, default=0, show_default=True, help="Added to every request."
+)
+def emulator(port: int, data_dir: Path, seed_file: Path | None, latency_ms: int) -> None:
+    """Run a local Azure Resource Manager emulator over HTTPS until SIGINT/SIGTERM.
+
+    Prints `export` lines for the environment a client needs and writes them to DATA_DIR/env.
+    """
+    import shlex
+    import signal
+    import threading
+
+    from provisioner.emulator import Emulator, SeedError, StateFileError
+    from provisioner.emulator.seed import load_seed_file
+
+    try:
+        seed = load_seed_file(seed_file) if seed_file is not None else None
+        server = Emulator(port=port, data_dir=data_dir, seed=seed, latency_ms=latency_ms).start()
+    except (SeedError, StateFileError, OSError) as error:
+        raise AlertsyncError(f"emulator: {error}") from error
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    exports = "".join(f"export {k}={shlex.quote(v)}\n" for k, v in server.env().items())
+    (data_dir / "env").write_text(exports, encoding="utf-8")
+    click.echo(exports, nl=False)
+    click.echo(
+        f"# alertsync emulator ready at {server.url}; `source {data_dir / 'env'}`; Ctrl-C stops it"
+    )
+    sys.stdout.flush()
+    stop.wait()
+    server.stop()
+    click.echo("# alertsync emulator stopped", err=True)

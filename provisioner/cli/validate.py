@@ -1,0 +1,57 @@
+"""`alertsync validate`: offline checks of spec files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from provisioner.cli.app import EXIT_ERROR, cli, spec_paths, spec_paths_or_default
+
+
+@cli.command()
+@spec_paths
+def validate(paths: tuple[Path, ...]) -> None:
+    """Check spec files offline (schema and semantic rules); no Azure call.
+
+    PATH is a spec file or a folder of them, searched recursively for *.yaml and *.yml
+    (default: specs/). Checks each file against schemas/alertsync.schema.json and the rules
+    Azure enforces (short names, emails, names, time zones, scopes...), then the files
+    together (duplicates, action group references). Webhook URLs are not read: validate
+    needs no secrets.
+
+    Every problem is printed to stderr as FILE:LINE:COL: message (at $.json.path);
+    exit 1 if there is any, 0 otherwise with a one-line summary on stdout.
+    """
+    from provisioner import desired, specs
+    from provisioner.errors import SpecError
+
+    documents, problems = specs.check(spec_paths_or_default(paths))
+    if not problems:  # checks across files only make sense once each file is valid
+        try:
+            state = desired.build(documents, env=None)
+        except SpecError as error:
+            problems = error.problems
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        raise click.exceptions.Exit(EXIT_ERROR)
+    click.echo(_validate_summary(len(documents), list(state.resources.values())))
+
+
+def _validate_summary(files: int, resources: list[object]) -> str:
+    """`3 files valid: 2 action groups, 1 alert processing rule, 1 vault`."""
+    from collections import Counter
+
+    counts = Counter(type(resource).__name__ for resource in resources)
+    kinds = (
+        ("ActionGroup", "action group"),
+        ("AlertProcessingRule", "alert processing rule"),
+        ("VaultAlertSettings", "vault"),
+    )
+    parts = [_plural(counts[kind], label) for kind, label in kinds]
+    return f"{_plural(files, 'file')} valid: {', '.join(parts)}"
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
