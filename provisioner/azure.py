@@ -257,7 +257,11 @@ class Azure:
         text, authority = _first_line(exc), self.settings.authority_host
         if _is_tls(text):
             return f"{action}: sign-in failed: {_tls_hint(authority, text)}"
-        return f"{action}: sign-in failed with {self.settings.credential_label}: {text}"
+        return (
+            f"{action}: sign-in failed with {self.settings.credential_label}: {text} "
+            "(sign in with `az login`, set AZURE_TENANT_ID/AZURE_CLIENT_ID/AZURE_CLIENT_SECRET, "
+            "or use workload identity; see docs/troubleshooting.md)"
+        )
 
     def _explain_network(self, action: str, exc: SdkError) -> str:
         endpoint, text = self.settings.arm_endpoint, _first_line(exc)

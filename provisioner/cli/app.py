@@ -45,6 +45,9 @@ def cli(ctx: click.Context, debug: bool) -> None:
     """
     ctx.obj = {"debug": debug}
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING)
+    if not debug:
+        # azure-identity logs every failed attempt as a warning; our one error sentence says it.
+        logging.getLogger("azure").setLevel(logging.ERROR)
 
 
 def spec_paths_or_default(paths: tuple[Path, ...]) -> list[Path]:
