@@ -6,24 +6,29 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from provisioner.emulator.exceptions import BadRequest, Conflict, NotFound, resource_not_found
+from provisioner.emulator.exceptions import BadRequest, Conflict, NotFound
 from provisioner.emulator.models import (
     JsonObject,
-    StoredResource,
     World,
     optional_list,
     optional_tags,
     require_bool,
     require_object,
     require_string,
-    resource_key,
     utc_now,
 )
+from provisioner.emulator.resource_types import (
+    ResourceType,
+    store,
+    stored,
+)
 
-KIND = "microsoft.insights/actiongroups"
-RESPONSE_TYPE = "Microsoft.Insights/ActionGroups"  # capital A, as getActionGroup.json shows
 # The service writes the provider in lower case inside ids (examples/getActionGroup.json).
-ID_PROVIDER = "microsoft.insights/actionGroups"
+TYPE = ResourceType(
+    "Microsoft.Insights/actionGroups", id_provider="microsoft.insights/actionGroups"
+)
+KIND = TYPE.kind
+RESPONSE_TYPE = "Microsoft.Insights/ActionGroups"  # capital A, as getActionGroup.json shows
 SHORT_NAME_MAX = 12  # spec AG: groupShortName maxLength 12
 
 # Required fields per receiver array (spec AG definitions, 2023-01-01).
@@ -56,11 +61,6 @@ RECEIVERS_WITH_SCHEMA_FLAG = (
 )  # fmt: skip
 
 
-def key_of(subscription: str, resource_group: str, name: str) -> str:
-    """Storage key of an action group."""
-    return resource_key(subscription, resource_group, KIND, name)
-
-
 def put(
     world: World, subscription: str, resource_group: str, name: str, body: Any
 ) -> tuple[int, JsonObject]:
@@ -69,22 +69,18 @@ def put(
     request = require_object(body, "the request body")
     location = require_string(request, "location", "the action group")
     properties = validated_properties(request.get("properties"))
-    key = key_of(subscription, resource_group, name)
-    previous = world.get(key)
+    previous = world.get(TYPE.key(subscription, resource_group, name))
     if previous is not None:
         keep_receiver_statuses(properties, previous.body["properties"])
     response = {
-        "id": f"/subscriptions/{subscription}/resourceGroups/{resource_group}/providers/{ID_PROVIDER}/{name}",
+        "id": TYPE.resource_id(subscription, resource_group, name),
         "type": RESPONSE_TYPE,
         "name": name,
         "location": location,  # stored as given: Global and regions (DESIGN §6)
         "tags": optional_tags(request),
         "properties": properties,
     }
-    created = world.put(
-        key, StoredResource(KIND, subscription.lower(), resource_group.lower(), response)
-    )
-    return (201 if created else 200), response
+    return store(world, TYPE, subscription, resource_group, name, body=response), response
 
 
 def validated_properties(value: Any) -> JsonObject:
@@ -134,23 +130,9 @@ def keep_receiver_statuses(properties: JsonObject, previous: JsonObject) -> None
             receiver["status"] = old.get(str(receiver["name"]).lower(), "Enabled")
 
 
-def get(world: World, subscription: str, resource_group: str, name: str) -> JsonObject:
-    """The action group, or the 404s ARM gives (resource group first)."""
-    return stored(world, subscription, resource_group, name).body
-
-
-def stored(world: World, subscription: str, resource_group: str, name: str) -> StoredResource:
-    """The stored action group, or 404."""
-    world.resource_group(subscription, resource_group)
-    found = world.get(key_of(subscription, resource_group, name))
-    if found is None:
-        raise resource_not_found("Microsoft.Insights/actionGroups", name, resource_group)
-    return found
-
-
 def patch(world: World, subscription: str, resource_group: str, name: str, body: Any) -> JsonObject:
     """ActionGroupPatchBody: only tags (replaced as a whole, ARM PATCH) and properties.enabled."""
-    found = stored(world, subscription, resource_group, name)
+    found = stored(world, TYPE, subscription, resource_group, name)
     request = require_object(body, "the request body")
     unknown = set(request) - {"tags", "properties"}
     if unknown:
@@ -169,20 +151,6 @@ def patch(world: World, subscription: str, resource_group: str, name: str, body:
     return found.body
 
 
-def delete(world: World, subscription: str, resource_group: str, name: str) -> int:
-    """200 when deleted, 204 when there was nothing to delete (spec AG)."""
-    world.resource_group(subscription, resource_group)
-    return 200 if world.delete(key_of(subscription, resource_group, name)) else 204
-
-
-def list_groups(world: World, subscription: str, resource_group: str | None) -> list[JsonObject]:
-    """All action groups of a subscription or resource group: one page (facts §0.3)."""
-    world.subscription(subscription)
-    if resource_group is not None:
-        world.resource_group(subscription, resource_group)
-    return world.list(KIND, subscription, resource_group)
-
-
 def create_notification(
     world: World,
     subscription: str,
@@ -197,7 +165,7 @@ def create_notification(
     `failures` (receiver name in lower case → detail, set through the control API) makes those
     receivers report Failed, as an undeliverable address or a dead webhook would.
     """
-    stored(world, subscription, resource_group, name)
+    stored(world, TYPE, subscription, resource_group, name)
     request = require_object(body, "the request body")
     alert_type = require_string(request, "alertType", "the notification request")
     now = utc_now()
@@ -244,7 +212,7 @@ def notification_status(
     world: World, subscription: str, resource_group: str, name: str, notification_id: str
 ) -> JsonObject:
     """The TestNotificationDetailsResponse of an earlier createNotifications."""
-    stored(world, subscription, resource_group, name)
+    stored(world, TYPE, subscription, resource_group, name)
     found = world.notifications.get(notification_id)
     if found is None:
         raise NotFound(
@@ -257,7 +225,7 @@ def enable_receiver(
     world: World, subscription: str, resource_group: str, name: str, body: Any
 ) -> None:
     """POST subscribe: re-enable a receiver; 409 when already enabled, 404 when unknown (spec AG)."""
-    group = stored(world, subscription, resource_group, name)
+    group = stored(world, TYPE, subscription, resource_group, name)
     receiver_name = require_string(
         require_object(body, "the request body"), "receiverName", "the enable request"
     )

@@ -6,24 +6,27 @@ import re
 from typing import Any
 
 from provisioner.emulator import action_groups
-from provisioner.emulator.exceptions import BadRequest, resource_not_found
+from provisioner.emulator.exceptions import BadRequest
 from provisioner.emulator.models import (
     ARM_ID,
     JsonObject,
-    StoredResource,
     World,
     optional_list,
     optional_tags,
     require_bool,
     require_object,
     require_string,
-    resource_key,
     utc_now,
 )
+from provisioner.emulator.resource_types import (
+    ResourceType,
+    store,
+    stored,
+)
 
-KIND = "microsoft.alertsmanagement/actionrules"
 RESPONSE_TYPE = "Microsoft.AlertsManagement/actionRules"
-ID_PROVIDER = "Microsoft.AlertsManagement/actionRules"
+TYPE = ResourceType(RESPONSE_TYPE, id_provider=RESPONSE_TYPE)
+KIND = TYPE.kind
 
 # Enums of spec APR 2021-08-08; compared ignoring case, stored as sent (the official example
 # sends lower-case severities and ids and gets them echoed back, facts §3a).
@@ -46,11 +49,6 @@ MISSING_ACTION_GROUP_CODE = "ActionGroupNotFound"
 INVALID_SCOPE_CODE = "InvalidScope"
 
 
-def key_of(subscription: str, resource_group: str, name: str) -> str:
-    """Storage key of a rule."""
-    return resource_key(subscription, resource_group, KIND, name)
-
-
 def put(
     world: World, subscription: str, resource_group: str, name: str, body: Any, *, caller: str
 ) -> tuple[int, JsonObject]:
@@ -64,10 +62,9 @@ def put(
             code="InvalidLocation",
         )
     properties = validated_properties(world, request.get("properties"))
-    key = key_of(subscription, resource_group, name)
-    previous = world.get(key)
+    previous = world.get(TYPE.key(subscription, resource_group, name))
     response = {
-        "id": f"/subscriptions/{subscription}/resourceGroups/{resource_group}/providers/{ID_PROVIDER}/{name}",
+        "id": TYPE.resource_id(subscription, resource_group, name),
         "type": RESPONSE_TYPE,
         "name": name,
         "location": location,
@@ -75,10 +72,7 @@ def put(
         "properties": properties,
         "systemData": system_data(previous.body["systemData"] if previous else None, caller),
     }
-    created = world.put(
-        key, StoredResource(KIND, subscription.lower(), resource_group.lower(), response)
-    )
-    return (201 if created else 200), response
+    return store(world, TYPE, subscription, resource_group, name, body=response), response
 
 
 def system_data(previous: JsonObject | None, caller: str) -> JsonObject:
@@ -218,25 +212,11 @@ def one_of(value: Any, allowed: tuple[str, ...], what: str) -> str:
     raise BadRequest(f"{what} '{value}' is not valid; allowed values: {', '.join(allowed)}.")
 
 
-def stored(world: World, subscription: str, resource_group: str, name: str) -> StoredResource:
-    """The stored rule, or ARM's 404s."""
-    world.resource_group(subscription, resource_group)
-    found = world.get(key_of(subscription, resource_group, name))
-    if found is None:
-        raise resource_not_found(RESPONSE_TYPE, name, resource_group)
-    return found
-
-
-def get(world: World, subscription: str, resource_group: str, name: str) -> JsonObject:
-    """The rule's body."""
-    return stored(world, subscription, resource_group, name).body
-
-
 def patch(
     world: World, subscription: str, resource_group: str, name: str, body: Any, *, caller: str
 ) -> JsonObject:
     """PatchObject: only tags (replaced, ARM PATCH) and properties.enabled (spec APR)."""
-    found = stored(world, subscription, resource_group, name)
+    found = stored(world, TYPE, subscription, resource_group, name)
     request = require_object(body, "the request body")
     if set(request) - {"tags", "properties"}:
         raise BadRequest(
@@ -253,17 +233,3 @@ def patch(
         found.body["properties"]["enabled"] = require_bool(properties, "enabled", "the patch body")
     found.body["systemData"] = system_data(found.body["systemData"], caller)
     return found.body
-
-
-def delete(world: World, subscription: str, resource_group: str, name: str) -> int:
-    """200 when deleted, 204 when absent (spec APR)."""
-    world.resource_group(subscription, resource_group)
-    return 200 if world.delete(key_of(subscription, resource_group, name)) else 204
-
-
-def list_rules(world: World, subscription: str, resource_group: str | None) -> list[JsonObject]:
-    """All rules of a subscription or resource group, oldest first (paged by the caller)."""
-    world.subscription(subscription)
-    if resource_group is not None:
-        world.resource_group(subscription, resource_group)
-    return world.list(KIND, subscription, resource_group)

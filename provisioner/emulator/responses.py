@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from provisioner.emulator import action_groups, processing_rules, vaults
 from provisioner.emulator.exceptions import BadRequest, NotFound
-from provisioner.emulator.models import JsonObject, utc_now
+from provisioner.emulator.models import (
+    JsonObject,
+    utc_now,
+)
+from provisioner.emulator.resource_types import (
+    ResourceType,
+    delete,
+    list_of_type,
+    stored,
+)
 from provisioner.emulator.wire import Call, Reply
+
+Handler = Callable[[Call], Reply]
 
 
 def _where(call: Call) -> tuple[str, str, str]:
@@ -29,6 +41,50 @@ def paged(call: Call, items: list[JsonObject]) -> Reply:
     if start + size < len(items):
         body["nextLink"] = f"{call.absolute(call.path, call.api_version)}&ctoken={start + size}"
     return Reply(200, body)
+
+
+def one_page(_call: Call, items: list[JsonObject]) -> Reply:
+    """All of `items` in one page without nextLink (action groups, facts §0.3)."""
+    return Reply(200, {"value": items})
+
+
+# ---- GET, DELETE and list: the same for every resource type ------------------------------
+
+
+def getter(rtype: ResourceType) -> Handler:
+    """GET one resource: 200 and its body, or ARM's 404s."""
+
+    def get_one(call: Call) -> Reply:
+        with call.state.world.lock:
+            return Reply(200, stored(call.state.world, rtype, *_where(call)).body)
+
+    return get_one
+
+
+def deleter(rtype: ResourceType) -> Handler:
+    """DELETE: 200 deleted, 204 absent."""
+
+    def delete_one(call: Call) -> Reply:
+        with call.state.world.lock:
+            return Reply(delete(call.state.world, rtype, *_where(call)))
+
+    return delete_one
+
+
+def lister(rtype: ResourceType, page: Callable[[Call, list[JsonObject]], Reply]) -> Handler:
+    """List by resource group or subscription, paged by `page`."""
+
+    def list_all(call: Call) -> Reply:
+        with call.state.world.lock:
+            items = list_of_type(
+                call.state.world,
+                rtype,
+                call.params["subscription"],
+                call.params.get("resource_group"),
+            )
+        return page(call, items)
+
+    return list_all
 
 
 # ---- subscriptions and resource groups (as the seed declares them) ------------------------
@@ -90,10 +146,9 @@ def put_action_group(call: Call) -> Reply:
     return Reply(status, result)
 
 
-def get_action_group(call: Call) -> Reply:
-    """GET one action group."""
-    with call.state.world.lock:
-        return Reply(200, action_groups.get(call.state.world, *_where(call)))
+get_action_group = getter(action_groups.TYPE)
+delete_action_group = deleter(action_groups.TYPE)
+list_action_groups = lister(action_groups.TYPE, one_page)
 
 
 def patch_action_group(call: Call) -> Reply:
@@ -101,21 +156,6 @@ def patch_action_group(call: Call) -> Reply:
     body = call.json_body()
     with call.state.world.lock:
         return Reply(200, action_groups.patch(call.state.world, *_where(call), body))
-
-
-def delete_action_group(call: Call) -> Reply:
-    """DELETE: 200 deleted, 204 absent."""
-    with call.state.world.lock:
-        return Reply(action_groups.delete(call.state.world, *_where(call)))
-
-
-def list_action_groups(call: Call) -> Reply:
-    """List by resource group or subscription: one page, no nextLink (facts §0.3)."""
-    with call.state.world.lock:
-        groups = action_groups.list_groups(
-            call.state.world, call.params["subscription"], call.params.get("resource_group")
-        )
-    return Reply(200, {"value": groups})
 
 
 def create_notifications(call: Call) -> Reply:
@@ -166,10 +206,9 @@ def put_rule(call: Call) -> Reply:
     return Reply(status, result)
 
 
-def get_rule(call: Call) -> Reply:
-    """GET one rule."""
-    with call.state.world.lock:
-        return Reply(200, processing_rules.get(call.state.world, *_where(call)))
+get_rule = getter(processing_rules.TYPE)
+delete_rule = deleter(processing_rules.TYPE)
+list_rules = lister(processing_rules.TYPE, paged)
 
 
 def patch_rule(call: Call) -> Reply:
@@ -181,28 +220,11 @@ def patch_rule(call: Call) -> Reply:
         )
 
 
-def delete_rule(call: Call) -> Reply:
-    """DELETE: 200 deleted, 204 absent."""
-    with call.state.world.lock:
-        return Reply(processing_rules.delete(call.state.world, *_where(call)))
-
-
-def list_rules(call: Call) -> Reply:
-    """List by resource group or subscription, paged with nextLink."""
-    with call.state.world.lock:
-        rules = processing_rules.list_rules(
-            call.state.world, call.params["subscription"], call.params.get("resource_group")
-        )
-    return paged(call, rules)
-
-
 # ---- Recovery Services vaults -------------------------------------------------------------
 
 
-def get_vault(call: Call) -> Reply:
-    """GET one vault."""
-    with call.state.world.lock:
-        return Reply(200, vaults.get(call.state.world, *_where(call)))
+get_vault = getter(vaults.TYPE)
+list_vaults = lister(vaults.TYPE, paged)  # the RSV SDK re-parses nextLink
 
 
 def put_vault(call: Call) -> Reply:
@@ -252,7 +274,7 @@ def _async_headers(call: Call, operation_id: str) -> dict[str, str]:
 def get_vault_operation_status(call: Call) -> Reply:
     """GET .../operationStatus/{id}: {status: Succeeded} (Azure-AsyncOperation polling)."""
     with call.state.world.lock:
-        vaults.stored(call.state.world, *_where(call))
+        stored(call.state.world, vaults.TYPE, *_where(call))
         return Reply(200, _operation(call))
 
 
@@ -260,7 +282,7 @@ def get_vault_operation_result(call: Call) -> Reply:
     """GET .../operationResults/{id}: the vault as it is now (Location polling final state)."""
     with call.state.world.lock:
         _operation(call)
-        return Reply(200, vaults.get(call.state.world, *_where(call)))
+        return Reply(200, stored(call.state.world, vaults.TYPE, *_where(call)).body)
 
 
 def _operation(call: Call) -> JsonObject:
@@ -270,15 +292,6 @@ def _operation(call: Call) -> JsonObject:
             f"The operation '{call.params['operation']}' was not found.", code="OperationNotFound"
         )
     return found
-
-
-def list_vaults(call: Call) -> Reply:
-    """List by resource group or subscription, paged with nextLink (RSV SDK re-parses it)."""
-    with call.state.world.lock:
-        found = vaults.list_vaults(
-            call.state.world, call.params["subscription"], call.params.get("resource_group")
-        )
-    return paged(call, found)
 
 
 # ---- cloud metadata (az cloud register with endpoint discovery, az-cli doc §2) -------------

@@ -12,20 +12,24 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from provisioner.emulator.exceptions import BadRequest, resource_not_found
+from provisioner.emulator.exceptions import BadRequest
 from provisioner.emulator.models import (
     DEFAULT_TENANT_ID,
     JsonObject,
-    StoredResource,
     World,
     optional_tags,
     require_object,
     require_string,
-    resource_key,
+)
+from provisioner.emulator.resource_types import (
+    ResourceType,
+    store,
+    stored,
 )
 
-KIND = "microsoft.recoveryservices/vaults"
 RESPONSE_TYPE = "Microsoft.RecoveryServices/vaults"
+TYPE = ResourceType(RESPONSE_TYPE, id_provider=RESPONSE_TYPE)
+KIND = TYPE.kind
 ALERT_STATES = ("Enabled", "Disabled")
 DEFAULT_MONITORING: JsonObject = {
     "azureMonitorAlertSettings": {"alertsForAllJobFailures": "Enabled"},
@@ -37,11 +41,6 @@ READ_ONLY_PROPERTIES = (
     "privateEndpointStateForSiteRecovery", "moveState", "moveDetails", "secureScore",
     "bcdrSecurityLevel", "upgradeDetails", "backupStorageVersion", "resourceGuardOperationRequests",
 )  # fmt: skip
-
-
-def key_of(subscription: str, resource_group: str, name: str) -> str:
-    """Storage key of a vault."""
-    return resource_key(subscription, resource_group, KIND, name)
 
 
 def normalised_location(location: str) -> str:
@@ -80,7 +79,7 @@ def put(
         validate_monitoring(properties["monitoringSettings"])
     properties["provisioningState"] = "Succeeded"
     response: JsonObject = {
-        "id": f"/subscriptions/{subscription}/resourceGroups/{resource_group}/providers/{RESPONSE_TYPE}/{name}",
+        "id": TYPE.resource_id(subscription, resource_group, name),
         "name": name,
         "type": RESPONSE_TYPE,
         "etag": etag(),
@@ -94,11 +93,7 @@ def put(
     }
     if request.get("identity") is not None:
         response["identity"] = with_identity_ids(require_object(request["identity"], "'identity'"))
-    created = world.put(
-        key_of(subscription, resource_group, name),
-        StoredResource(KIND, subscription.lower(), resource_group.lower(), response),
-    )
-    return (201 if created else 200), response
+    return store(world, TYPE, subscription, resource_group, name, body=response), response
 
 
 def with_identity_ids(identity: JsonObject) -> JsonObject:
@@ -126,23 +121,9 @@ def validate_monitoring(value: Any) -> None:
                 )
 
 
-def stored(world: World, subscription: str, resource_group: str, name: str) -> StoredResource:
-    """The stored vault, or ARM's 404s."""
-    world.resource_group(subscription, resource_group)
-    found = world.get(key_of(subscription, resource_group, name))
-    if found is None:
-        raise resource_not_found(RESPONSE_TYPE, name, resource_group)
-    return found
-
-
-def get(world: World, subscription: str, resource_group: str, name: str) -> JsonObject:
-    """The vault's body."""
-    return stored(world, subscription, resource_group, name).body
-
-
 def patch(world: World, subscription: str, resource_group: str, name: str, body: Any) -> JsonObject:
     """PatchVault: JSON merge-patch into properties, tags replaced (facts §4, ARM PATCH)."""
-    found = stored(world, subscription, resource_group, name)
+    found = stored(world, TYPE, subscription, resource_group, name)
     request = require_object(body, "the request body")
     unknown = set(request) - {"properties", "tags", "sku", "identity", "etag", "location"}
     if unknown:
@@ -183,11 +164,3 @@ def merge_patch(target: JsonObject, patch_doc: JsonObject) -> JsonObject:
         else:
             result[key] = copy.deepcopy(value)
     return result
-
-
-def list_vaults(world: World, subscription: str, resource_group: str | None) -> list[JsonObject]:
-    """All vaults of a subscription or resource group (paged by the caller)."""
-    world.subscription(subscription)
-    if resource_group is not None:
-        world.resource_group(subscription, resource_group)
-    return world.list(KIND, subscription, resource_group)

@@ -1,0 +1,80 @@
+"""What every modelled resource type does alike: its key and id, find, store, delete, list.
+
+The backends (action_groups, processing_rules, vaults) differ in validation and response
+shapes; these operations are the same for all of them, so they live here once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from provisioner.emulator.exceptions import resource_not_found
+from provisioner.emulator.models import JsonObject, StoredResource, World, resource_key
+
+
+@dataclass(frozen=True)
+class ResourceType:
+    """A modelled resource type. `name` is how ARM's 404 names it; `id_provider` how the
+    service spells provider/type inside ids (its casing differs per service)."""
+
+    name: str
+    id_provider: str
+
+    @property
+    def kind(self) -> str:
+        """The lower-case provider/type the world stores resources under."""
+        return self.name.lower()
+
+    def key(self, subscription: str, resource_group: str, name: str) -> str:
+        """Storage key of one resource of this type."""
+        return resource_key(subscription, resource_group, self.kind, name)
+
+    def resource_id(self, subscription: str, resource_group: str, name: str) -> str:
+        """The `id` a response carries, in the casing the service writes."""
+        return f"/subscriptions/{subscription}/resourceGroups/{resource_group}/providers/{self.id_provider}/{name}"
+
+
+def stored(
+    world: World, rtype: ResourceType, subscription: str, resource_group: str, name: str
+) -> StoredResource:
+    """The stored resource, or ARM's 404s (subscription, then resource group, then resource)."""
+    world.resource_group(subscription, resource_group)
+    found = world.get(rtype.key(subscription, resource_group, name))
+    if found is None:
+        raise resource_not_found(rtype.name, name, resource_group)
+    return found
+
+
+def store(
+    world: World,
+    rtype: ResourceType,
+    subscription: str,
+    resource_group: str,
+    name: str,
+    *,
+    body: JsonObject,
+) -> int:
+    """Store a validated response body: 201 when created, 200 when replaced (every spec's PUT)."""
+    created = world.put(
+        rtype.key(subscription, resource_group, name),
+        StoredResource(rtype.kind, subscription.lower(), resource_group.lower(), body),
+    )
+    return 201 if created else 200
+
+
+def delete(
+    world: World, rtype: ResourceType, subscription: str, resource_group: str, name: str
+) -> int:
+    """200 when deleted, 204 when there was nothing to delete (specs AG and APR)."""
+    world.resource_group(subscription, resource_group)
+    return 200 if world.delete(rtype.key(subscription, resource_group, name)) else 204
+
+
+def list_of_type(
+    world: World, rtype: ResourceType, subscription: str, resource_group: str | None
+) -> list[JsonObject]:
+    """Bodies in a subscription or one of its resource groups, oldest first; 404s as ARM's."""
+    world.subscription(subscription)
+    if resource_group is not None:
+        world.resource_group(subscription, resource_group)
+    return world.list(rtype.kind, subscription, resource_group)
