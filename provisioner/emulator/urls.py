@@ -78,6 +78,29 @@ def route(
     return Route(name, method, re.compile(f"^{path}$", re.IGNORECASE), handler, versions, arm)
 
 
+def item_routes(
+    name: str, item: str, versions: tuple[str, ...], handlers: tuple[tuple[str, Handler], ...]
+) -> tuple[Route, ...]:
+    """One route per method on one resource's path, named as ARM's operation ids ("vaults.get")."""
+    return tuple(
+        route(f"{name}.{method.lower()}", method, item, handler, versions)
+        for method, handler in handlers
+    )
+
+
+def list_routes(
+    name: str, type_path: str, versions: tuple[str, ...], handler: Handler
+) -> tuple[Route, ...]:
+    """List by resource group and by subscription: every modelled type has both."""
+    return (
+        route(f"{name}.listByResourceGroup", "GET", RG + type_path, handler, versions),
+        route(f"{name}.listBySubscription", "GET", SUB + type_path, handler, versions),
+    )
+
+
+AG_ITEM = RG + AG_TYPE + NAME
+VAULT_ITEM = RG + VAULT_TYPE + NAME
+
 ARM_ROUTES: tuple[Route, ...] = (
     route(
         "subscriptions.list",
@@ -95,112 +118,77 @@ ARM_ROUTES: tuple[Route, ...] = (
         RESOURCE_GROUP_VERSIONS,
     ),
     route("resourceGroups.get", "GET", RG, responses.get_resource_group, RESOURCE_GROUP_VERSIONS),
-    route(
-        "actionGroups.put",
-        "PUT",
-        RG + AG_TYPE + NAME,
-        responses.put_action_group,
+    *item_routes(
+        "actionGroups",
+        AG_ITEM,
         ACTION_GROUP_VERSIONS,
+        (
+            ("PUT", responses.put_action_group),
+            ("GET", responses.get_action_group),
+            ("PATCH", responses.patch_action_group),
+            ("DELETE", responses.delete_action_group),
+        ),
     ),
-    route(
-        "actionGroups.get",
-        "GET",
-        RG + AG_TYPE + NAME,
-        responses.get_action_group,
-        ACTION_GROUP_VERSIONS,
-    ),
-    route(
-        "actionGroups.patch",
-        "PATCH",
-        RG + AG_TYPE + NAME,
-        responses.patch_action_group,
-        ACTION_GROUP_VERSIONS,
-    ),
-    route(
-        "actionGroups.delete",
-        "DELETE",
-        RG + AG_TYPE + NAME,
-        responses.delete_action_group,
-        ACTION_GROUP_VERSIONS,
-    ),
-    route(
-        "actionGroups.listByResourceGroup",
-        "GET",
-        RG + AG_TYPE,
-        responses.list_action_groups,
-        ACTION_GROUP_VERSIONS,
-    ),
-    route(
-        "actionGroups.listBySubscription",
-        "GET",
-        SUB + AG_TYPE,
-        responses.list_action_groups,
-        ACTION_GROUP_VERSIONS,
-    ),
+    *list_routes("actionGroups", AG_TYPE, ACTION_GROUP_VERSIONS, responses.list_action_groups),
     route(
         "actionGroups.createNotifications",
         "POST",
-        RG + AG_TYPE + NAME + r"/createNotifications",
+        AG_ITEM + r"/createNotifications",
         responses.create_notifications,
         ACTION_GROUP_VERSIONS,
     ),
     route(
         "actionGroups.notificationStatus",
         "GET",
-        RG + AG_TYPE + NAME + r"/notificationStatus/(?P<notification>[^/]+)",
+        AG_ITEM + r"/notificationStatus/(?P<notification>[^/]+)",
         responses.get_notification_status,
         ACTION_GROUP_VERSIONS,
     ),
     route(
         "actionGroups.subscribe",
         "POST",
-        RG + AG_TYPE + NAME + r"/subscribe",
+        AG_ITEM + r"/subscribe",
         responses.subscribe_receiver,
         ACTION_GROUP_VERSIONS,
     ),
-    route("actionRules.put", "PUT", RG + RULE_TYPE + NAME, responses.put_rule, RULE_VERSIONS),
-    route("actionRules.get", "GET", RG + RULE_TYPE + NAME, responses.get_rule, RULE_VERSIONS),
-    route("actionRules.patch", "PATCH", RG + RULE_TYPE + NAME, responses.patch_rule, RULE_VERSIONS),
-    route(
-        "actionRules.delete", "DELETE", RG + RULE_TYPE + NAME, responses.delete_rule, RULE_VERSIONS
-    ),
-    route(
-        "actionRules.listByResourceGroup",
-        "GET",
-        RG + RULE_TYPE,
-        responses.list_rules,
+    *item_routes(
+        "actionRules",
+        RG + RULE_TYPE + NAME,
         RULE_VERSIONS,
+        (
+            ("PUT", responses.put_rule),
+            ("GET", responses.get_rule),
+            ("PATCH", responses.patch_rule),
+            ("DELETE", responses.delete_rule),
+        ),
     ),
-    route(
-        "actionRules.listBySubscription",
-        "GET",
-        SUB + RULE_TYPE,
-        responses.list_rules,
-        RULE_VERSIONS,
+    *list_routes("actionRules", RULE_TYPE, RULE_VERSIONS, responses.list_rules),
+    # No DELETE: alertsync never deletes vaults, so the emulator does not model it.
+    *item_routes(
+        "vaults",
+        VAULT_ITEM,
+        VAULT_VERSIONS,
+        (
+            ("GET", responses.get_vault),
+            ("PUT", responses.put_vault),
+            ("PATCH", responses.patch_vault),
+        ),
     ),
-    route("vaults.get", "GET", RG + VAULT_TYPE + NAME, responses.get_vault, VAULT_VERSIONS),
-    route("vaults.put", "PUT", RG + VAULT_TYPE + NAME, responses.put_vault, VAULT_VERSIONS),
-    route("vaults.patch", "PATCH", RG + VAULT_TYPE + NAME, responses.patch_vault, VAULT_VERSIONS),
     route(
         "vaults.operationStatus",
         "GET",
-        RG + VAULT_TYPE + NAME + r"/operationStatus/(?P<operation>[^/]+)",
+        VAULT_ITEM + r"/operationStatus/(?P<operation>[^/]+)",
         responses.get_vault_operation_status,
         VAULT_VERSIONS,
     ),
     route(
         "vaults.operationResults",
         "GET",
-        RG + VAULT_TYPE + NAME + r"/operationResults/(?P<operation>[^/]+)",
+        VAULT_ITEM + r"/operationResults/(?P<operation>[^/]+)",
         responses.get_vault_operation_result,
         VAULT_VERSIONS,
     ),
-    route(
-        "vaults.listByResourceGroup", "GET", RG + VAULT_TYPE, responses.list_vaults, VAULT_VERSIONS
-    ),
-    route(
-        "vaults.listBySubscription", "GET", SUB + VAULT_TYPE, responses.list_vaults, VAULT_VERSIONS
-    ),
+    *list_routes("vaults", VAULT_TYPE, VAULT_VERSIONS, responses.list_vaults),
     route(
         "metadata.endpoints", "GET", r"/metadata/endpoints", responses.metadata_endpoints, arm=False
     ),
