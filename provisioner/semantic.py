@@ -108,16 +108,16 @@ def _check_action_group(doc: SpecDocument, path: JsonPath, group: Entry) -> list
 def _check_receiver_names(doc: SpecDocument, path: JsonPath, group: Entry) -> Iterator[SpecProblem]:
     # Azure: receiver names "must be unique across all receivers within an action group" and
     # compares them ignoring case (actionGroups_API.json; azurerm monitor_action_group docs).
-    seen: dict[str, tuple[str, int]] = {}
+    first_use: dict[str, JsonPath] = {}
     for key, kind in RECEIVER_KINDS.items():
         for index, receiver in enumerate(group.get(key, [])):
             where = (*path, key, index, "name")
-            first = seen.setdefault(receiver["name"].casefold(), (kind, doc.line_of(where)))
-            if first != (kind, doc.line_of(where)):
+            first = first_use.setdefault(receiver["name"].casefold(), where)
+            if first != where:
                 message = (
-                    f"receiver name '{receiver['name']}' is already used by the {first[0]} "
-                    f"receiver at line {first[1]}: names must be unique across all receivers "
-                    "of an action group, ignoring case"
+                    f"receiver name '{receiver['name']}' is already used by the "
+                    f"{RECEIVER_KINDS[str(first[-3])]} receiver at line {doc.line_of(first)}: "
+                    "names must be unique across all receivers of an action group, ignoring case"
                 )
                 yield doc.problem(where, message)
 
