@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from provisioner.errors import AlertsyncError
 from provisioner.ids import ResourceId
@@ -39,6 +39,7 @@ __all__ = [
 ]
 
 WEBHOOK_VARIABLE_PREFIX: Final = "ALERTSYNC_WEBHOOK_"
+R = TypeVar("R", ActionGroup, AlertProcessingRule, VaultAlertSettings)
 _OWNER_PATTERN: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
 
 Owned = ActionGroup | AlertProcessingRule
@@ -223,25 +224,31 @@ def _files(
     schema_ref: str,
 ) -> tuple[SpecFile, ...]:
     """One file per resource group (compared ignoring case, as ARM does), in name order."""
-    homes: dict[str, str] = {}
-    ids = [g.id for g in groups] + [r.id for r in rules] + [v.id for v in vaults]
-    for resource_id in sorted(ids):
+    homes: dict[str, str] = {}  # lower-cased name -> its first spelling in ID order
+    for resource_id in sorted(
+        [g.id for g in groups] + [r.id for r in rules] + [v.id for v in vaults]
+    ):
         rg = str(resource_id.resource_group)
         homes.setdefault(rg.lower(), rg)
+    home_groups, home_rules, home_vaults = _by_home(groups), _by_home(rules), _by_home(vaults)
     files = []
     for key, rg in sorted(homes.items()):
         document = file_document(
             dataclasses.replace(context, resource_group=rg),
-            [g for g in groups if _in(g.id, key)],
-            [r for r in rules if _in(r.id, key)],
-            [v for v in vaults if _in(v.id, key)],
+            home_groups.get(key, []),
+            home_rules.get(key, []),
+            home_vaults.get(key, []),
         )
         files.append(SpecFile(f"{rg}.yaml", document, to_yaml(document, schema_ref)))
     return tuple(files)
 
 
-def _in(resource_id: ResourceId, group_key: str) -> bool:
-    return str(resource_id.resource_group).lower() == group_key
+def _by_home(resources: Sequence[R]) -> dict[str, list[R]]:
+    """The resources by lower-cased resource group, in their given order."""
+    found: dict[str, list[R]] = {}
+    for resource in resources:
+        found.setdefault(str(resource.id.resource_group).lower(), []).append(resource)
+    return found
 
 
 # --- what to tell the user -------------------------------------------------------------------

@@ -79,11 +79,24 @@ def _represent_flow_list(dumper: yaml.SafeDumper, data: _FlowList) -> yaml.Node:
     return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=True)
 
 
+# A word of letters, digits, '_' and '-' that starts with a letter is a plain string in YAML
+# 1.1 and 1.2 (their numbers, dates and floats start with a digit, sign or dot) unless it is one
+# of these words: most values (names, locations, kinds) need no trial parse.
+_PLAIN_WORD: Final = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+_KEYWORDS: Final = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null"})
+
+
+def reads_back(text: str) -> bool:
+    """Whether `text` unquoted reads back as this string in YAML 1.1 (PyYAML) and 1.2 (ours)."""
+    if _PLAIN_WORD.fullmatch(text) and text.lower() not in _KEYWORDS:
+        return True
+    return bool(yaml.safe_load(text) == text and load_yaml(text).data == text)
+
+
 def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
     # Quote what a YAML 1.1 reader (PyYAML, many editors) or our YAML 1.2 loader would not
     # read back as this text (`1e5` is a number only in 1.2), and times of day for humans.
-    reads_back = yaml.safe_load(data) == data and load_yaml(data).data == data
-    if not reads_back or _TIME_LIKE.match(data):
+    if not reads_back(data) or _TIME_LIKE.match(data):
         return dumper.represent_scalar(_STR_TAG, data, style='"')
     return dumper.represent_scalar(_STR_TAG, data)
 

@@ -8,6 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from provisioner import desired, specs
 from provisioner.brownfield import schema_reference, write_files
@@ -40,7 +43,7 @@ from provisioner.model import (
     WebhookReceiver,
     make_tags,
 )
-from provisioner.spec_yaml import to_yaml
+from provisioner.spec_yaml import reads_back, to_yaml
 from provisioner.yaml_loader import load_yaml
 from tests.builders import OWNER, SUB, group, group_id, owned_tags, rule, vault_id
 from tests.e2e import SEED_SCENARIO, alertsync, write_spec
@@ -303,6 +306,18 @@ def test_tags_that_look_like_other_types_are_quoted(tmp_path: Path) -> None:
     (entry,) = load_yaml(result.files[0].text).data["actionGroups"]
     assert list(entry["tags"].values()) == [v for _, v in tags if v in odd]
     assert rebuild(result, tmp_path).resources[group_id("ag-oncall")] == group(tags=tags)
+
+
+@settings(max_examples=300)
+@given(st.from_regex(r"[A-Za-z][A-Za-z0-9_-]{0,12}", fullmatch=True))
+def test_plain_words_skip_the_trial_parse_only_when_it_would_agree(word: str) -> None:
+    parsed = yaml.safe_load(word) == word and load_yaml(word).data == word
+    assert reads_back(word) == parsed
+
+
+@pytest.mark.parametrize("word", ["Yes", "NO", "on", "Off", "TRUE", "false", "Null"])
+def test_yaml_keywords_are_not_plain_words(word: str) -> None:
+    assert not reads_back(word)
 
 
 # --- owners and what is left out --------------------------------------------------------------
