@@ -109,7 +109,7 @@ def _check_receiver_names(doc: SpecDocument, path: JsonPath, group: Entry) -> It
     # Azure: receiver names "must be unique across all receivers within an action group" and
     # compares them ignoring case (actionGroups_API.json; azurerm monitor_action_group docs).
     first_use: dict[str, JsonPath] = {}
-    for key, kind in RECEIVER_KINDS.items():
+    for key in RECEIVER_KINDS:
         for index, receiver in enumerate(group.get(key, [])):
             where = (*path, key, index, "name")
             first = first_use.setdefault(receiver["name"].casefold(), where)
