@@ -108,6 +108,10 @@ class SubscriptionNotFound(AzureError):
     """A subscription-wide list found no such subscription (or none visible to the credential)."""
 
 
+class ResourceNotFound(AzureError):
+    """The resource (or its resource group) a call named does not exist."""
+
+
 def _service_error(exc: HttpResponseError) -> tuple[str | None, str]:
     """The ARM error code and message (flat and wrapped bodies both parse, facts §1)."""
     if exc.error is not None and (exc.error.code or exc.error.message):
@@ -272,37 +276,41 @@ class Azure:
             "network (and ALERTSYNC_CA_BUNDLE for a private CA)"
         )
 
-    def _list(
-        self, kind: str, group: ResourceId, role: str, fn: Callable[[], Iterable[T]]
-    ) -> list[T]:
-        """A list under a resource group; a missing group raises ResourceGroupNotFound."""
-        action = f"listing {kind} in {group.describe()}"
+    def _list(self, kind: str, scope: ResourceId, fn: Callable[[], Iterable[T]]) -> list[T]:
+        """A list under a resource group or over a whole subscription (`scope`).
+
+        A missing resource group raises ResourceGroupNotFound, a missing subscription of a
+        subscription-wide list SubscriptionNotFound; any other 404 is reported as it is.
+        """
+        action = f"listing {kind} in {scope.describe()}"
         try:
-            return self._call(action, role, lambda: list(fn()))
+            return self._call(action, READER_ROLE, lambda: list(fn()))
         except AzureError as err:
-            cause = err.__cause__
-            if isinstance(cause, ResourceNotFoundError) and _is_missing_group(cause):
-                raise ResourceGroupNotFound(
-                    f"{action}: {group.describe()} does not exist", group
-                ) from cause
+            code = _not_found_code(err)
+            if scope.resource_group is not None and code in ("", "resourcegroupnotfound"):
+                missing = f"{action}: {scope.describe()} does not exist"
+                raise ResourceGroupNotFound(missing, scope) from err.__cause__
+            if scope.resource_group is None and code == "subscriptionnotfound":
+                raise SubscriptionNotFound(
+                    f"{action}: {scope.describe()} does not exist or is not visible to "
+                    f"{self.settings.credential_label}"
+                ) from err.__cause__
             raise
 
-    def _list_subscription(
-        self, kind: str, subscription: str, role: str, fn: Callable[[], Iterable[T]]
-    ) -> list[T]:
-        """A list over a whole subscription; a missing subscription raises SubscriptionNotFound."""
-        where = ResourceId(subscription.lower())
-        action = f"listing {kind} in {where.describe()}"
-        try:
-            return self._call(action, role, lambda: list(fn()))
-        except AzureError as err:
-            cause = err.__cause__
-            if isinstance(cause, ResourceNotFoundError) and _is_missing_subscription(cause):
-                raise SubscriptionNotFound(
-                    f"{action}: {where.describe()} does not exist or is not visible to "
-                    f"{self.settings.credential_label}"
-                ) from cause
-            raise
+    def _put(self, resource_id: ResourceId, operations: Any, body: object) -> Any:
+        """create_or_update through `operations` (the SDK's operations object of the kind)."""
+        rg, name = _rg(resource_id), resource_id.name
+        return self._call(
+            f"creating or updating {resource_id.describe()}",
+            MONITORING_ROLE,
+            lambda: operations.create_or_update(rg, name, body),
+        )
+
+    def _delete(self, resource_id: ResourceId, operations: Any) -> None:
+        """Delete; deleting what does not exist is not an error (ARM answers 204)."""
+        rg, name = _rg(resource_id), resource_id.name
+        action = f"deleting {resource_id.describe()}"
+        self._call(action, MONITORING_ROLE, lambda: operations.delete(rg, name))
 
     # --- action groups ---
 
@@ -317,51 +325,46 @@ class Azure:
         group = ResourceId(subscription.lower(), resource_group)
         ops = self._clients_for(subscription).monitor.action_groups
         found = self._list(
-            "action groups",
-            group,
-            READER_ROLE,
-            lambda: ops.list_by_resource_group(resource_group),
+            "action groups", group, lambda: ops.list_by_resource_group(resource_group)
         )
-        return [(action_groups.from_arm(r), action_groups.unsupported_receivers(r)) for r in found]
+        return [_with_unsupported_receivers(r) for r in found]
 
     def list_action_groups_in_subscription(
         self, subscription: str
     ) -> list[tuple[ActionGroup, tuple[str, ...]]]:
         """Every action group of the subscription, each with its unsupported receivers."""
         ops = self._clients_for(subscription).monitor.action_groups
-        found = self._list_subscription(
-            "action groups", subscription, READER_ROLE, ops.list_by_subscription_id
-        )
-        return [(action_groups.from_arm(r), action_groups.unsupported_receivers(r)) for r in found]
+        found = self._list("action groups", _sub(subscription), ops.list_by_subscription_id)
+        return [_with_unsupported_receivers(r) for r in found]
 
     def put_action_group(self, group: ActionGroup) -> ActionGroup:
         """Create or replace the group; returns it as Azure stored it."""
         ops = self._clients_for(group.id.subscription).monitor.action_groups
-        body = action_groups.to_arm(group)
-        rg, name = _rg(group.id), group.id.name
-        result = self._call(
-            f"creating or updating {group.id.describe()}",
-            MONITORING_ROLE,
-            lambda: ops.create_or_update(rg, name, body),
-        )
-        return action_groups.from_arm(result)
+        return action_groups.from_arm(self._put(group.id, ops, action_groups.to_arm(group)))
 
     def delete_action_group(self, group_id: ResourceId) -> None:
         """Delete the group; deleting one that does not exist is not an error (ARM: 204)."""
-        ops = self._clients_for(group_id.subscription).monitor.action_groups
-        rg, name = _rg(group_id), group_id.name
-        self._call(f"deleting {group_id.describe()}", MONITORING_ROLE, lambda: ops.delete(rg, name))
+        self._delete(group_id, self._clients_for(group_id.subscription).monitor.action_groups)
 
     def test_notification(
         self, group_id: ResourceId, alert_type: str = "servicehealth"
-    ) -> NotificationResult:
+    ) -> tuple[ActionGroup, NotificationResult]:
         """Send a test notification to every receiver of the live group and wait for results.
 
-        Azure allows 2 per group and 5 per subscription every 5 minutes (facts §2).
+        Returns the group as it was tested with the result; a missing group raises
+        ResourceNotFound. Azure allows 2 tests per group and 5 per subscription every 5 minutes
+        (facts §2).
         """
         ops = self._clients_for(group_id.subscription).monitor.action_groups
         rg, name, action = _rg(group_id), group_id.name, f"testing {group_id.describe()}"
-        live = self._call(action, MONITORING_ROLE, lambda: ops.get(rg, name))
+        try:
+            live = self._call(action, MONITORING_ROLE, lambda: ops.get(rg, name))
+        except AzureError as err:
+            if _not_found_code(err) in ("", "resourcenotfound", "resourcegroupnotfound"):
+                raise ResourceNotFound(
+                    f"{group_id.describe()} does not exist in Azure"
+                ) from err.__cause__
+            raise
         body = action_groups.notification_request(live, alert_type)
         result = self._call(
             action,
@@ -370,7 +373,7 @@ class Azure:
                 rg, name, body
             ).result(),
         )
-        return action_groups.notification_result_from_arm(result)
+        return action_groups.from_arm(live), action_groups.notification_result_from_arm(result)
 
     # --- alert processing rules ---
 
@@ -381,38 +384,25 @@ class Azure:
         group = ResourceId(subscription.lower(), resource_group)
         ops = self._clients_for(subscription).rules.alert_processing_rules
         found = self._list(
-            "alert processing rules",
-            group,
-            READER_ROLE,
-            lambda: ops.list_by_resource_group(resource_group),
+            "alert processing rules", group, lambda: ops.list_by_resource_group(resource_group)
         )
         return [processing_rules.from_arm(r) for r in found]
 
     def list_processing_rules_in_subscription(self, subscription: str) -> list[AlertProcessingRule]:
         """Every alert processing rule of the subscription (pages followed)."""
         ops = self._clients_for(subscription).rules.alert_processing_rules
-        found = self._list_subscription(
-            "alert processing rules", subscription, READER_ROLE, ops.list_by_subscription
-        )
+        found = self._list("alert processing rules", _sub(subscription), ops.list_by_subscription)
         return [processing_rules.from_arm(r) for r in found]
 
     def put_processing_rule(self, rule: AlertProcessingRule) -> AlertProcessingRule:
         """Create or replace the rule; returns it as Azure stored it."""
         ops = self._clients_for(rule.id.subscription).rules.alert_processing_rules
-        body = processing_rules.to_arm(rule)
-        rg, name = _rg(rule.id), rule.id.name
-        result = self._call(
-            f"creating or updating {rule.id.describe()}",
-            MONITORING_ROLE,
-            lambda: ops.create_or_update(rg, name, body),
-        )
-        return processing_rules.from_arm(result)
+        return processing_rules.from_arm(self._put(rule.id, ops, processing_rules.to_arm(rule)))
 
     def delete_processing_rule(self, rule_id: ResourceId) -> None:
         """Delete the rule; deleting one that does not exist is not an error (ARM: 204)."""
         ops = self._clients_for(rule_id.subscription).rules.alert_processing_rules
-        rg, name = _rg(rule_id), rule_id.name
-        self._call(f"deleting {rule_id.describe()}", MONITORING_ROLE, lambda: ops.delete(rg, name))
+        self._delete(rule_id, ops)
 
     # --- vaults ---
 
@@ -420,21 +410,20 @@ class Azure:
         """The alert settings of every vault in the resource group (pages followed)."""
         group = ResourceId(subscription.lower(), resource_group)
         ops = self._clients_for(subscription).vaults.vaults
-        found = self._list(
-            "vaults", group, READER_ROLE, lambda: ops.list_by_resource_group(resource_group)
-        )
+        found = self._list("vaults", group, lambda: ops.list_by_resource_group(resource_group))
         return [vaults.from_arm(v) for v in found]
 
     def list_vaults_in_subscription(self, subscription: str) -> list[VaultAlertSettings]:
         """The alert settings of every vault of the subscription (pages followed)."""
         ops = self._clients_for(subscription).vaults.vaults
-        found = self._list_subscription(
-            "vaults", subscription, READER_ROLE, ops.list_by_subscription_id
-        )
+        found = self._list("vaults", _sub(subscription), ops.list_by_subscription_id)
         return [vaults.from_arm(v) for v in found]
 
     def get_vault(self, vault_id: ResourceId) -> VaultAlertSettings | None:
-        """The vault's alert settings; None when the vault (or its resource group) is missing."""
+        """The vault's alert settings; None when the vault (or its resource group) is missing.
+
+        Any other 404 (SubscriptionNotFound: a wrong subscription or credential) is an error.
+        """
         ops = self._clients_for(vault_id.subscription).vaults.vaults
         rg, name = _rg(vault_id), vault_id.name
         try:
@@ -442,7 +431,7 @@ class Azure:
                 f"reading {vault_id.describe()}", READER_ROLE, lambda: ops.get(rg, name)
             )
         except AzureError as err:
-            if isinstance(err.__cause__, ResourceNotFoundError):
+            if _not_found_code(err) in ("", "resourcenotfound", "resourcegroupnotfound"):
                 return None
             raise
         return vaults.from_arm(found)
@@ -465,16 +454,24 @@ def _rg(resource_id: ResourceId) -> str:
     return resource_id.resource_group
 
 
-def _is_missing_group(exc: ResourceNotFoundError) -> bool:
-    """ARM itself answers a list under a missing group with 404 ResourceGroupNotFound (facts §5).
+def _sub(subscription: str) -> ResourceId:
+    return ResourceId(subscription.lower())
 
-    A 404 with another code (e.g. SubscriptionNotFound) is reported as it is.
+
+def _with_unsupported_receivers(
+    resource: Any,
+) -> tuple[ActionGroup, tuple[str, ...]]:
+    return action_groups.from_arm(resource), action_groups.unsupported_receivers(resource)
+
+
+def _not_found_code(err: AzureError) -> str | None:
+    """For a wrapped 404, ARM's error code lower-cased ("" when the body has none), else None.
+
+    ARM says which part of the path is missing: ResourceGroupNotFound, SubscriptionNotFound or
+    ResourceNotFound (facts §5).
     """
-    code = exc.error.code if exc.error is not None else None
-    return code is None or code.lower() == "resourcegroupnotfound"
-
-
-def _is_missing_subscription(exc: ResourceNotFoundError) -> bool:
-    """ARM answers a list under an unknown subscription with 404 SubscriptionNotFound."""
-    code = exc.error.code if exc.error is not None else None
-    return code is not None and code.lower() == "subscriptionnotfound"
+    cause = err.__cause__
+    if not isinstance(cause, ResourceNotFoundError):
+        return None
+    code = cause.error.code if cause.error is not None else None
+    return (code or "").lower()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Protocol
@@ -53,6 +53,20 @@ class _Found:
     missing: bool = False
 
 
+_Read = Callable[["Azure", ResourceId], _Found]
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """One list call: `read` over `group`."""
+
+    read: _Read
+    group: ResourceId
+    # A vault list reads groups named by scopes, not homes: a missing one means missing vaults
+    # (not a missing home group), and only the vaults the specs name are kept.
+    of_vaults: bool = False
+
+
 def _action_groups(azure: Azure, group: ResourceId) -> _Found:
     found = azure.list_action_groups_detailed(group.subscription, _name(group))
     return _Found(
@@ -74,56 +88,47 @@ def _name(group: ResourceId) -> str:
     return group.resource_group or ""
 
 
-def _tolerating_missing(
-    read: Callable[[Azure, ResourceId], _Found], azure: Azure, group: ResourceId
-) -> _Found:
+def _tolerating_missing(azure: Azure, job: _Job) -> _Found:
     try:
-        return read(azure, group)
+        return job.read(azure, job.group)
     except ResourceGroupNotFound:
-        log.info("%s does not exist", group.describe())
-        return _Found(group, missing=True)
+        log.info("%s does not exist", job.group.describe())
+        return _Found(job.group, missing=True)
 
 
-def _jobs(desired: DesiredScope) -> list[tuple[Callable[[Azure, ResourceId], _Found], ResourceId]]:
+def _jobs(desired: DesiredScope) -> list[_Job]:
     """One list per (resource group, kind): the request count grows with groups, not resources."""
     homes = sorted(desired.resource_groups)
     vault_groups = sorted({v.resource_group_id() for v in desired.vaults})
-    jobs: list[tuple[Callable[[Azure, ResourceId], _Found], ResourceId]] = []
-    jobs += [(_action_groups, g) for g in homes]
-    jobs += [(_rules, g) for g in homes]
-    jobs += [(_vaults, g) for g in vault_groups]
-    return jobs
+    return [
+        *(_Job(_action_groups, g) for g in homes),
+        *(_Job(_rules, g) for g in homes),
+        *(_Job(_vaults, g, of_vaults=True) for g in vault_groups),
+    ]
 
 
-def _run(
-    azure: Azure,
-    jobs: list[tuple[Callable[[Azure, ResourceId], _Found], ResourceId]],
-    max_workers: int,
-) -> list[tuple[Callable[[Azure, ResourceId], _Found], _Found]]:
+def _run(azure: Azure, jobs: list[_Job], max_workers: int) -> list[tuple[_Job, _Found]]:
     """Run the lists on a bounded pool; the first failure cancels the rest and is raised."""
     with ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="live") as pool:
-        futures: list[tuple[Callable[[Azure, ResourceId], _Found], Future[_Found]]] = [
-            (read, pool.submit(_tolerating_missing, read, azure, group)) for read, group in jobs
-        ]
+        futures = [(job, pool.submit(_tolerating_missing, azure, job)) for job in jobs]
         done, pending = wait([f for _, f in futures], return_when=FIRST_EXCEPTION)
         for f in pending:
             f.cancel()
         for f in done:
             if (exc := f.exception()) is not None:
                 raise exc
-        return [(read, f.result()) for read, f in futures]
+        return [(job, f.result()) for job, f in futures]
 
 
 def read_live(desired: DesiredScope, azure: Azure, max_workers: int = 8) -> LiveState:
     """The live state for `desired`, read with one LIST per resource group and kind."""
-    results = _run(azure, _jobs(desired), max_workers)
     resources: dict[ResourceId, Resource] = {}
     unsupported: dict[ResourceId, tuple[str, ...]] = {}
     missing_groups: set[ResourceId] = set()
-    for read, found in results:
-        if found.missing and read is not _vaults:
+    for job, found in _run(azure, _jobs(desired), max_workers):
+        if found.missing and not job.of_vaults:
             missing_groups.add(found.group)
-        resources.update((r.id, r) for r in found.resources if _wanted(r.id, read, desired))
+        resources.update((r.id, r) for r in found.resources if _wanted(r.id, job, desired))
         unsupported.update(found.unsupported)
     return LiveState(
         resources=MappingProxyType(resources),
@@ -133,8 +138,6 @@ def read_live(desired: DesiredScope, azure: Azure, max_workers: int = 8) -> Live
     )
 
 
-def _wanted(
-    resource_id: ResourceId, read: Callable[[Azure, ResourceId], _Found], desired: DesiredScope
-) -> bool:
+def _wanted(resource_id: ResourceId, job: _Job, desired: DesiredScope) -> bool:
     """Every action group and rule; only the vaults the specs name (others are not managed)."""
-    return read is not _vaults or resource_id in desired.vaults
+    return not job.of_vaults or resource_id in desired.vaults

@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from provisioner import desired, specs
+from provisioner.azure import Azure, ResourceNotFound
 from provisioner.errors import AlertsyncError
 from provisioner.ids import ACTION_GROUP_TYPE, ResourceId
 from provisioner.model import ActionGroup
 
 if TYPE_CHECKING:
-    from provisioner.azure import Azure
     from provisioner.resources.action_groups import NotificationResult, ReceiverNotification
 
 # Azure's own examples disagree on the spelling: the REST example answers "Completed" for both the
@@ -87,19 +87,11 @@ def _parse_group_id(text: str) -> ResourceId:
 
 def run_test(azure: Azure, group_id: ResourceId, alert_type: str) -> NotifyReport:
     """Send the test notification to the live group's receivers and judge the answer."""
-    live = _live_group(azure, group_id)
-    result = azure.test_notification(group_id, alert_type=alert_type)
+    try:
+        live, result = azure.test_notification(group_id, alert_type=alert_type)
+    except ResourceNotFound as error:
+        raise AlertsyncError(f"{error}; run `alertsync apply` first") from error
     return judge(live, result)
-
-
-def _live_group(azure: Azure, group_id: ResourceId) -> ActionGroup:
-    assert group_id.resource_group is not None  # an action group ID always has one
-    for group in azure.list_action_groups(group_id.subscription, group_id.resource_group):
-        if group.id == group_id:
-            return group
-    raise AlertsyncError(
-        f"{group_id.describe()} does not exist in Azure; run `alertsync apply` first"
-    )
 
 
 def judge(live: ActionGroup, result: NotificationResult) -> NotifyReport:

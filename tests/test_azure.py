@@ -16,7 +16,7 @@ import pytest
 from azure.core.credentials import AccessToken
 from azure.identity import ClientSecretCredential, DefaultAzureCredential
 
-from provisioner.azure import Azure, ResourceGroupNotFound
+from provisioner.azure import Azure, ResourceGroupNotFound, SubscriptionNotFound
 from provisioner.credentials import make_credential
 from provisioner.errors import AzureError
 from provisioner.ids import ResourceId
@@ -241,6 +241,30 @@ def test_missing_resource_group_is_a_clear_error(azure: Azure) -> None:
     assert err.value.resource_group == ResourceId(SUB, "rg-x")
 
 
+UNKNOWN_SUB = "99999999-9999-9999-9999-999999999999"
+
+
+@needs_emulator
+def test_unknown_subscription_is_not_taken_for_a_missing_vault(azure: Azure) -> None:
+    # ARM names the missing part (facts §5): only a missing vault or group means "no vault".
+    vault = ResourceId.for_resource(
+        UNKNOWN_SUB, "rg-backup", "Microsoft.RecoveryServices/vaults", "v"
+    )
+    with pytest.raises(AzureError, match="SubscriptionNotFound"):
+        azure.get_vault(vault)
+    missing_group = ResourceId.for_resource(SUB, "rg-x", "Microsoft.RecoveryServices/vaults", "v")
+    assert azure.get_vault(missing_group) is None
+
+
+@needs_emulator
+def test_subscription_wide_list_of_unknown_subscription_says_so(azure: Azure) -> None:
+    with pytest.raises(SubscriptionNotFound, match="does not exist or is not visible to"):
+        azure.list_vaults_in_subscription(UNKNOWN_SUB)
+    with pytest.raises(AzureError, match="SubscriptionNotFound") as err:
+        azure.list_action_groups(UNKNOWN_SUB, "rg-monitoring")
+    assert not isinstance(err.value, ResourceGroupNotFound)
+
+
 @needs_emulator
 def test_service_validation_error_names_operation_resource_and_code(azure: Azure) -> None:
     with pytest.raises(AzureError) as err:
@@ -343,6 +367,7 @@ def test_request_counter_counts_arm_requests(azure: Azure) -> None:
 @needs_emulator
 def test_test_notification_reports_each_receiver(azure: Azure) -> None:
     group = azure.put_action_group(oncall())
-    result = azure.test_notification(group.id)
+    tested, result = azure.test_notification(group.id)
+    assert tested == group
     assert result.state
     assert [r.name for r in result.receivers] == ["oncall"]

@@ -49,9 +49,10 @@ def test_one_list_per_group_and_kind_deduplicated_case_insensitively() -> None:
             }
         ),
     )
-    jobs = [(read.__name__, str(group)) for read, group in _jobs(scope)]
+    jobs = [(job.read.__name__, str(job.group)) for job in _jobs(scope)]
     assert len(jobs) == 2 * 2 + 2  # AGs and rules per home group; vaults per vault group
     assert sorted(n for n, _ in jobs) == ["_action_groups"] * 2 + ["_rules"] * 2 + ["_vaults"] * 2
+    assert [job.read.__name__ for job in _jobs(scope) if job.of_vaults] == ["_vaults"] * 2
 
 
 # --- against the emulator ---------------------------------------------------------------------
