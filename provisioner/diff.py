@@ -74,7 +74,7 @@ class Problem:
     id: ResourceId
     message: str
     source: str | None = None
-    code: Literal["missing", "ownership", "unsupported"] = "missing"
+    code: Literal["missing", "ownership", "unsupported", "immutable"] = "missing"
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +101,7 @@ def compute(desired: Desired, live: Live, *, prune: bool = False, adopt: bool = 
     if prune:
         changes += [_delete(rid, live.resources[rid]) for rid in orphans]
     problems += _missing_resource_groups(desired, live)
+    problems += _missing_scope_vaults(desired, live)
     warnings = tuple(_unsubscribed(desired, live))
     return Diff(tuple(changes), tuple(problems), () if prune else orphans, warnings)
 
@@ -146,6 +147,8 @@ def _compare(
     unsupported = live.unsupported_receivers.get(rid, ())
     if isinstance(change, Change) and unsupported:
         return _unsupported(rid, unsupported, source)
+    if isinstance(change, Change) and want.location.lower() != have.location.lower():
+        return _moved(rid, have.location, want.location, source)
     return change
 
 
@@ -179,7 +182,9 @@ def _compare_owned(
     adopt: bool,
 ) -> Change | Problem | None:
     owner = tag_value(have.tags, OWNER_TAG)
-    fields = tuple(field_changes(resource_fields(have), resource_fields(want)))
+    fields = tuple(
+        field_changes(_tags_named_as(resource_fields(have), want), resource_fields(want))
+    )
     if owner is None or not _managed(have):
         if adopt:
             return Change("adopt", rid, want, have, fields, source)
@@ -211,6 +216,32 @@ def _unsupported(rid: ResourceId, receivers: tuple[str, ...], source: str | None
         source,
         "unsupported",
     )
+
+
+def _moved(rid: ResourceId, live_location: str, location: str, source: str | None) -> Problem:
+    # ARM cannot move a resource: a PUT with another location fails (409 InvalidResourceLocation)
+    # on every apply, so planning it as an update would never converge (facts §5).
+    return Problem(
+        rid,
+        f"{rid.describe()} is in location {live_location!r} and Azure cannot move it to "
+        f"{location!r}: declare location {live_location!r}, or delete it (remove it from the "
+        "specs and apply with --prune) and declare it again",
+        source,
+        "immutable",
+    )
+
+
+def _tags_named_as(live_fields: Tree, want: ActionGroup | AlertProcessingRule) -> Tree:
+    """The live field tree with tag names spelt as the spec spells them.
+
+    ARM compares tag names ignoring case and may keep either spelling (facts §5), so `Team`
+    live and `team` declared are the same tag, not a removal and an addition.
+    """
+    spelling = {name.casefold(): name for name, _ in want.tags}
+    tags = {
+        spelling.get(name.casefold(), name): value for name, value in live_fields["tags"].items()
+    }
+    return {**live_fields, "tags": tags}
 
 
 def _managed(resource: ActionGroup | AlertProcessingRule) -> bool:
@@ -246,6 +277,25 @@ def _missing_resource_groups(desired: Desired, live: Live) -> list[Problem]:
                 source,
             )
         )
+    return problems
+
+
+def _missing_scope_vaults(desired: Desired, live: Live) -> list[Problem]:
+    """Rules scoped to vaults that do not exist (a vault also under `vaults:` is reported there)."""
+    problems = []
+    for rid, want in desired.resources.items():
+        if not isinstance(want, AlertProcessingRule):
+            continue
+        for scope in want.scopes:
+            if scope in live.missing_vaults and scope not in desired.resources:
+                problems.append(
+                    Problem(
+                        rid,
+                        f"{rid.describe()} is scoped to {scope.describe()}, which does not exist; "
+                        "alertsync never creates vaults: fix the scope or create the vault first",
+                        desired.sources.get(rid),
+                    )
+                )
     return problems
 
 

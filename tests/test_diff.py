@@ -6,7 +6,17 @@ import dataclasses
 
 from provisioner.diff import FieldChange, compute
 from provisioner.model import Condition, EmailReceiver, VaultAlertSettings
-from tests.builders import OWNER, group, group_id, rule, rule_id, state, vault, vault_id
+from tests.builders import (
+    OWNER,
+    group,
+    group_id,
+    owned_tags,
+    rule,
+    rule_id,
+    state,
+    vault,
+    vault_id,
+)
 
 
 def test_identical_states_have_no_changes() -> None:
@@ -133,3 +143,36 @@ def test_an_unsubscribed_receiver_is_a_warning_not_a_change() -> None:
     (warning,) = diff.warnings
     assert warning.startswith('emailReceivers[oncall] of action group "ag-oncall"')
     assert "unsubscribed" in warning
+
+
+def test_rule_scoped_to_a_missing_vault_is_a_problem() -> None:
+    # The vault is named only as a scope (no `vaults:` entry): the plan must still refuse.
+    diff = compute(state(group(), rule()), state(group(), missing_vaults=frozenset({vault_id()})))
+    (problem,) = diff.problems
+    assert problem.id == rule_id("apr-jobs")
+    assert problem.code == "missing"
+    assert f"scoped to {vault_id().describe()}, which does not exist" in problem.message
+    assert problem.source == "specs/s.yaml:2"
+
+
+def test_missing_vault_also_declared_is_reported_once() -> None:
+    desired = state(group(), rule(), vault())
+    diff = compute(desired, state(group(), missing_vaults=frozenset({vault_id()})))
+    assert [p.id for p in diff.problems] == [vault_id()]
+
+
+def test_a_location_change_is_refused_not_planned_as_an_update() -> None:
+    diff = compute(state(group(location="swedencentral")), state(group()))
+    assert diff.changes == ()
+    (problem,) = diff.problems
+    assert problem.code == "immutable"
+    assert "is in location 'Global' and Azure cannot move it to 'swedencentral'" in problem.message
+
+
+def test_tag_names_differing_only_in_case_are_the_same_tag() -> None:
+    live = group(tags=owned_tags(Team="ops"))
+    desired = group(tags=owned_tags(team="ops"))
+    assert compute(state(desired), state(live)).changes == ()
+    changed = group(tags=owned_tags(TEAM="dev"))
+    (change,) = compute(state(changed), state(live)).changes
+    assert change.fields == (FieldChange("tags[TEAM]", "ops", "dev"),)
