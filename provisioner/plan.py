@@ -104,12 +104,24 @@ class Plan:
         """A digest of what the plan would do: equal checksums mean the same changes.
 
         Secrets are folded in as digests, so a changed webhook URL changes the checksum while
-        neither the plan file nor the checksum reveals it.
+        neither the plan file nor the checksum reveals it. Where the specs declare a resource
+        (`source`, file:line) is left out: a plan made from `./specs` or from another working
+        directory, or after a comment was edited, does the same.
         """
-        content = self._content()
+        content = without_sources(self._content())
         content["secrets"] = sorted(_secret_digests(self.changes))
         canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
         return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def without_sources(content: dict[str, Any]) -> dict[str, Any]:
+    """Plan data without the `source` (file:line) of its changes and problems."""
+    stripped = dict(content)
+    for key in ("changes", "problems"):
+        stripped[key] = [
+            {k: v for k, v in item.items() if k != "source"} for item in content.get(key, [])
+        ]
+    return stripped
 
 
 def _change_data(change: Change) -> dict[str, Any]:
@@ -202,6 +214,14 @@ def _risky(change: Change) -> Iterable[str]:
         and not want.email_receivers
     ):
         yield f"removes the last email receiver of {change.id.describe()}"
+    if (
+        isinstance(want, VaultAlertSettings)
+        and isinstance(have, VaultAlertSettings)
+        and have.job_failure_alerts is not False
+        and want.job_failure_alerts is False
+    ):
+        # The alerts this tool exists for: switching them off silences every backup failure.
+        yield f"turns off the job failure alerts of {change.id.describe()}"
 
 
 def _dangling_groups(

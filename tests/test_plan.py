@@ -90,3 +90,19 @@ def test_secrets_never_reach_the_plan_but_change_the_checksum() -> None:
     assert "key-one" not in text
     assert "(sensitive value)" in text
     assert one.checksum() != two.checksum()
+
+
+def test_turning_off_job_failure_alerts_is_unsafe() -> None:
+    plan = plan_of(state(vault(job=False)), state(vault(job=True)))
+    assert plan.unsafe == (f"turns off the job failure alerts of {vault().id.describe()}",)
+    assert plan_of(state(vault(job=True)), state(vault(job=False))).unsafe == ()
+
+
+def test_checksum_ignores_where_the_specs_declare_the_changes() -> None:
+    # `plan ./specs` and `plan /abs/specs`, or an edited comment, give the same changes.
+    desired = state(group(), rule())
+    moved = dataclasses.replace(
+        desired, sources={rid: f"../x/{s}" for rid, s in desired.sources.items()}
+    )
+    assert plan_of(moved, state()).checksum() == plan_of(desired, state()).checksum()
+    assert plan_of(moved, state()).to_data()["changes"][0]["source"].startswith("../x/")
