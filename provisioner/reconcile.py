@@ -13,7 +13,7 @@ from provisioner import desired as desired_state
 from provisioner import diff, live, specs
 from provisioner.azure import Azure
 from provisioner.errors import AlertsyncError, StalePlan
-from provisioner.plan import FORMAT_VERSION, Plan
+from provisioner.plan import FORMAT_VERSION, Plan, without_sources
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,7 @@ class SavedPlan:
     checksum: str
     summary: dict[str, int]
     options: Options
+    changes: list[Any]  # as the file shows them to reviewers
 
 
 def read_plan_file(path: Path) -> SavedPlan:
@@ -86,17 +87,42 @@ def _saved_plan(path: Path, data: Any) -> SavedPlan:
             f"(this alertsync writes version {FORMAT_VERSION}); plan again with this version"
         )
     checksum, summary, options = data["checksum"], data.get("summary"), data.get("options")
-    if not (isinstance(checksum, str) and isinstance(summary, dict) and isinstance(options, dict)):
+    changes = data.get("changes")
+    if not (
+        isinstance(checksum, str)
+        and isinstance(summary, dict)
+        and isinstance(options, dict)
+        and isinstance(changes, list)
+        and all(isinstance(c, dict) for c in changes)
+    ):
         raise AlertsyncError(
-            f"{path}: malformed plan file (checksum, summary or options has the wrong type)"
+            f"{path}: malformed plan file (checksum, summary, options or changes has the wrong "
+            "type); write one with `alertsync plan --format json --out FILE`"
         )
     saved_options = Options(bool(options.get("prune")), bool(options.get("adopt")))
-    return SavedPlan(checksum, {str(k): int(v) for k, v in summary.items()}, saved_options)
+    counts = {str(k): int(v) for k, v in summary.items()}
+    return SavedPlan(checksum, counts, saved_options, changes)
 
 
-def check_not_stale(plan: Plan, expected_checksum: str, reviewed: dict[str, int] | None) -> None:
-    """Refuse when the plan computed now is not the plan that was reviewed."""
+def check_not_stale(
+    plan: Plan,
+    expected_checksum: str,
+    reviewed: dict[str, int] | None,
+    reviewed_changes: list[Any] | None = None,
+) -> None:
+    """Refuse when the plan computed now is not the plan that was reviewed.
+
+    With a plan file, its changes must also be the ones computed now: reviewers read those,
+    so a file edited after it was written (its checksum kept) is refused too.
+    """
     if plan.checksum() == expected_checksum.strip():
+        if reviewed_changes is not None and _shown(reviewed_changes) != _shown(
+            plan.to_data()["changes"]
+        ):
+            raise StalePlan(
+                "the plan file was edited after it was written: the changes it shows are not "
+                "the ones its checksum stands for; run `alertsync plan --out FILE` again"
+            )
         return
     detail = ""
     if reviewed is not None:
@@ -105,6 +131,12 @@ def check_not_stale(plan: Plan, expected_checksum: str, reviewed: dict[str, int]
         "the reviewed plan is stale: live Azure or the specs changed since it was made"
         f"{detail}; run `alertsync plan` again and review the new plan"
     )
+
+
+def _shown(changes: list[Any]) -> list[Any]:
+    """Changes as shown to reviewers, without where the specs declare them (cf. Plan.checksum)."""
+    stripped: list[Any] = without_sources({"changes": changes})["changes"]
+    return stripped
 
 
 def _counts(summary: Mapping[str, int]) -> str:

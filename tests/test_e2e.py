@@ -282,6 +282,44 @@ def test_a_missing_vault_is_a_clear_plan_error(arm_env: dict[str, str], tmp_path
     assert "Traceback" not in run.err
 
 
+def test_a_rule_scoped_to_a_missing_vault_is_a_clear_plan_error(
+    arm_env: dict[str, str], tmp_path: Path
+) -> None:
+    # The vault is only a scope (no `vaults:` entry): alertsync must not create a rule for it.
+    scoped_only = SEED_SCENARIO.split("    vaults:")[0].replace("RSV-JPE-LRS", "RSV-MISSING")
+    write_spec(tmp_path, "backup.yaml", scoped_only)
+    run = alertsync(arm_env, tmp_path, "plan")
+    assert run.code == 1
+    assert 'is scoped to vault "RSV-MISSING" (rg "rg-backup"' in run.err
+    assert "which does not exist" in run.err
+
+
+def test_a_plan_file_binds_from_any_working_directory(
+    arm_env: dict[str, str], tmp_path: Path
+) -> None:
+    specs = write_spec(tmp_path, "backup.yaml", SEED_SCENARIO)
+    plan_file = tmp_path / "reviewed.json"
+    assert alertsync(arm_env, tmp_path, "plan", "./specs", "--out", str(plan_file)).code == 0
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    run = alertsync(arm_env, elsewhere, "apply", str(specs), "--yes", "--plan", str(plan_file))
+    assert run.code == 0, run.err
+
+
+def test_a_plan_file_edited_after_review_is_refused(
+    arm_env: dict[str, str], tmp_path: Path
+) -> None:
+    write_spec(tmp_path, "backup.yaml", SEED_SCENARIO)
+    plan_file = tmp_path / "reviewed.json"
+    assert alertsync(arm_env, tmp_path, "plan", "--out", str(plan_file)).code == 0
+    text = plan_file.read_text()
+    assert "oncall@example.com" in text
+    plan_file.write_text(text.replace("oncall@example.com", "attacker@example.com"))
+    run = alertsync(arm_env, tmp_path, "apply", "--yes", "--plan", str(plan_file))
+    assert run.code == 3
+    assert "the plan file was edited after it was written" in run.err
+
+
 def test_bad_plan_file_is_a_clear_error(arm_env: dict[str, str], tmp_path: Path) -> None:
     write_spec(tmp_path, "backup.yaml", SEED_SCENARIO)
     bad = tmp_path / "plan.json"

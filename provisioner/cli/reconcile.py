@@ -160,7 +160,12 @@ def apply(
     _refuse_problems(the_plan)
     if saved is not None or checksum:
         expected = checksum or (saved.checksum if saved else "")
-        check_not_stale(the_plan, expected, saved.summary if saved else None)
+        check_not_stale(
+            the_plan,
+            expected,
+            saved.summary if saved else None,
+            saved.changes if saved else None,
+        )
     if the_plan.unsafe and not force:
         raise UnsafePlan(
             "refusing an unsafe plan: "
