@@ -216,7 +216,11 @@ def test_azure_devops_pipeline_plans_then_applies_the_approved_plan_with_wif() -
     assert deployment["environment"] == "alertsync-production"
     steps = deployment["strategy"]["runOnce"]["deploy"]["steps"]
     (apply_task,) = [s for s in steps if s.get("task") == "AzureCLI@2"]
-    assert apply_task["inputs"]["azureSubscription"] == "$(SERVICE_CONNECTION)"
+    assert apply_task["inputs"]["azureSubscription"] == "$(APPLY_CONNECTION)"
+    # Pull-request builds run code from the PR branch: they only ever get the read-only connection.
+    (plan_task,) = [s for s in plan_stage["jobs"][0]["steps"] if s.get("task") == "AzureCLI@2"]
+    assert plan_task["inputs"]["azureSubscription"] == "$(PLAN_CONNECTION)"
+    assert pipeline["variables"]["PLAN_CONNECTION"] != pipeline["variables"]["APPLY_CONNECTION"]
     assert apply_task["env"]["REVIEWED_PLAN"].endswith("alertsync-plan/plan.json")
     assert "refs/heads/main" in apply_stage["condition"]
 
