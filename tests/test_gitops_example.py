@@ -199,11 +199,15 @@ def test_workflow_has_triggers_permissions_oidc_concurrency_and_artifact() -> No
     }
     apply_job = flow["jobs"]["apply"]
     assert apply_job["concurrency"] == {"group": "alertsync-apply", "cancel-in-progress": False}
+    client_ids = set()
     for job in ("plan", "apply"):
         (login,) = [
             s for s in flow["jobs"][job]["steps"] if s.get("uses", "").startswith("azure/login@")
         ]
         assert set(login["with"]) == {"client-id", "tenant-id", "subscription-id"}
+        client_ids.add(login["with"]["client-id"])
+    # Roles belong to an identity: a shared one would give pull requests the apply's rights.
+    assert len(client_ids) == 2
     uses = [s.get("uses", "") for s in flow["jobs"]["plan"]["steps"]]
     assert any(u.startswith("actions/upload-artifact@") for u in uses)
 
