@@ -8,8 +8,11 @@ from typing import Any
 
 from provisioner.emulator.exceptions import BadRequest, Conflict, NotFound
 from provisioner.emulator.models import (
+    BOOLEAN,
+    STRING,
     JsonObject,
     World,
+    check_field_types,
     optional_list,
     optional_tags,
     require_bool,
@@ -31,7 +34,39 @@ KIND = TYPE.kind
 RESPONSE_TYPE = "Microsoft.Insights/ActionGroups"  # capital A, as getActionGroup.json shows
 SHORT_NAME_MAX = 12  # spec AG: groupShortName maxLength 12
 
-# Required fields per receiver array (spec AG definitions, 2023-01-01).
+# Every modelled field of each receiver array with the JSON type the spec declares, and the
+# fields it requires (spec AG 2023-01-01 definitions EmailReceiver ... EventHubReceiver).
+RECEIVER_FIELDS: dict[str, dict[str, str]] = {
+    "emailReceivers": {"name": STRING, "emailAddress": STRING, "useCommonAlertSchema": BOOLEAN},
+    "smsReceivers": {"name": STRING, "countryCode": STRING, "phoneNumber": STRING},
+    "webhookReceivers": {
+        "name": STRING, "serviceUri": STRING, "useCommonAlertSchema": BOOLEAN,
+        "useAadAuth": BOOLEAN, "objectId": STRING, "identifierUri": STRING, "tenantId": STRING,
+    },
+    "itsmReceivers": {
+        "name": STRING, "workspaceId": STRING, "connectionId": STRING,
+        "ticketConfiguration": STRING, "region": STRING,
+    },
+    "azureAppPushReceivers": {"name": STRING, "emailAddress": STRING},
+    "automationRunbookReceivers": {
+        "automationAccountId": STRING, "runbookName": STRING, "webhookResourceId": STRING,
+        "isGlobalRunbook": BOOLEAN, "name": STRING, "serviceUri": STRING,
+        "useCommonAlertSchema": BOOLEAN,
+    },
+    "voiceReceivers": {"name": STRING, "countryCode": STRING, "phoneNumber": STRING},
+    "logicAppReceivers": {
+        "name": STRING, "resourceId": STRING, "callbackUrl": STRING, "useCommonAlertSchema": BOOLEAN,
+    },
+    "azureFunctionReceivers": {
+        "name": STRING, "functionAppResourceId": STRING, "functionName": STRING,
+        "httpTriggerUrl": STRING, "useCommonAlertSchema": BOOLEAN,
+    },
+    "armRoleReceivers": {"name": STRING, "roleId": STRING, "useCommonAlertSchema": BOOLEAN},
+    "eventHubReceivers": {
+        "name": STRING, "eventHubNameSpace": STRING, "eventHubName": STRING,
+        "useCommonAlertSchema": BOOLEAN, "tenantId": STRING, "subscriptionId": STRING,
+    },
+}  # fmt: skip
 RECEIVER_REQUIRED: dict[str, tuple[str, ...]] = {
     "emailReceivers": ("name", "emailAddress"),
     "smsReceivers": ("name", "countryCode", "phoneNumber"),
@@ -114,6 +149,7 @@ def validated_receiver(array: str, index: int, value: Any, required: tuple[str, 
     for field_name in required:
         if receiver.get(field_name) in (None, ""):
             raise BadRequest(f"The property '{field_name}' is required on {what}.")
+    check_field_types(receiver, RECEIVER_FIELDS[array], f"properties.{what}")
     receiver.pop("status", None)
     if array in RECEIVERS_WITH_SCHEMA_FLAG:
         receiver.setdefault("useCommonAlertSchema", False)

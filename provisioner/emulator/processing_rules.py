@@ -9,8 +9,10 @@ from provisioner.emulator import action_groups
 from provisioner.emulator.exceptions import BadRequest
 from provisioner.emulator.models import (
     ARM_ID,
+    STRING,
     JsonObject,
     World,
+    check_field_types,
     optional_list,
     optional_tags,
     require_bool,
@@ -165,8 +167,14 @@ def validated_condition(index: int, value: Any) -> JsonObject:
     return condition
 
 
+# Schedule and Recurrence string fields (spec APR 2021-08-08 definitions Schedule, Recurrence).
+SCHEDULE_FIELDS = {"effectiveFrom": STRING, "effectiveUntil": STRING, "timeZone": STRING}
+RECURRENCE_FIELDS = {"recurrenceType": STRING, "startTime": STRING, "endTime": STRING}
+
+
 def validate_schedule(schedule: JsonObject) -> None:
     """Schedule: effective times without zone suffix, recurrences per their type (facts §3a)."""
+    check_field_types(schedule, SCHEDULE_FIELDS, "properties.schedule")
     for key in ("effectiveFrom", "effectiveUntil"):
         if schedule.get(key) is not None and not EFFECTIVE_TIME.match(str(schedule[key])):
             raise BadRequest(
@@ -179,6 +187,7 @@ def validate_schedule(schedule: JsonObject) -> None:
 def validate_recurrence(index: int, recurrence: JsonObject) -> None:
     """One recurrence: Daily needs times, Weekly daysOfWeek, Monthly daysOfMonth (1-31)."""
     what = f"schedule.recurrences[{index}]"
+    check_field_types(recurrence, RECURRENCE_FIELDS, f"properties.{what}")
     kind = one_of(recurrence.get("recurrenceType"), RECURRENCE_TYPES, f"{what}.recurrenceType")
     for key in ("startTime", "endTime"):
         if recurrence.get(key) is not None and not TIME_OF_DAY.match(str(recurrence[key])):
@@ -196,7 +205,7 @@ def validate_recurrence(index: int, recurrence: JsonObject) -> None:
         if (
             not isinstance(days, list)
             or not days
-            or not all(isinstance(d, int) and 1 <= d <= 31 for d in days)
+            or not all(type(d) is int and 1 <= d <= 31 for d in days)  # int32, not boolean
         ):
             raise BadRequest(
                 f"{what}.daysOfMonth is required for a Monthly recurrence: integers 1-31."

@@ -15,8 +15,11 @@ from typing import Any
 from provisioner.emulator.exceptions import BadRequest
 from provisioner.emulator.models import (
     DEFAULT_TENANT_ID,
+    OBJECT,
+    STRING,
     JsonObject,
     World,
+    check_field_types,
     optional_tags,
     require_object,
     require_string,
@@ -43,6 +46,22 @@ READ_ONLY_PROPERTIES = (
 )  # fmt: skip
 
 
+# Fields of the vault body the emulator stores, with their spec types (spec RSV23 definitions
+# TrackedResource/PatchTrackedResource, Sku, IdentityData).
+VAULT_FIELDS = {"location": STRING, "etag": STRING, "sku": OBJECT, "identity": OBJECT}
+SKU_FIELDS = {"name": STRING, "tier": STRING, "family": STRING, "size": STRING, "capacity": STRING}
+IDENTITY_FIELDS = {"type": STRING, "userAssignedIdentities": OBJECT}
+
+
+def check_vault_types(request: JsonObject) -> None:
+    """Every top-level field the emulator stores has its spec type (PUT and PATCH alike)."""
+    check_field_types(request, VAULT_FIELDS, "")
+    if request.get("sku") is not None:
+        check_field_types(request["sku"], SKU_FIELDS, "sku")
+    if request.get("identity") is not None:
+        check_field_types(request["identity"], IDENTITY_FIELDS, "identity")
+
+
 def normalised_location(location: str) -> str:
     """ARM normalises vault locations: "West US" → "westus" (PUTVault_WithMonitoringSettings)."""
     return location.replace(" ", "").lower()
@@ -66,6 +85,7 @@ def put(
     """Create (201) or replace (200) a vault, synchronously; used by seeding and PUT."""
     world.resource_group(subscription, resource_group)
     request = require_object(body, "the request body")
+    check_vault_types(request)
     location = require_string(request, "location", "the vault")
     properties = dict(require_object(request.get("properties") or {}, "'properties'"))
     if not seeded:  # a seed is raw ARM JSON and may carry the service's read-only fields
@@ -128,6 +148,7 @@ def patch(world: World, subscription: str, resource_group: str, name: str, body:
     unknown = set(request) - {"properties", "tags", "sku", "identity", "etag", "location"}
     if unknown:
         raise BadRequest(f"Unknown top-level properties in the vault patch: {sorted(unknown)}.")
+    check_vault_types(request)
     if (
         "location" in request
         and normalised_location(str(request["location"])) != found.body["location"]

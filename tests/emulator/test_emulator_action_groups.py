@@ -15,7 +15,7 @@ from azure.mgmt.monitor.models import (
 )
 
 from provisioner.emulator import Emulator
-from tests.emulator.conftest import AG_PATH, Raw
+from tests.emulator.conftest import AG_PATH, Raw, error_code
 
 RG = "rg-monitoring"
 
@@ -74,6 +74,49 @@ def test_receiver_missing_required_field_is_400(monitor_client: MonitorManagemen
     body = group(sms_receivers=[SmsReceiver(name="s", country_code="81", phone_number="")])
     with pytest.raises(HttpResponseError, match="phoneNumber"):
         monitor_client.action_groups.create_or_update(RG, "ag", body)
+
+
+@pytest.mark.parametrize(
+    ("array", "receiver", "field"),
+    [
+        ("emailReceivers", {"name": "e", "emailAddress": "a@b.c", "useCommonAlertSchema": "yes"}, "useCommonAlertSchema"),
+        ("smsReceivers", {"name": "s", "countryCode": 1, "phoneNumber": "5551234"}, "countryCode"),
+        ("smsReceivers", {"name": "s", "countryCode": "1", "phoneNumber": ["x"]}, "phoneNumber"),
+        ("webhookReceivers", {"name": "w", "serviceUri": "https://x", "useAadAuth": 1}, "useAadAuth"),
+        ("automationRunbookReceivers", {"automationAccountId": "a", "runbookName": "r", "webhookResourceId": "w", "isGlobalRunbook": "false"}, "isGlobalRunbook"),
+        ("eventHubReceivers", {"name": 5, "eventHubNameSpace": "n", "eventHubName": "h", "subscriptionId": "s"}, "name"),
+    ],
+)  # fmt: skip
+def test_wrongly_typed_receiver_field_is_400_and_nothing_is_stored(
+    raw: Raw, monitor_client: MonitorManagementClient, array: str, receiver: dict, field: str
+) -> None:
+    # spec AG 2023-01-01 receiver definitions declare these fields string or boolean; a value of
+    # another JSON type cannot be deserialized by the service: 400 InvalidRequestContent (facts §5).
+    body = {
+        "location": "Global",
+        "properties": {"groupShortName": "t", "enabled": True, array: [receiver]},
+    }
+    response = raw("PUT", f"{AG_PATH}/typed", body, **{"api-version": "2023-01-01"})
+    assert (response.status_code, error_code(response)) == (400, "InvalidRequestContent")
+    assert f"{array}[0].{field}" in response.json()["error"]["message"]
+    with pytest.raises(ResourceNotFoundError):
+        monitor_client.action_groups.get(RG, "typed")
+
+
+def test_correctly_typed_receivers_read_back_through_the_sdk(
+    raw: Raw, monitor_client: MonitorManagementClient
+) -> None:
+    # The stored group must deserialize: a null optional field counts as absent (spec AG).
+    properties = {
+        "groupShortName": "t",
+        "enabled": True,
+        "emailReceivers": [{"name": "e", "emailAddress": "a@b.c", "useCommonAlertSchema": None}],
+        "smsReceivers": [{"name": "s", "countryCode": "1", "phoneNumber": "5551234"}],
+    }
+    body = {"location": "Global", "properties": properties}
+    assert raw("PUT", f"{AG_PATH}/typed", body, **{"api-version": "2023-01-01"}).status_code == 201
+    read = monitor_client.action_groups.get(RG, "typed")
+    assert read.sms_receivers[0].country_code == "1"
 
 
 def test_regional_location_is_stored_as_given(monitor_client: MonitorManagementClient) -> None:

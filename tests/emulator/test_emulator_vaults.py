@@ -91,6 +91,30 @@ def test_patch_rejects_bad_alert_state(vaults_client: RecoveryServicesClient) ->
         vaults_client.vaults.begin_update("rg-backup", "RSV-JPE-LRS", bad).result()
 
 
+@pytest.mark.parametrize(
+    ("patch", "path"),
+    [
+        ({"sku": {"name": 5}}, "sku.name"),
+        ({"identity": {"type": True}}, "identity.type"),
+        ({"etag": 7}, "etag"),
+        ({"sku": "Standard"}, "sku"),
+    ],
+)
+def test_patch_with_wrongly_typed_fields_is_400_and_changes_nothing(
+    vaults_client: RecoveryServicesClient, patch: dict[str, object], path: str
+) -> None:
+    # spec RSV23 PatchVault: sku (Sku: string fields), identity (IdentityData.type string), etag
+    # string. A value of another type must not be stored: 400 InvalidRequestContent (facts §5).
+    before = vaults_client.vaults.get("rg-backup", "RSV-JPE-LRS").as_dict()
+    with pytest.raises(HttpResponseError, match=path) as caught:
+        vaults_client.vaults.begin_update("rg-backup", "RSV-JPE-LRS", patch).result()
+    assert caught.value.error is not None and caught.value.error.code == "InvalidRequestContent"
+    after = vaults_client.vaults.get("rg-backup", "RSV-JPE-LRS").as_dict()
+    assert {k: v for k, v in after.items() if k != "etag"} == {
+        k: v for k, v in before.items() if k != "etag"
+    }
+
+
 def test_vault_seeded_with_null_monitoring_settings_omits_block(
     world: Emulator, vaults_client: RecoveryServicesClient
 ) -> None:
