@@ -22,6 +22,7 @@ from provisioner.emulator.models import (
 )
 from provisioner.emulator.resource_types import (
     ResourceType,
+    check_location_unchanged,
     store,
     stored,
 )
@@ -105,6 +106,7 @@ def put(
     location = require_string(request, "location", "the action group")
     properties = validated_properties(request.get("properties"))
     previous = world.get(TYPE.key(subscription, resource_group, name))
+    check_location_unchanged(previous, location, name, resource_group)
     if previous is not None:
         keep_receiver_statuses(properties, previous.body["properties"])
     response = {

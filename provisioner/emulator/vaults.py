@@ -26,6 +26,8 @@ from provisioner.emulator.models import (
 )
 from provisioner.emulator.resource_types import (
     ResourceType,
+    canonical_location,
+    check_location_unchanged,
     store,
     stored,
 )
@@ -64,7 +66,7 @@ def check_vault_types(request: JsonObject) -> None:
 
 def normalised_location(location: str) -> str:
     """ARM normalises vault locations: "West US" → "westus" (PUTVault_WithMonitoringSettings)."""
-    return location.replace(" ", "").lower()
+    return canonical_location(location)
 
 
 def etag() -> str:
@@ -87,6 +89,8 @@ def put(
     request = require_object(body, "the request body")
     check_vault_types(request)
     location = require_string(request, "location", "the vault")
+    previous = world.get(TYPE.key(subscription, resource_group, name))
+    check_location_unchanged(previous, location, name, resource_group)
     properties = dict(require_object(request.get("properties") or {}, "'properties'"))
     if not seeded:  # a seed is raw ARM JSON and may carry the service's read-only fields
         for read_only in READ_ONLY_PROPERTIES:

@@ -127,6 +127,44 @@ def test_regional_location_is_stored_as_given(monitor_client: MonitorManagementC
     )
 
 
+def test_put_cannot_move_a_group_to_another_location(
+    monitor_client: MonitorManagementClient,
+) -> None:
+    # facts §5 "Resource name and location are immutable": ARM answers 409 InvalidResourceLocation
+    # (code and wording from public transcripts, UNCONFIRMED per RP).
+    ops = monitor_client.action_groups
+    ops.create_or_update(RG, "ag-moving", group())
+    with pytest.raises(HttpResponseError) as caught:
+        ops.create_or_update(
+            RG,
+            "ag-moving",
+            ActionGroupResource(location="westus", group_short_name="w", enabled=True),
+        )
+    assert caught.value.status_code == 409
+    assert caught.value.error is not None and caught.value.error.code == "InvalidResourceLocation"
+    assert caught.value.error.message == (
+        "The resource 'ag-moving' already exists in location 'Global' in resource group"
+        " 'rg-monitoring'. A resource with the same name cannot be created in location 'westus'."
+        " Please select a new resource name."
+    )
+    assert ops.get(RG, "ag-moving").location == "Global"
+
+
+def test_same_location_in_another_spelling_is_an_update(
+    monitor_client: MonitorManagementClient,
+) -> None:
+    # Regions compare ignoring case and spaces (facts §2 "Location value", §5).
+    ops = monitor_client.action_groups
+    ops.create_or_update(RG, "ag-global", group())
+    ops.create_or_update(
+        RG, "ag-global", ActionGroupResource(location="global", group_short_name="g", enabled=True)
+    )
+    regional = ActionGroupResource(location="swedencentral", group_short_name="se", enabled=True)
+    ops.create_or_update(RG, "ag-se", regional)
+    regional.location = "Sweden Central"
+    assert ops.create_or_update(RG, "ag-se", regional).location == "Sweden Central"
+
+
 def test_names_match_ignoring_case_and_last_casing_wins(
     monitor_client: MonitorManagementClient,
 ) -> None:

@@ -115,6 +115,18 @@ def test_patch_with_wrongly_typed_fields_is_400_and_changes_nothing(
     }
 
 
+def test_put_cannot_move_a_vault(vaults_client: RecoveryServicesClient) -> None:
+    # facts §5: location is immutable; ARM's 409 InvalidResourceLocation. "Japan East" is the
+    # seeded japaneast in another spelling, so that PUT is an update.
+    body = {"location": "Japan East", "sku": {"name": "Standard"}, "properties": {}}
+    vaults_client.vaults.begin_create_or_update("rg-backup", "RSV-JPE-LRS", body).result()
+    with pytest.raises(HttpResponseError) as caught:
+        body["location"] = "westus"
+        vaults_client.vaults.begin_create_or_update("rg-backup", "RSV-JPE-LRS", body).result()
+    assert caught.value.status_code == 409
+    assert caught.value.error is not None and caught.value.error.code == "InvalidResourceLocation"
+
+
 def test_vault_seeded_with_null_monitoring_settings_omits_block(
     world: Emulator, vaults_client: RecoveryServicesClient
 ) -> None:
