@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import threading
@@ -104,6 +105,19 @@ class World:
         self.resources.clear()
         self.notifications.clear()
         self.operations.clear()
+
+    def copied(self) -> World:
+        """An independent deep copy (a scratch world to apply a seed to before committing it)."""
+        twin = World()
+        twin.load_json(copy.deepcopy(self.to_json()))
+        return twin
+
+    def adopt(self, other: World) -> None:
+        """Take over another world's contents in one step (the lock stays this world's)."""
+        self.subscriptions = other.subscriptions
+        self.resources = other.resources
+        self.notifications = other.notifications
+        self.operations = other.operations
 
     def subscription(self, subscription_id: str) -> Subscription:
         """The subscription, or ARM's 404 SubscriptionNotFound."""
