@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from azure.core.exceptions import HttpResponseError, ResourceExistsError
+from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError
 from azure.mgmt.monitor import MonitorManagementClient
 from azure.mgmt.monitor.models import ActionGroupResource
 
 from provisioner.emulator import Emulator, EmulatorControlError
+from tests.emulator.conftest import Raw
 from tests.seeds import DEFAULT_SEED, DEFAULT_SUBSCRIPTION
 
 RG = "rg-monitoring"
@@ -85,6 +86,29 @@ def test_request_log_and_counters(world: Emulator, monitor_client: MonitorManage
     assert set(log[0]) == {"method", "path", "status", "ms"}
     assert world.control.counters() == {"PUT actionGroups.put": 1, "GET actionGroups.get": 1}
     world.control.clear_faults()
+
+
+def test_errors_are_counted_under_their_route(
+    world: Emulator, monitor_client: MonitorManagementClient, raw: Raw
+) -> None:
+    # README control API: counters per "<METHOD> <route>" whatever the status; a 400, a 404 and
+    # an injected 429 were counted as "PUT error"/"GET error".
+    world.control.clear_requests()
+    with pytest.raises(HttpResponseError):  # 400 GroupShortNameIsTooLong
+        monitor_client.action_groups.create_or_update(
+            RG,
+            "ag",
+            ActionGroupResource(location="Global", group_short_name="x" * 13, enabled=True),
+        )
+    with pytest.raises(ResourceNotFoundError):
+        monitor_client.action_groups.get(RG, "missing")
+    world.control.add_fault("PUT", "actionGroups/ag$", status=429, retry_after=1)
+    monitor_client.action_groups.create_or_update(RG, "ag", GROUP)  # 429, then retried: 201
+    raw("GET", "/no/such/route")  # 404 NotFound: no route to count it under
+    counters = world.control.counters()
+    counted = {k: n for k, n in counters.items() if "actionGroups" in k}
+    assert counted == {"PUT actionGroups.put": 3, "GET actionGroups.get": 1}
+    assert counters["GET unmatched"] == 1
 
 
 def test_reset_empties_and_seed_adds(
