@@ -34,6 +34,7 @@ TYPE = ResourceType(
 KIND = TYPE.kind
 RESPONSE_TYPE = "Microsoft.Insights/ActionGroups"  # capital A, as getActionGroup.json shows
 SHORT_NAME_MAX = 12  # spec AG: groupShortName maxLength 12
+ALERT_TYPE_MAX = 30  # spec AG: NotificationRequestBody.alertType maxLength 30 (facts §2)
 
 # Every modelled field of each receiver array with the JSON type the spec declares, and the
 # fields it requires (spec AG 2023-01-01 definitions EmailReceiver ... EventHubReceiver).
@@ -206,12 +207,19 @@ def create_notification(
     stored(world, TYPE, subscription, resource_group, name)
     request = require_object(body, "the request body")
     alert_type = require_string(request, "alertType", "the notification request")
+    if len(alert_type) > ALERT_TYPE_MAX:
+        raise BadRequest(
+            f"The alert type '{alert_type}' is too long: it has {len(alert_type)} characters,"
+            f" the maximum is {ALERT_TYPE_MAX}."
+        )
     now = utc_now()
     details = [
-        action_detail(mechanism(array), str(receiver.get("name", "")), now, failures or {})
-        for array in RECEIVER_REQUIRED
-        for receiver in optional_list(request, array, "the notification request")
-        if isinstance(receiver, dict)
+        action_detail(mechanism(array), str(receiver.get("name") or ""), now, failures or {})
+        for array, required in RECEIVER_REQUIRED.items()
+        for receiver in (  # the same receiver definitions as PUT (spec AG NotificationRequestBody)
+            validated_receiver(array, i, r, required)
+            for i, r in enumerate(optional_list(request, array, "the notification request"))
+        )
     ]
     notification_id = uuid.uuid4().hex
     world.notifications[notification_id] = {
