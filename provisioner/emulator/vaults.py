@@ -46,6 +46,15 @@ READ_ONLY_PROPERTIES = (
     "privateEndpointStateForSiteRecovery", "moveState", "moveDetails", "secureScore",
     "bcdrSecurityLevel", "upgradeDetails", "backupStorageVersion", "resourceGuardOperationRequests",
 )  # fmt: skip
+# The writable VaultProperties members (2026-11-01 as azure-mgmt-recoveryservices 4.3.0 models
+# them; 2023-02-01 has a subset, spec RSV23). VaultProperties declares no additionalProperties,
+# so any other member sent in a PUT or PATCH is not part of the contract: the emulator ignores
+# it, as a deserializer into the service's model would (whether the service instead rejects it
+# is UNCONFIRMED).
+WRITABLE_PROPERTIES = (
+    "encryption", "publicNetworkAccess", "monitoringSettings", "costManagementSettings",
+    "restoreSettings", "redundancySettings", "securitySettings", "regionOfChoiceSettings",
+)  # fmt: skip
 
 
 # Fields of the vault body the emulator stores, with their spec types (spec RSV23 definitions
@@ -93,8 +102,7 @@ def put(
     check_location_unchanged(previous, location, name, resource_group)
     properties = dict(require_object(request.get("properties") or {}, "'properties'"))
     if not seeded:  # a seed is raw ARM JSON and may carry the service's read-only fields
-        for read_only in READ_ONLY_PROPERTIES:
-            properties.pop(read_only, None)
+        properties = writable(properties)
     if "monitoringSettings" not in properties:
         properties["monitoringSettings"] = copy.deepcopy(DEFAULT_MONITORING)
     elif properties["monitoringSettings"] is None:
@@ -161,8 +169,7 @@ def patch(world: World, subscription: str, resource_group: str, name: str, body:
             "The location of a vault cannot be changed.", code="LocationNotAvailableForResourceType"
         )
     patch_properties = dict(require_object(request.get("properties") or {}, "'properties'"))
-    for read_only in READ_ONLY_PROPERTIES:
-        patch_properties.pop(read_only, None)
+    patch_properties = writable(patch_properties)
     if patch_properties.get("monitoringSettings") is not None:
         validate_monitoring(patch_properties["monitoringSettings"])
     merged = merge_patch(found.body["properties"], patch_properties)
@@ -178,14 +185,24 @@ def patch(world: World, subscription: str, resource_group: str, name: str, body:
     return found.body
 
 
+def writable(properties: JsonObject) -> JsonObject:
+    """The members of a request's properties the service takes (read-only and unknown dropped)."""
+    return {key: value for key, value in properties.items() if key in WRITABLE_PROPERTIES}
+
+
 def merge_patch(target: JsonObject, patch_doc: JsonObject) -> JsonObject:
-    """RFC 7396 JSON merge-patch: objects merge recursively, null deletes, anything else replaces."""
+    """RFC 7396 JSON merge-patch: objects merge recursively, null deletes, anything else replaces.
+
+    An object merged where the target has none is merged into {} (RFC 7396 §2), so its own
+    null members are removed too, never stored.
+    """
     result = copy.deepcopy(target)
     for key, value in patch_doc.items():
         if value is None:
             result.pop(key, None)
-        elif isinstance(value, dict) and isinstance(result.get(key), dict):
-            result[key] = merge_patch(result[key], value)
+        elif isinstance(value, dict):
+            current = result.get(key)
+            result[key] = merge_patch(current if isinstance(current, dict) else {}, value)
         else:
             result[key] = copy.deepcopy(value)
     return result

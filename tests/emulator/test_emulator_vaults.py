@@ -9,7 +9,10 @@ from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.mgmt.recoveryservices import RecoveryServicesClient
 
 from provisioner.emulator import Emulator
+from tests.emulator.conftest import VAULT_PATH, Raw
 from tests.seeds import DEFAULT_SEED, DEFAULT_SUBSCRIPTION
+
+VERSION = {"api-version": "2026-11-01"}
 
 MONITORING_PATCH = {
     "properties": {
@@ -185,3 +188,43 @@ def test_missing_vault_and_group_are_404(vaults_client: RecoveryServicesClient) 
 def test_default_seed_is_what_the_contract_says() -> None:
     groups = DEFAULT_SEED["subscriptions"][0]["resourceGroups"]
     assert {g["name"] for g in groups} == {"rg-monitoring", "rg-backup"}
+
+
+def test_patch_null_members_are_removed_never_stored(world: Emulator, raw: Raw) -> None:
+    # facts §4: properties follow JSON merge-patch (RFC 7396): a null member removes it, also
+    # inside an object the vault did not have yet (merged into {}).
+    bare = {"name": "bare", "location": "japaneast", "properties": {"monitoringSettings": None}}
+    groups = [{"name": "rg-backup", "location": "japaneast", "vaults": [bare]}]
+    world.control.seed({"subscriptions": [{"id": DEFAULT_SUBSCRIPTION, "resourceGroups": groups}]})
+    patch = {
+        "properties": {
+            "monitoringSettings": {
+                "azureMonitorAlertSettings": {"alertsForAllJobFailures": None},
+                "classicAlertSettings": {"alertsForCriticalOperations": "Disabled"},
+            }
+        }
+    }
+    assert raw("PATCH", f"{VAULT_PATH}/bare", patch, **VERSION).status_code in (200, 202)
+    settings = raw("GET", f"{VAULT_PATH}/bare", **VERSION).json()["properties"][
+        "monitoringSettings"
+    ]
+    assert settings == {
+        "azureMonitorAlertSettings": {},
+        "classicAlertSettings": {"alertsForCriticalOperations": "Disabled"},
+    }
+    removal = {"properties": {"monitoringSettings": {"classicAlertSettings": None}}}
+    raw("PATCH", f"{VAULT_PATH}/bare", removal, **VERSION)
+    settings = raw("GET", f"{VAULT_PATH}/bare", **VERSION).json()["properties"][
+        "monitoringSettings"
+    ]
+    assert settings == {"azureMonitorAlertSettings": {}}
+
+
+def test_members_vault_properties_do_not_declare_are_ignored(raw: Raw) -> None:
+    # spec RSV23 / SDK 4.3.0 VaultProperties declare no "foo" and no additionalProperties: the
+    # member is not part of the contract, so it is neither stored nor echoed (README decision).
+    patch = {"properties": {"foo": 1, "publicNetworkAccess": "Disabled"}}
+    raw("PATCH", f"{VAULT_PATH}/RSV-JPE-LRS", patch, **VERSION)
+    properties = raw("GET", f"{VAULT_PATH}/RSV-JPE-LRS", **VERSION).json()["properties"]
+    assert "foo" not in properties
+    assert properties["publicNetworkAccess"] == "Disabled"
