@@ -51,10 +51,11 @@ READ_ONLY_PROPERTIES = (
 # so any other member sent in a PUT or PATCH is not part of the contract: the emulator ignores
 # it, as a deserializer into the service's model would (whether the service instead rejects it
 # is UNCONFIRMED).
-WRITABLE_PROPERTIES = (
-    "encryption", "publicNetworkAccess", "monitoringSettings", "costManagementSettings",
-    "restoreSettings", "redundancySettings", "securitySettings", "regionOfChoiceSettings",
-)  # fmt: skip
+WRITABLE_PROPERTIES = {
+    "encryption": OBJECT, "publicNetworkAccess": STRING, "monitoringSettings": OBJECT,
+    "costManagementSettings": OBJECT, "restoreSettings": OBJECT, "redundancySettings": OBJECT,
+    "securitySettings": OBJECT, "regionOfChoiceSettings": OBJECT,
+}  # fmt: skip
 
 
 # Fields of the vault body the emulator stores, with their spec types (spec RSV23 definitions
@@ -186,7 +187,9 @@ def patch(world: World, subscription: str, resource_group: str, name: str, body:
 
 
 def writable(properties: JsonObject) -> JsonObject:
-    """The members of a request's properties the service takes (read-only and unknown dropped)."""
+    """The members of a request's properties the service takes (read-only and unknown dropped),
+    each of its declared type."""
+    check_field_types(properties, WRITABLE_PROPERTIES, "properties")
     return {key: value for key, value in properties.items() if key in WRITABLE_PROPERTIES}
 
 

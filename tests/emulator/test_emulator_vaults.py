@@ -101,6 +101,8 @@ def test_patch_rejects_bad_alert_state(vaults_client: RecoveryServicesClient) ->
         ({"identity": {"type": True}}, "identity.type"),
         ({"etag": 7}, "etag"),
         ({"sku": "Standard"}, "sku"),
+        ({"properties": {"publicNetworkAccess": False}}, "properties.publicNetworkAccess"),
+        ({"properties": {"securitySettings": "on"}}, "properties.securitySettings"),
     ],
 )
 def test_patch_with_wrongly_typed_fields_is_400_and_changes_nothing(
