@@ -124,7 +124,13 @@ def export(
 
 
 @cli.command()
-@click.option("--port", type=int, default=8443, show_default=True, help="Port (0: any free port).")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),  # a TCP port; beyond it bind() raises OverflowError
+    default=8443,
+    show_default=True,
+    help="Port (0: any free port).",
+)
 @click.option(
     "--data-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -139,7 +145,11 @@ def export(
     help="YAML seed document.",
 )
 @click.option(
-    "--latency-ms", type=int, default=0, show_default=True, help="Added to every request."
+    "--latency-ms",
+    type=click.IntRange(min=0),  # as the control API's PUT latency: a delay cannot be negative
+    default=0,
+    show_default=True,
+    help="Added to every request.",
 )
 def emulator(port: int, data_dir: Path, seed_file: Path | None, latency_ms: int) -> None:
     """Run a local Azure Resource Manager emulator over HTTPS until SIGINT/SIGTERM.

@@ -8,8 +8,11 @@ from typing import Any
 
 from provisioner.emulator.exceptions import BadRequest, Conflict, NotFound
 from provisioner.emulator.models import (
+    BOOLEAN,
+    STRING,
     JsonObject,
     World,
+    check_field_types,
     optional_list,
     optional_tags,
     require_bool,
@@ -19,6 +22,7 @@ from provisioner.emulator.models import (
 )
 from provisioner.emulator.resource_types import (
     ResourceType,
+    check_location_unchanged,
     store,
     stored,
 )
@@ -30,8 +34,41 @@ TYPE = ResourceType(
 KIND = TYPE.kind
 RESPONSE_TYPE = "Microsoft.Insights/ActionGroups"  # capital A, as getActionGroup.json shows
 SHORT_NAME_MAX = 12  # spec AG: groupShortName maxLength 12
+ALERT_TYPE_MAX = 30  # spec AG: NotificationRequestBody.alertType maxLength 30 (facts §2)
 
-# Required fields per receiver array (spec AG definitions, 2023-01-01).
+# Every modelled field of each receiver array with the JSON type the spec declares, and the
+# fields it requires (spec AG 2023-01-01 definitions EmailReceiver ... EventHubReceiver).
+RECEIVER_FIELDS: dict[str, dict[str, str]] = {
+    "emailReceivers": {"name": STRING, "emailAddress": STRING, "useCommonAlertSchema": BOOLEAN},
+    "smsReceivers": {"name": STRING, "countryCode": STRING, "phoneNumber": STRING},
+    "webhookReceivers": {
+        "name": STRING, "serviceUri": STRING, "useCommonAlertSchema": BOOLEAN,
+        "useAadAuth": BOOLEAN, "objectId": STRING, "identifierUri": STRING, "tenantId": STRING,
+    },
+    "itsmReceivers": {
+        "name": STRING, "workspaceId": STRING, "connectionId": STRING,
+        "ticketConfiguration": STRING, "region": STRING,
+    },
+    "azureAppPushReceivers": {"name": STRING, "emailAddress": STRING},
+    "automationRunbookReceivers": {
+        "automationAccountId": STRING, "runbookName": STRING, "webhookResourceId": STRING,
+        "isGlobalRunbook": BOOLEAN, "name": STRING, "serviceUri": STRING,
+        "useCommonAlertSchema": BOOLEAN,
+    },
+    "voiceReceivers": {"name": STRING, "countryCode": STRING, "phoneNumber": STRING},
+    "logicAppReceivers": {
+        "name": STRING, "resourceId": STRING, "callbackUrl": STRING, "useCommonAlertSchema": BOOLEAN,
+    },
+    "azureFunctionReceivers": {
+        "name": STRING, "functionAppResourceId": STRING, "functionName": STRING,
+        "httpTriggerUrl": STRING, "useCommonAlertSchema": BOOLEAN,
+    },
+    "armRoleReceivers": {"name": STRING, "roleId": STRING, "useCommonAlertSchema": BOOLEAN},
+    "eventHubReceivers": {
+        "name": STRING, "eventHubNameSpace": STRING, "eventHubName": STRING,
+        "useCommonAlertSchema": BOOLEAN, "tenantId": STRING, "subscriptionId": STRING,
+    },
+}  # fmt: skip
 RECEIVER_REQUIRED: dict[str, tuple[str, ...]] = {
     "emailReceivers": ("name", "emailAddress"),
     "smsReceivers": ("name", "countryCode", "phoneNumber"),
@@ -70,6 +107,7 @@ def put(
     location = require_string(request, "location", "the action group")
     properties = validated_properties(request.get("properties"))
     previous = world.get(TYPE.key(subscription, resource_group, name))
+    check_location_unchanged(previous, location, name, resource_group)
     if previous is not None:
         keep_receiver_statuses(properties, previous.body["properties"])
     response = {
@@ -114,6 +152,7 @@ def validated_receiver(array: str, index: int, value: Any, required: tuple[str, 
     for field_name in required:
         if receiver.get(field_name) in (None, ""):
             raise BadRequest(f"The property '{field_name}' is required on {what}.")
+    check_field_types(receiver, RECEIVER_FIELDS[array], f"properties.{what}")
     receiver.pop("status", None)
     if array in RECEIVERS_WITH_SCHEMA_FLAG:
         receiver.setdefault("useCommonAlertSchema", False)
@@ -168,12 +207,19 @@ def create_notification(
     stored(world, TYPE, subscription, resource_group, name)
     request = require_object(body, "the request body")
     alert_type = require_string(request, "alertType", "the notification request")
+    if len(alert_type) > ALERT_TYPE_MAX:
+        raise BadRequest(
+            f"The alert type '{alert_type}' is too long: it has {len(alert_type)} characters,"
+            f" the maximum is {ALERT_TYPE_MAX}."
+        )
     now = utc_now()
     details = [
-        action_detail(mechanism(array), str(receiver.get("name", "")), now, failures or {})
-        for array in RECEIVER_REQUIRED
-        for receiver in optional_list(request, array, "the notification request")
-        if isinstance(receiver, dict)
+        action_detail(mechanism(array), str(receiver.get("name") or ""), now, failures or {})
+        for array, required in RECEIVER_REQUIRED.items()
+        for receiver in (  # the same receiver definitions as PUT (spec AG NotificationRequestBody)
+            validated_receiver(array, i, r, required)
+            for i, r in enumerate(optional_list(request, array, "the notification request"))
+        )
     ]
     notification_id = uuid.uuid4().hex
     world.notifications[notification_id] = {

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CONTROL_PREFIX = "/_emulator/"
+UNMATCHED_ROUTE = "unmatched"  # the counter name of requests no route matches
 
 
 def normalised_path(raw: str) -> str:
@@ -61,22 +62,25 @@ class EmulatorApp:
         """Control requests bypass faults, latency and the log; everything else goes through."""
         path = normalised_path(request.path)
         if path.lower().startswith(CONTROL_PREFIX) or path.lower() == CONTROL_PREFIX.rstrip("/"):
-            reply, _ = self.guarded(lambda: self.control(request, path))
-            return render(reply, {})
+            return render(self.guarded(lambda: self.control(request, path)), {})
         started = time.perf_counter()
         headers = arm_headers(request)
-        reply, route_name = self.guarded(lambda: self.serve(request, path, headers))
+        # Matched before anything can fail, so every answer (an injected fault, a 400 or a 404
+        # from the backend included) is counted under the route it was sent to.
+        matched = match(ARM_ROUTES, request.method, path)
+        reply = self.guarded(lambda: self.serve(request, path, headers, matched))
+        route_name = matched[0].name if matched[0] is not None else UNMATCHED_ROUTE
         self.state.record(
             request.method, path, route_name, reply.status, (time.perf_counter() - started) * 1000
         )
         return render(reply, headers)
 
-    def guarded(self, action: Callable[[], tuple[Reply, str]]) -> tuple[Reply, str]:
+    def guarded(self, action: Callable[[], Reply]) -> Reply:
         """Run the pipeline; ARM errors become their envelope, anything else a logged 500."""
         try:
             return action()
         except ArmError as error:
-            return Reply(error.status, error.body(), error.headers), "error"
+            return Reply(error.status, error.body(), error.headers)
         except Exception:
             log.exception("emulator: unhandled error")
             failure = ArmError(
@@ -84,9 +88,9 @@ class EmulatorApp:
                 code="InternalServerError",
                 status=500,
             )
-            return Reply(500, failure.body()), "error"
+            return Reply(500, failure.body())
 
-    def control(self, request: Request, path: str) -> tuple[Reply, str]:
+    def control(self, request: Request, path: str) -> Reply:
         """Dispatch a /_emulator/ request."""
         found, params, allowed = match(CONTROL_ROUTES, request.method, path)
         if found is None:
@@ -95,13 +99,19 @@ class EmulatorApp:
                 + (f" (allowed: {', '.join(allowed)})" if allowed else ""),
                 code="NotFound",
             )
-        return found.handler(Call(request, params, self.state, path)), found.name
+        return found.handler(Call(request, params, self.state, path))
 
-    def serve(self, request: Request, path: str, headers: dict[str, str]) -> tuple[Reply, str]:
+    def serve(
+        self,
+        request: Request,
+        path: str,
+        headers: dict[str, str],
+        matched: tuple[Route | None, dict[str, str], list[str]],
+    ) -> Reply:
         """The ARM pipeline: latency, fault, route, auth, throttle, api-version, handler."""
         method = request.method
         self.delay_and_inject(method, path)
-        found, params, allowed = match(ARM_ROUTES, method, path)
+        found, params, allowed = matched
         if found is None:
             raise unmatched(method, path, allowed, request.args.get("api-version", ""))
         call = Call(request, params, self.state, path)
@@ -110,7 +120,7 @@ class EmulatorApp:
         reply = found.handler(call)
         if found.arm and method != "GET" and reply.status < 400:  # a write changed the world
             self.state.on_change()
-        return reply, found.name
+        return reply
 
     def delay_and_inject(self, method: str, path: str) -> None:
         """Configured latency, then the first matching fault (stall, then maybe an error)."""

@@ -8,21 +8,26 @@ import re
 import ssl
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from typing import Any
 
 from provisioner.emulator import action_groups
 from provisioner.emulator.exceptions import ArmError, BadRequest
-from provisioner.emulator.seed import SeedError, apply_seed
+from provisioner.emulator.models import World
+from provisioner.emulator.seed import SeedError, seeded_copy
 from provisioner.emulator.state import EmulatorState, Fault
 from provisioner.emulator.throttling import DEFAULT_LIMITS
 from provisioner.emulator.wire import Call, Reply
 
 
 def reset_state(state: EmulatorState, seed: Any) -> None:
-    """Back to start-up: empty world (then the seed), no faults, log, throttling or overrides."""
+    """Back to start-up: empty world (then the seed), no faults, log, throttling or overrides.
+
+    The seed is applied to a fresh world first, so an invalid seed changes nothing.
+    """
+    fresh = seeded(lambda: seeded_copy(World(), seed))
     with state.world.lock:
-        state.world.clear()
-        apply_seed(state.world, seed)
+        state.world.adopt(fresh)
     with state.lock:
         state.faults.clear()
         state.notification_failures.clear()
@@ -32,72 +37,121 @@ def reset_state(state: EmulatorState, seed: Any) -> None:
     state.throttle.configure(enabled=False)
 
 
-def body_object(call: Call) -> dict[str, Any]:
-    """The control request's JSON object ({} when empty)."""
+def body_object(call: Call, allowed: tuple[str, ...] | None) -> dict[str, Any]:
+    """The control request's JSON object ({} when empty); 400 naming any key not `allowed`."""
     body = call.json_body()
     if body is None:
         return {}
     if not isinstance(body, dict):
         raise BadRequest("The control API takes a JSON object.")
+    for key in body:
+        if allowed is not None and key not in allowed:
+            raise BadRequest(
+                f"Unknown key '{key}' for {call.request.method} {call.path}"
+                f" (allowed: {', '.join(allowed) or 'none'})."
+            )
     return body
 
 
-def seeded(action: Any) -> None:
+def seeded(action: Callable[[], World]) -> World:
     """Run a seeding action, turning a SeedError into a 400."""
     try:
-        action()
+        return action()
     except SeedError as error:
         raise BadRequest(f"Invalid seed document: {error}", code="InvalidSeed") from error
 
 
 def handle_reset(call: Call) -> Reply:
     """POST /_emulator/reset [{"seed": doc}]."""
-    seed = body_object(call).get("seed")
-    seeded(lambda: reset_state(call.state, seed))
+    seed = body_object(call, ("seed",)).get("seed")
+    reset_state(call.state, seed)
     call.state.on_change()
     return Reply(200, {"status": "reset"})
 
 
 def handle_seed(call: Call) -> Reply:
-    """POST /_emulator/seed: add the document's contents to the world."""
-    document = body_object(call)
+    """POST /_emulator/seed: add the document's contents to the world, all or nothing."""
+    document = body_object(call, None)  # the seed checks its own keys (InvalidSeed)
     with call.state.world.lock:
-        seeded(lambda: apply_seed(call.state.world, document))
+        world = call.state.world
+        world.adopt(seeded(lambda: seeded_copy(world, document)))
     call.state.on_change()
     return Reply(200, {"status": "seeded"})
 
 
+FAULT_KEYS = ("method", "path", "status", "count", "retryAfter", "stallSeconds", "code", "message")
+FAULT_METHODS = ("GET", "HEAD", "PUT", "PATCH", "POST", "DELETE", "OPTIONS", "*")
+
+
 def handle_add_fault(call: Call) -> Reply:
     """POST /_emulator/faults {"method","path","status"|"stallSeconds","count","retryAfter"}."""
-    fault = parse_fault(body_object(call))
+    fault = parse_fault(body_object(call, FAULT_KEYS))
     with call.state.lock:
         call.state.faults.append(fault)
     return Reply(201, fault.describe())
 
 
 def parse_fault(body: dict[str, Any]) -> Fault:
-    """A Fault from its JSON form; 400 for anything malformed."""
+    """A Fault from its JSON form; 400 naming the key for anything malformed."""
+    path_pattern = optional_text(body, "path") or ".*"
     try:
-        path = re.compile(str(body.get("path", ".*")), re.IGNORECASE)
+        path = re.compile(path_pattern, re.IGNORECASE)
     except re.error as error:
         raise BadRequest(f"'path' is not a valid regular expression: {error}") from error
-    status, stall = body.get("status"), body.get("stallSeconds", 0)
+    status = body.get("status")
+    stall = number(body.get("stallSeconds", 0), "stallSeconds", minimum=0)
     if status is None and not stall:
         raise BadRequest("A fault needs 'status' (e.g. 429, 500, 403) and/or 'stallSeconds'.")
-    if status is not None and (not isinstance(status, int) or not 400 <= status <= 599):
+    if status is not None and (type(status) is not int or not 400 <= status <= 599):
         raise BadRequest("'status' must be an HTTP error status (400-599).")
-    retry_after = body.get("retryAfter", 1 if status in (429, 503) else None)
-    method = body.get("method")
+    retry_after = body.get("retryAfter")
+    if retry_after is None and status in (429, 503):
+        retry_after = 1
+    method = optional_text(body, "method")
+    if method is not None and method.upper() not in FAULT_METHODS:
+        raise BadRequest(f"'method' must be one of {', '.join(FAULT_METHODS)}; got '{method}'.")
     return Fault(
-        method=str(method).upper() if method else None,
+        method=method.upper() if method else None,
         path=path,
-        count=int(body.get("count", 1)),
+        count=integer(body.get("count", 1), "count", minimum=1),
         status=status,
-        retry_after=None if retry_after is None else int(retry_after),
-        stall_seconds=float(stall),
-        code=body.get("code"),
-        message=body.get("message"),
+        retry_after=None if retry_after is None else integer(retry_after, "retryAfter", minimum=0),
+        stall_seconds=stall,
+        code=optional_text(body, "code"),
+        message=optional_text(body, "message"),
     )
+
+
+# ---- typed values of control bodies (bool is not a number here, unlike in Python) -----------
+
+
+def integer(value: Any, name: str, *, minimum: int) -> int:
+    """An integer ≥ minimum, or a 400 naming the key."""
+    if type(value) is not int or value < minimum:
+        raise BadRequest(f"'{name}' must be an integer ≥ {minimum}; got {json.dumps(value)}.")
+    return value
+
+
+def number(value: Any, name: str, *, minimum: float) -> float:
+    """A number ≥ minimum, or a 400 naming the key."""
+    if type(value) not in (int, float) or value < minimum:
+        raise BadRequest(f"'{name}' must be a number ≥ {minimum}; got {json.dumps(value)}.")
+    return float(value)
+
+
+def boolean(value: Any, name: str) -> bool:
+    """true or false, or a 400 naming the key."""
+    if not isinstance(value, bool):
+        raise BadRequest(f"'{name}' must be true or false; got {json.dumps(value)}.")
+    return value
+
+
+def optional_text(body: dict[str, Any], name: str) -> str | None:
+    """A string or null/absent, or a 400 naming the key."""
+    value = body.get(name)
+    if value is not None and not isinstance(value, str):
+        raise BadRequest(f"'{name}' must be a string; got {json.dumps(value)}.")
+    return value
 
 
 def handle_list_faults(call: Call) -> Reply:
@@ -135,22 +189,24 @@ def handle_counters(call: Call) -> Reply:
 
 def handle_latency(call: Call) -> Reply:
     """PUT /_emulator/latency {"ms": 50}: added before every ARM and sign-in request."""
-    ms = body_object(call).get("ms")
-    if not isinstance(ms, int) or ms < 0:
-        raise BadRequest("'ms' must be a non-negative integer.")
+    ms = integer(body_object(call, ("ms",)).get("ms"), "ms", minimum=0)
     call.state.settings.latency_ms = ms
     return Reply(200, {"ms": ms})
 
 
 def handle_settings(call: Call) -> Reply:
     """PUT /_emulator/settings {"pageSize", "vaultPatchAsync", "lroRetryAfter"}."""
-    body, settings = body_object(call), call.state.settings
+    body = body_object(call, ("pageSize", "vaultPatchAsync", "lroRetryAfter"))
+    page_size = integer(body.get("pageSize", 1), "pageSize", minimum=1)
+    retry_after = integer(body.get("lroRetryAfter", 1), "lroRetryAfter", minimum=1)
+    patch_async = boolean(body.get("vaultPatchAsync", True), "vaultPatchAsync")
+    settings = call.state.settings  # changed only once every value is known to be valid
     if "pageSize" in body:
-        settings.page_size = positive(body["pageSize"], "pageSize")
+        settings.page_size = page_size
     if "lroRetryAfter" in body:
-        settings.lro_retry_after = positive(body["lroRetryAfter"], "lroRetryAfter")
+        settings.lro_retry_after = retry_after
     if "vaultPatchAsync" in body:
-        settings.vault_patch_async = bool(body["vaultPatchAsync"])
+        settings.vault_patch_async = patch_async
     return Reply(
         200,
         {
@@ -162,42 +218,55 @@ def handle_settings(call: Call) -> Reply:
     )
 
 
-def positive(value: Any, name: str) -> int:
-    """A positive integer setting, or 400."""
-    if not isinstance(value, int) or value < 1:
-        raise BadRequest(f"'{name}' must be a positive integer.")
-    return value
-
-
 def handle_throttling(call: Call) -> Reply:
     """PUT /_emulator/throttling {"enabled": true, "limits": {"reads": [capacity, refill/s]}}."""
-    body = body_object(call)
-    limits: dict[str, tuple[int, float]] = {}
-    for operation, pair in (body.get("limits") or {}).items():
-        if operation not in DEFAULT_LIMITS or not isinstance(pair, list) or len(pair) != 2:
-            raise BadRequest("'limits' maps reads/writes/deletes to [capacity, refillPerSecond].")
-        limits[operation] = (int(pair[0]), float(pair[1]))
-    call.state.throttle.configure(bool(body.get("enabled", False)), limits)
+    body = body_object(call, ("enabled", "limits"))
+    enabled = boolean(body.get("enabled", False), "enabled")
+    call.state.throttle.configure(enabled, parse_limits(body.get("limits")))
     return Reply(200, {"enabled": call.state.throttle.enabled})
+
+
+def parse_limits(value: Any) -> dict[str, tuple[int, float]]:
+    """{"reads"|"writes"|"deletes": [capacity ≥ 0, refill per second > 0]}; 400 naming the key.
+
+    Capacity 0 throttles at once (tests use it); a zero refill would never give a token back,
+    and Retry-After (seconds until the next token) would divide by zero.
+    """
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise BadRequest("'limits' must be an object mapping reads/writes/deletes to a pair.")
+    limits: dict[str, tuple[int, float]] = {}
+    for operation, pair in value.items():
+        if operation not in DEFAULT_LIMITS:
+            raise BadRequest(
+                f"Unknown key 'limits.{operation}' (allowed: {', '.join(DEFAULT_LIMITS)})."
+            )
+        if not isinstance(pair, list) or len(pair) != 2:
+            raise BadRequest(f"'limits.{operation}' must be [capacity, refillPerSecond].")
+        capacity = integer(pair[0], f"limits.{operation}[0] (capacity)", minimum=0)
+        refill = number(pair[1], f"limits.{operation}[1] (refillPerSecond)", minimum=0)
+        if refill == 0:
+            raise BadRequest(f"'limits.{operation}[1] (refillPerSecond)' must be above 0.")
+        limits[operation] = (capacity, refill)
+    return limits
 
 
 def handle_receiver_status(call: Call) -> Reply:
     """POST /_emulator/receivers/status {"id", "receiver", "status"}: simulate an unsubscribe."""
-    body = body_object(call)
+    body = body_object(call, ("id", "receiver", "status"))
+    values = {key: optional_text(body, key) or "" for key in ("id", "receiver", "status")}
     with call.state.world.lock:
         action_groups.set_receiver_status(
-            call.state.world,
-            str(body.get("id", "")),
-            str(body.get("receiver", "")),
-            str(body.get("status", "")),
+            call.state.world, values["id"], values["receiver"], values["status"]
         )
     call.state.on_change()
-    return Reply(200, {"status": body.get("status")})
+    return Reply(200, {"status": values["status"]})
 
 
 def handle_notification_failures(call: Call) -> Reply:
     """PUT /_emulator/notifications/failures {"receivers": {"name": "detail"}}: replaces the set."""
-    receivers = body_object(call).get("receivers") or {}
+    receivers = body_object(call, ("receivers",)).get("receivers") or {}
     if not isinstance(receivers, dict) or not all(isinstance(v, str) for v in receivers.values()):
         raise BadRequest("'receivers' maps receiver names to a failure detail (a string).")
     with call.state.lock:

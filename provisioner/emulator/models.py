@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import copy
+import json
 import re
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from provisioner.emulator.exceptions import (
     BadRequest,
+    InvalidRequestContent,
     resource_group_not_found,
     subscription_not_found,
 )
@@ -17,6 +21,9 @@ from provisioner.emulator.exceptions import (
 JsonObject = dict[str, Any]
 
 DEFAULT_TENANT_ID = "11111111-1111-1111-1111-111111111111"
+
+# JSON types as the specs name them (see `type_name`), for `check_field_types` tables.
+STRING, BOOLEAN, OBJECT = "string", "boolean", "object"
 
 # A well-formed ARM id: subscription, optional resource group, optional provider/type/name
 # pairs (nested types allowed). Used to validate rule scopes and action-group references.
@@ -98,6 +105,19 @@ class World:
         self.resources.clear()
         self.notifications.clear()
         self.operations.clear()
+
+    def copied(self) -> World:
+        """An independent deep copy (a scratch world to apply a seed to before committing it)."""
+        twin = World()
+        twin.load_json(copy.deepcopy(self.to_json()))
+        return twin
+
+    def adopt(self, other: World) -> None:
+        """Take over another world's contents in one step (the lock stays this world's)."""
+        self.subscriptions = other.subscriptions
+        self.resources = other.resources
+        self.notifications = other.notifications
+        self.operations = other.operations
 
     def subscription(self, subscription_id: str) -> Subscription:
         """The subscription, or ARM's 404 SubscriptionNotFound."""
@@ -245,6 +265,23 @@ def optional_tags(body: JsonObject) -> dict[str, str]:
     if not isinstance(tags, dict) or not all(isinstance(v, str) for v in tags.values()):
         raise BadRequest("The property 'tags' must be an object of string values.")
     return dict(tags)
+
+
+def check_field_types(container: JsonObject, fields: Mapping[str, str], where: str) -> None:
+    """Each modelled field sent with the JSON type its spec declares (null counts as absent).
+
+    A wrongly typed member cannot be deserialized by the service, so it is rejected as ARM's
+    deserializer rejects it: 400 InvalidRequestContent (facts §5 typical codes; the per-RP
+    code is UNCONFIRMED, facts §9). Storing it would be a fake success that the SDK could
+    not read back.
+    """
+    for field_name, expected in fields.items():
+        value = container.get(field_name)
+        if value is not None and type_name(value) != expected:
+            path = f"{where}.{field_name}" if where else field_name
+            raise InvalidRequestContent(
+                f"'{path}' must be a {expected}, got {type_name(value)} ({json.dumps(value)})."
+            )
 
 
 def type_name(value: Any) -> str:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from provisioner.emulator import action_groups
 from provisioner.emulator.exceptions import BadRequest
 from provisioner.emulator.models import (
     ARM_ID,
+    STRING,
     JsonObject,
     World,
+    check_field_types,
     optional_list,
     optional_tags,
     require_bool,
@@ -165,12 +168,18 @@ def validated_condition(index: int, value: Any) -> JsonObject:
     return condition
 
 
+# Schedule and Recurrence string fields (spec APR 2021-08-08 definitions Schedule, Recurrence).
+SCHEDULE_FIELDS = {"effectiveFrom": STRING, "effectiveUntil": STRING, "timeZone": STRING}
+RECURRENCE_FIELDS = {"recurrenceType": STRING, "startTime": STRING, "endTime": STRING}
+
+
 def validate_schedule(schedule: JsonObject) -> None:
     """Schedule: effective times without zone suffix, recurrences per their type (facts §3a)."""
+    check_field_types(schedule, SCHEDULE_FIELDS, "properties.schedule")
     for key in ("effectiveFrom", "effectiveUntil"):
-        if schedule.get(key) is not None and not EFFECTIVE_TIME.match(str(schedule[key])):
+        if schedule.get(key) is not None and not is_effective_time(schedule[key]):
             raise BadRequest(
-                f"schedule.{key} '{schedule[key]}' must look like 2022-01-31T08:00:00 (no time zone suffix)."
+                f"schedule.{key} '{schedule[key]}' must be a date-time like 2022-01-31T08:00:00 (no time zone suffix)."
             )
     for index, value in enumerate(optional_list(schedule, "recurrences", "the schedule")):
         validate_recurrence(index, require_object(value, f"schedule.recurrences[{index}]"))
@@ -179,10 +188,11 @@ def validate_schedule(schedule: JsonObject) -> None:
 def validate_recurrence(index: int, recurrence: JsonObject) -> None:
     """One recurrence: Daily needs times, Weekly daysOfWeek, Monthly daysOfMonth (1-31)."""
     what = f"schedule.recurrences[{index}]"
+    check_field_types(recurrence, RECURRENCE_FIELDS, f"properties.{what}")
     kind = one_of(recurrence.get("recurrenceType"), RECURRENCE_TYPES, f"{what}.recurrenceType")
     for key in ("startTime", "endTime"):
-        if recurrence.get(key) is not None and not TIME_OF_DAY.match(str(recurrence[key])):
-            raise BadRequest(f"{what}.{key} '{recurrence[key]}' must be HH:MM:SS.")
+        if recurrence.get(key) is not None and not is_time_of_day(recurrence[key]):
+            raise BadRequest(f"{what}.{key} '{recurrence[key]}' must be a time of day HH:MM:SS.")
         if kind == "Daily" and recurrence.get(key) is None:
             raise BadRequest(f"{what}.{key} is required for a Daily recurrence.")
     if kind == "Weekly":
@@ -196,11 +206,32 @@ def validate_recurrence(index: int, recurrence: JsonObject) -> None:
         if (
             not isinstance(days, list)
             or not days
-            or not all(isinstance(d, int) and 1 <= d <= 31 for d in days)
+            or not all(type(d) is int and 1 <= d <= 31 for d in days)  # int32, not boolean
         ):
             raise BadRequest(
                 f"{what}.daysOfMonth is required for a Monthly recurrence: integers 1-31."
             )
+
+
+def is_effective_time(value: str) -> bool:
+    """The spec's pattern (facts §3a) and a real calendar date and time: the description says
+    "Date-Time in ISO-8601 format", so 2026-13-45 is not one."""
+    if not EFFECTIVE_TIME.match(value):
+        return False
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def is_time_of_day(value: str) -> bool:
+    """HH:MM:SS within a day (hours 0-23). The spec gives no pattern; the service's parse of
+    "25:00:00" failing is assumed from .NET's TimeSpan/TimeOnly parsing (UNCONFIRMED)."""
+    if not TIME_OF_DAY.match(value):
+        return False
+    hours, minutes, seconds = (int(part) for part in value.split(":"))
+    return hours <= 23 and minutes <= 59 and seconds <= 59
 
 
 def one_of(value: Any, allowed: tuple[str, ...], what: str) -> str:

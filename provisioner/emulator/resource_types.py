@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from provisioner.emulator.exceptions import resource_not_found
+from provisioner.emulator.exceptions import Conflict, resource_not_found
 from provisioner.emulator.models import JsonObject, StoredResource, World, resource_key
 
 
@@ -78,3 +78,29 @@ def list_of_type(
     if resource_group is not None:
         world.resource_group(subscription, resource_group)
     return world.list(rtype.kind, subscription, resource_group)
+
+
+def canonical_location(location: str) -> str:
+    """ARM compares regions ignoring case and spaces: "Sweden Central" is "swedencentral"."""
+    return location.replace(" ", "").lower()
+
+
+def check_location_unchanged(
+    previous: StoredResource | None, location: str, name: str, resource_group: str
+) -> None:
+    """A PUT may not move an existing resource (facts §5: location is immutable).
+
+    ARM answers 409 InvalidResourceLocation with this message; the code, status and wording are
+    taken from public CLI transcripts (UNCONFIRMED per RP, facts §9).
+    """
+    if previous is None:
+        return
+    old = str(previous.body.get("location", ""))
+    if canonical_location(old) == canonical_location(location):
+        return
+    raise Conflict(
+        f"The resource '{name}' already exists in location '{old}' in resource group"
+        f" '{resource_group}'. A resource with the same name cannot be created in location"
+        f" '{location}'. Please select a new resource name.",
+        code="InvalidResourceLocation",
+    )

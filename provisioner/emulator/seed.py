@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,29 +19,61 @@ class SeedError(ValueError):
     """The seed document is malformed; the message says where."""
 
 
+# The keys each level of a seed document may have (DESIGN §6); anything else is a typo that
+# would otherwise be ignored silently (e.g. actionGroups under a resource group).
+DOCUMENT_KEYS = ("subscriptions",)
+SUBSCRIPTION_KEYS = ("id", "displayName", "resourceGroups")
+GROUP_KEYS = ("name", "location", "vaults", "resources")
+VAULT_KEYS = ("name", "location", "properties", "sku", "tags", "identity")
+RESOURCE_KEYS = ("id", "body")
+# Azure subscription ids are GUIDs; ARM ids built from anything else are not real ones.
+GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
+
+
+def seeded_copy(world: World, document: Any) -> World:
+    """A copy of `world` with the seed applied; `world` itself is untouched, even on error.
+
+    Callers commit the copy with `World.adopt`, so a seed is all or nothing.
+    """
+    scratch = world.copied()
+    apply_seed(scratch, document)
+    return scratch
+
+
 def apply_seed(world: World, document: Any) -> None:
-    """Add the seed's contents to the world (existing entries with the same names are replaced)."""
+    """Add the seed's contents to the world (existing entries with the same names are replaced).
+
+    Stops at the first problem, with what came before already applied: apply to a scratch world
+    (`seeded_copy`) when the world must stay unchanged on error.
+    """
     if document is None:
         return
     if not isinstance(document, dict):
         raise SeedError("the seed document must be a mapping with a 'subscriptions' list")
+    known_keys(document, DOCUMENT_KEYS, "the seed document")
     subscriptions = document.get("subscriptions") or []
-    if not isinstance(subscriptions, list):
-        raise SeedError("'subscriptions' must be a list")
-    for index, entry in enumerate(subscriptions):
+    for index, entry in enumerate(sequence(subscriptions, "subscriptions")):
         seed_subscription(world, entry, f"subscriptions[{index}]")
 
 
 def seed_subscription(world: World, entry: Any, where: str) -> None:
     """One subscription entry and everything under it."""
     entry = mapping(entry, where)
+    known_keys(entry, SUBSCRIPTION_KEYS, where)
     subscription_id = text(entry, "id", where)
+    if not GUID.match(subscription_id):
+        raise SeedError(f"{where}.id '{subscription_id}' is not a subscription id (a GUID)")
+    display_name = entry.get("displayName")
+    if display_name is not None and not isinstance(display_name, str):
+        raise SeedError(f"{where}.displayName must be a string")
     subscription = world.add_subscription(
-        subscription_id, str(entry.get("displayName") or f"Emulated {subscription_id}")
+        subscription_id, display_name or f"Emulated {subscription_id}"
     )
-    for index, item in enumerate(entry.get("resourceGroups") or []):
+    groups = entry.get("resourceGroups") or []
+    for index, item in enumerate(sequence(groups, f"{where}.resourceGroups")):
         group_where = f"{where}.resourceGroups[{index}]"
         group = mapping(item, group_where)
+        known_keys(group, GROUP_KEYS, group_where)
         name = text(group, "name", group_where)
         subscription.resource_groups[name.lower()] = ResourceGroup(
             name, text(group, "location", group_where)
@@ -54,6 +87,7 @@ def seed_vaults(world: World, subscription_id: str, group: str, entries: Any, wh
     for index, entry in enumerate(sequence(entries, f"{where}.vaults")):
         vault_where = f"{where}.vaults[{index}]"
         vault = mapping(entry, vault_where)
+        known_keys(vault, VAULT_KEYS, vault_where)
         body = {key: value for key, value in vault.items() if key != "name"}
         with reported_as(vault_where):
             vaults.put(
@@ -66,6 +100,7 @@ def seed_resources(world: World, entries: Any, where: str) -> None:
     for index, entry in enumerate(sequence(entries, f"{where}.resources")):
         resource_where = f"{where}.resources[{index}]"
         resource = mapping(entry, resource_where)
+        known_keys(resource, RESOURCE_KEYS, resource_where)
         resource_id = text(resource, "id", resource_where)
         match = ARM_ID.match(resource_id)
         if match is None or match["name"] is None:
@@ -104,6 +139,13 @@ def mapping(value: Any, where: str) -> JsonObject:
     if not isinstance(value, dict):
         raise SeedError(f"{where} must be a mapping")
     return value
+
+
+def known_keys(entry: JsonObject, allowed: tuple[str, ...], where: str) -> None:
+    """A SeedError naming the first key this level of the document does not have."""
+    for key in entry:
+        if key not in allowed:
+            raise SeedError(f"{where}: unknown key '{key}' (allowed: {', '.join(allowed)})")
 
 
 def sequence(value: Any, where: str) -> list[Any]:

@@ -9,6 +9,7 @@ answers with Content-Length, which is all keep-alive needs.
 from __future__ import annotations
 
 import io
+import json
 import logging
 import ssl
 import sys
@@ -54,7 +55,10 @@ class KeepAliveHandler(BaseHTTPRequestHandler):
 
     def run_app(self) -> None:
         """Read the body, call the app, write status, headers with Content-Length, body."""
-        length = int(self.headers.get("Content-Length") or 0)
+        length = declared_length(self.headers.get_all("Content-Length") or [])
+        if length is None:
+            self.refuse_unframed_request()
+            return
         body = self.rfile.read(length) if length else b""
         response: list[Any] = []
 
@@ -75,6 +79,26 @@ class KeepAliveHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(payload)
+
+    def refuse_unframed_request(self) -> None:
+        """400 and close: without a valid Content-Length the body's end is unknown (RFC 9112
+        §6.3), so the connection cannot carry another request."""
+        values = ", ".join(self.headers.get_all("Content-Length") or [])
+        payload = json.dumps(
+            {
+                "error": {
+                    "code": "InvalidRequestContent",  # facts §5 typical codes
+                    "message": f"The Content-Length header '{values}' is not a valid length.",
+                }
+            }
+        ).encode()
+        self.close_connection = True
+        self.send_response(400, "Bad Request")
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(payload)
 
     def environ(self, body: bytes) -> dict[str, Any]:
         """The WSGI environ (PEP 3333: PATH_INFO is the unquoted path as latin-1 text)."""
@@ -107,6 +131,18 @@ class KeepAliveHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         """Requests go to the debug log, not stderr."""
         log.debug("emulator: " + format, *args)
+
+
+def declared_length(values: list[str]) -> int | None:
+    """The body length the Content-Length header(s) declare (0 when absent), or None when
+    invalid: not a non-negative decimal, or several headers that disagree (RFC 9112 §6.3)."""
+    if not values:
+        return 0
+    distinct = {value.strip() for value in values}
+    if len(distinct) != 1:
+        return None
+    value = distinct.pop()
+    return int(value) if value.isascii() and value.isdigit() else None
 
 
 class HttpsServer(ThreadingHTTPServer):

@@ -15,14 +15,19 @@ from typing import Any
 from provisioner.emulator.exceptions import BadRequest
 from provisioner.emulator.models import (
     DEFAULT_TENANT_ID,
+    OBJECT,
+    STRING,
     JsonObject,
     World,
+    check_field_types,
     optional_tags,
     require_object,
     require_string,
 )
 from provisioner.emulator.resource_types import (
     ResourceType,
+    canonical_location,
+    check_location_unchanged,
     store,
     stored,
 )
@@ -41,11 +46,37 @@ READ_ONLY_PROPERTIES = (
     "privateEndpointStateForSiteRecovery", "moveState", "moveDetails", "secureScore",
     "bcdrSecurityLevel", "upgradeDetails", "backupStorageVersion", "resourceGuardOperationRequests",
 )  # fmt: skip
+# The writable VaultProperties members (2026-11-01 as azure-mgmt-recoveryservices 4.3.0 models
+# them; 2023-02-01 has a subset, spec RSV23). VaultProperties declares no additionalProperties,
+# so any other member sent in a PUT or PATCH is not part of the contract: the emulator ignores
+# it, as a deserializer into the service's model would (whether the service instead rejects it
+# is UNCONFIRMED).
+WRITABLE_PROPERTIES = {
+    "encryption": OBJECT, "publicNetworkAccess": STRING, "monitoringSettings": OBJECT,
+    "costManagementSettings": OBJECT, "restoreSettings": OBJECT, "redundancySettings": OBJECT,
+    "securitySettings": OBJECT, "regionOfChoiceSettings": OBJECT,
+}  # fmt: skip
+
+
+# Fields of the vault body the emulator stores, with their spec types (spec RSV23 definitions
+# TrackedResource/PatchTrackedResource, Sku, IdentityData).
+VAULT_FIELDS = {"location": STRING, "etag": STRING, "sku": OBJECT, "identity": OBJECT}
+SKU_FIELDS = {"name": STRING, "tier": STRING, "family": STRING, "size": STRING, "capacity": STRING}
+IDENTITY_FIELDS = {"type": STRING, "userAssignedIdentities": OBJECT}
+
+
+def check_vault_types(request: JsonObject) -> None:
+    """Every top-level field the emulator stores has its spec type (PUT and PATCH alike)."""
+    check_field_types(request, VAULT_FIELDS, "")
+    if request.get("sku") is not None:
+        check_field_types(request["sku"], SKU_FIELDS, "sku")
+    if request.get("identity") is not None:
+        check_field_types(request["identity"], IDENTITY_FIELDS, "identity")
 
 
 def normalised_location(location: str) -> str:
     """ARM normalises vault locations: "West US" → "westus" (PUTVault_WithMonitoringSettings)."""
-    return location.replace(" ", "").lower()
+    return canonical_location(location)
 
 
 def etag() -> str:
@@ -66,11 +97,13 @@ def put(
     """Create (201) or replace (200) a vault, synchronously; used by seeding and PUT."""
     world.resource_group(subscription, resource_group)
     request = require_object(body, "the request body")
+    check_vault_types(request)
     location = require_string(request, "location", "the vault")
+    previous = world.get(TYPE.key(subscription, resource_group, name))
+    check_location_unchanged(previous, location, name, resource_group)
     properties = dict(require_object(request.get("properties") or {}, "'properties'"))
     if not seeded:  # a seed is raw ARM JSON and may carry the service's read-only fields
-        for read_only in READ_ONLY_PROPERTIES:
-            properties.pop(read_only, None)
+        properties = writable(properties)
     if "monitoringSettings" not in properties:
         properties["monitoringSettings"] = copy.deepcopy(DEFAULT_MONITORING)
     elif properties["monitoringSettings"] is None:
@@ -128,6 +161,7 @@ def patch(world: World, subscription: str, resource_group: str, name: str, body:
     unknown = set(request) - {"properties", "tags", "sku", "identity", "etag", "location"}
     if unknown:
         raise BadRequest(f"Unknown top-level properties in the vault patch: {sorted(unknown)}.")
+    check_vault_types(request)
     if (
         "location" in request
         and normalised_location(str(request["location"])) != found.body["location"]
@@ -136,8 +170,7 @@ def patch(world: World, subscription: str, resource_group: str, name: str, body:
             "The location of a vault cannot be changed.", code="LocationNotAvailableForResourceType"
         )
     patch_properties = dict(require_object(request.get("properties") or {}, "'properties'"))
-    for read_only in READ_ONLY_PROPERTIES:
-        patch_properties.pop(read_only, None)
+    patch_properties = writable(patch_properties)
     if patch_properties.get("monitoringSettings") is not None:
         validate_monitoring(patch_properties["monitoringSettings"])
     merged = merge_patch(found.body["properties"], patch_properties)
@@ -153,14 +186,26 @@ def patch(world: World, subscription: str, resource_group: str, name: str, body:
     return found.body
 
 
+def writable(properties: JsonObject) -> JsonObject:
+    """The members of a request's properties the service takes (read-only and unknown dropped),
+    each of its declared type."""
+    check_field_types(properties, WRITABLE_PROPERTIES, "properties")
+    return {key: value for key, value in properties.items() if key in WRITABLE_PROPERTIES}
+
+
 def merge_patch(target: JsonObject, patch_doc: JsonObject) -> JsonObject:
-    """RFC 7396 JSON merge-patch: objects merge recursively, null deletes, anything else replaces."""
+    """RFC 7396 JSON merge-patch: objects merge recursively, null deletes, anything else replaces.
+
+    An object merged where the target has none is merged into {} (RFC 7396 §2), so its own
+    null members are removed too, never stored.
+    """
     result = copy.deepcopy(target)
     for key, value in patch_doc.items():
         if value is None:
             result.pop(key, None)
-        elif isinstance(value, dict) and isinstance(result.get(key), dict):
-            result[key] = merge_patch(result[key], value)
+        elif isinstance(value, dict):
+            current = result.get(key)
+            result[key] = merge_patch(current if isinstance(current, dict) else {}, value)
         else:
             result[key] = copy.deepcopy(value)
     return result

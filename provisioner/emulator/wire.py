@@ -11,6 +11,28 @@ from werkzeug.wrappers import Request
 from provisioner.emulator.exceptions import InvalidRequestContent, UnsupportedMediaType
 from provisioner.emulator.state import EmulatorState
 
+# .NET's JSON readers (Newtonsoft.Json 13, System.Text.Json) stop at depth 64 by default; ARM's
+# exact limit is UNCONFIRMED. A cap also keeps the emulator's recursive code (deep copies,
+# merge-patch, serialisation) far from Python's recursion limit.
+MAX_JSON_DEPTH = 64
+
+
+def too_deep() -> str:
+    """The InvalidRequestContent detail for a body nested too deeply."""
+    return f"the JSON is nested deeper than the maximum depth of {MAX_JSON_DEPTH}."
+
+
+def nesting_depth(value: Any) -> int:
+    """How deeply arrays and objects nest in a parsed JSON value (a scalar is 0), iteratively."""
+    deepest, pending = 0, [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth + 1)
+            children = item.values() if isinstance(item, dict) else item
+            pending.extend((child, depth + 1) for child in children)
+    return deepest
+
 
 @dataclass
 class Call:
@@ -43,9 +65,14 @@ class Call:
                 f"The content media type '{mimetype}' is not supported. Only 'application/json' is supported."
             )
         try:
-            return json.loads(raw)
+            body = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as error:
             raise InvalidRequestContent(str(error)) from error
+        except RecursionError as error:  # nested deeper than the parser's stack allows
+            raise InvalidRequestContent(too_deep()) from error
+        if nesting_depth(body) > MAX_JSON_DEPTH:
+            raise InvalidRequestContent(too_deep())
+        return body
 
     def absolute(self, path: str, api_version: str) -> str:
         """An absolute URL on the emulator's own host (nextLink, Location: facts §1 Paging)."""

@@ -15,7 +15,7 @@ from azure.mgmt.monitor.models import (
 )
 
 from provisioner.emulator import Emulator
-from tests.emulator.conftest import AG_PATH, Raw
+from tests.emulator.conftest import AG_PATH, Raw, error_code
 
 RG = "rg-monitoring"
 
@@ -76,12 +76,93 @@ def test_receiver_missing_required_field_is_400(monitor_client: MonitorManagemen
         monitor_client.action_groups.create_or_update(RG, "ag", body)
 
 
+@pytest.mark.parametrize(
+    ("array", "receiver", "field"),
+    [
+        ("emailReceivers", {"name": "e", "emailAddress": "a@b.c", "useCommonAlertSchema": "yes"}, "useCommonAlertSchema"),
+        ("smsReceivers", {"name": "s", "countryCode": 1, "phoneNumber": "5551234"}, "countryCode"),
+        ("smsReceivers", {"name": "s", "countryCode": "1", "phoneNumber": ["x"]}, "phoneNumber"),
+        ("webhookReceivers", {"name": "w", "serviceUri": "https://x", "useAadAuth": 1}, "useAadAuth"),
+        ("automationRunbookReceivers", {"automationAccountId": "a", "runbookName": "r", "webhookResourceId": "w", "isGlobalRunbook": "false"}, "isGlobalRunbook"),
+        ("eventHubReceivers", {"name": 5, "eventHubNameSpace": "n", "eventHubName": "h", "subscriptionId": "s"}, "name"),
+    ],
+)  # fmt: skip
+def test_wrongly_typed_receiver_field_is_400_and_nothing_is_stored(
+    raw: Raw, monitor_client: MonitorManagementClient, array: str, receiver: dict, field: str
+) -> None:
+    # spec AG 2023-01-01 receiver definitions declare these fields string or boolean; a value of
+    # another JSON type cannot be deserialized by the service: 400 InvalidRequestContent (facts §5).
+    body = {
+        "location": "Global",
+        "properties": {"groupShortName": "t", "enabled": True, array: [receiver]},
+    }
+    response = raw("PUT", f"{AG_PATH}/typed", body, **{"api-version": "2023-01-01"})
+    assert (response.status_code, error_code(response)) == (400, "InvalidRequestContent")
+    assert f"{array}[0].{field}" in response.json()["error"]["message"]
+    with pytest.raises(ResourceNotFoundError):
+        monitor_client.action_groups.get(RG, "typed")
+
+
+def test_correctly_typed_receivers_read_back_through_the_sdk(
+    raw: Raw, monitor_client: MonitorManagementClient
+) -> None:
+    # The stored group must deserialize: a null optional field counts as absent (spec AG).
+    properties = {
+        "groupShortName": "t",
+        "enabled": True,
+        "emailReceivers": [{"name": "e", "emailAddress": "a@b.c", "useCommonAlertSchema": None}],
+        "smsReceivers": [{"name": "s", "countryCode": "1", "phoneNumber": "5551234"}],
+    }
+    body = {"location": "Global", "properties": properties}
+    assert raw("PUT", f"{AG_PATH}/typed", body, **{"api-version": "2023-01-01"}).status_code == 201
+    read = monitor_client.action_groups.get(RG, "typed")
+    assert read.sms_receivers[0].country_code == "1"
+
+
 def test_regional_location_is_stored_as_given(monitor_client: MonitorManagementClient) -> None:
     # DESIGN §6: regional action groups exist; location stored as given.
     body = ActionGroupResource(location="swedencentral", group_short_name="se", enabled=True)
     assert (
         monitor_client.action_groups.create_or_update(RG, "ag-se", body).location == "swedencentral"
     )
+
+
+def test_put_cannot_move_a_group_to_another_location(
+    monitor_client: MonitorManagementClient,
+) -> None:
+    # facts §5 "Resource name and location are immutable": ARM answers 409 InvalidResourceLocation
+    # (code and wording from public transcripts, UNCONFIRMED per RP).
+    ops = monitor_client.action_groups
+    ops.create_or_update(RG, "ag-moving", group())
+    with pytest.raises(HttpResponseError) as caught:
+        ops.create_or_update(
+            RG,
+            "ag-moving",
+            ActionGroupResource(location="westus", group_short_name="w", enabled=True),
+        )
+    assert caught.value.status_code == 409
+    assert caught.value.error is not None and caught.value.error.code == "InvalidResourceLocation"
+    assert caught.value.error.message == (
+        "The resource 'ag-moving' already exists in location 'Global' in resource group"
+        " 'rg-monitoring'. A resource with the same name cannot be created in location 'westus'."
+        " Please select a new resource name."
+    )
+    assert ops.get(RG, "ag-moving").location == "Global"
+
+
+def test_same_location_in_another_spelling_is_an_update(
+    monitor_client: MonitorManagementClient,
+) -> None:
+    # Regions compare ignoring case and spaces (facts §2 "Location value", §5).
+    ops = monitor_client.action_groups
+    ops.create_or_update(RG, "ag-global", group())
+    ops.create_or_update(
+        RG, "ag-global", ActionGroupResource(location="global", group_short_name="g", enabled=True)
+    )
+    regional = ActionGroupResource(location="swedencentral", group_short_name="se", enabled=True)
+    ops.create_or_update(RG, "ag-se", regional)
+    regional.location = "Sweden Central"
+    assert ops.create_or_update(RG, "ag-se", regional).location == "Sweden Central"
 
 
 def test_names_match_ignoring_case_and_last_casing_wins(

@@ -164,6 +164,27 @@ def test_bad_bodies_get_helpful_400s(raw: Raw) -> None:
 
 
 @pytest.mark.parametrize(
+    ("content", "path"),
+    [
+        (b'{"a":' * 100_000 + b"1" + b"}" * 100_000, f"{AG_PATH}/g"),  # beyond the parser's stack
+        (b'{"a":' * 500 + b"1" + b"}" * 500, f"{AG_PATH}/g"),  # parses, but deeper than 64
+        (b'{"properties":' + b"[" * 200 + b"]" * 200 + b"}", f"{VAULT_PATH}/RSV-JPE-LRS"),
+    ],
+)
+def test_deeply_nested_bodies_are_invalid_request_content(
+    raw: Raw, content: bytes, path: str
+) -> None:
+    # facts §5: content that cannot be deserialized is 400 InvalidRequestContent, never a 500.
+    method = "PATCH" if "vaults" in path else "PUT"
+    version = {"api-version": "2026-11-01"} if "vaults" in path else AG_VERSION
+    response = raw(
+        method, path, content=content, headers={"Content-Type": "application/json"}, **version
+    )
+    assert (response.status_code, error_code(response)) == (400, "InvalidRequestContent")
+    assert "nested deeper" in response.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
     ("method", "path", "status", "code"),
     [
         (

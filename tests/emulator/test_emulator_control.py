@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import http.client
+import json
+import ssl
 import time
+from pathlib import Path
+from typing import Any
 
 import pytest
-from azure.core.exceptions import HttpResponseError, ResourceExistsError
+from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError
 from azure.mgmt.monitor import MonitorManagementClient
 from azure.mgmt.monitor.models import ActionGroupResource
 
 from provisioner.emulator import Emulator, EmulatorControlError
-from tests.seeds import DEFAULT_SUBSCRIPTION
+from tests.emulator.conftest import Raw
+from tests.seeds import DEFAULT_SEED, DEFAULT_SUBSCRIPTION
 
 RG = "rg-monitoring"
 GROUP = ActionGroupResource(location="Global", group_short_name="g", enabled=True)
@@ -82,6 +88,29 @@ def test_request_log_and_counters(world: Emulator, monitor_client: MonitorManage
     world.control.clear_faults()
 
 
+def test_errors_are_counted_under_their_route(
+    world: Emulator, monitor_client: MonitorManagementClient, raw: Raw
+) -> None:
+    # README control API: counters per "<METHOD> <route>" whatever the status; a 400, a 404 and
+    # an injected 429 were counted as "PUT error"/"GET error".
+    world.control.clear_requests()
+    with pytest.raises(HttpResponseError):  # 400 GroupShortNameIsTooLong
+        monitor_client.action_groups.create_or_update(
+            RG,
+            "ag",
+            ActionGroupResource(location="Global", group_short_name="x" * 13, enabled=True),
+        )
+    with pytest.raises(ResourceNotFoundError):
+        monitor_client.action_groups.get(RG, "missing")
+    world.control.add_fault("PUT", "actionGroups/ag$", status=429, retry_after=1)
+    monitor_client.action_groups.create_or_update(RG, "ag", GROUP)  # 429, then retried: 201
+    raw("GET", "/no/such/route")  # 404 NotFound: no route to count it under
+    counters = world.control.counters()
+    counted = {k: n for k, n in counters.items() if "actionGroups" in k}
+    assert counted == {"PUT actionGroups.put": 3, "GET actionGroups.get": 1}
+    assert counters["GET unmatched"] == 1
+
+
 def test_reset_empties_and_seed_adds(
     world: Emulator, monitor_client: MonitorManagementClient
 ) -> None:
@@ -119,3 +148,141 @@ def test_bad_control_requests_are_400(world: Emulator) -> None:
         world.control.seed({"subscriptions": [{"resourceGroups": []}]})
     with pytest.raises(EmulatorControlError, match="status"):
         world.control.add_fault("GET", ".*")
+
+
+def control_request(emulator: Emulator, method: str, route: str, body: Any) -> tuple[int, Any]:
+    """A raw control API request (any JSON, even what EmulatorControl would never send)."""
+    context = ssl.create_default_context(cafile=emulator.ca_path)
+    host, port = emulator.url.removeprefix("https://").rsplit(":", 1)
+    connection = http.client.HTTPSConnection(host, int(port), context=context, timeout=30)
+    try:
+        connection.request(
+            method,
+            f"/_emulator/{route}",
+            body=json.dumps(body),
+            headers={"Content-Type": "application/json"},
+        )
+        response = connection.getresponse()
+        return response.status, json.loads(response.read() or b"null")
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize(
+    ("method", "route", "body", "named"),
+    [
+        ("POST", "faults", {"status": 429, "retryAfter": "soon"}, "retryAfter"),
+        ("POST", "faults", {"status": 500, "count": -1}, "count"),
+        ("POST", "faults", {"status": 500, "count": True}, "count"),
+        ("POST", "faults", {"stallSeconds": -5}, "stallSeconds"),
+        ("POST", "faults", {"status": 500, "method": "FOO"}, "method"),
+        ("POST", "faults", {"status": 500, "path": 5}, "path"),
+        ("POST", "faults", {"status": 500, "bogus": 1}, "bogus"),
+        ("PUT", "settings", {"pageSize": True}, "pageSize"),
+        ("PUT", "settings", {"vaultPatchAsync": "no"}, "vaultPatchAsync"),
+        ("PUT", "settings", {"pageSize": 5, "pagesize": 5}, "pagesize"),
+        ("PUT", "latency", {"ms": True}, "ms"),
+        ("PUT", "throttling", {"enabled": "yes"}, "enabled"),
+        ("PUT", "throttling", {"enabled": True, "limits": {"reads": [-1, 5]}}, "limits.reads[0]"),
+        ("PUT", "throttling", {"enabled": True, "limits": {"reads": [0, 0]}}, "limits.reads[1]"),
+        (
+            "PUT",
+            "throttling",
+            {"enabled": True, "limits": {"reads": [5, "fast"]}},
+            "limits.reads[1]",
+        ),
+        ("PUT", "throttling", {"enabled": True, "limits": {"reads": [10, 0]}}, "limits.reads[1]"),
+        ("PUT", "throttling", {"enabled": True, "limits": {"read": [10, 1]}}, "limits.read"),
+        ("POST", "reset", {"sede": {}}, "sede"),
+    ],
+)
+def test_malformed_control_bodies_are_400_naming_the_key(
+    world: Emulator, method: str, route: str, body: dict[str, Any], named: str
+) -> None:
+    # Control API contract (README): a malformed value is a 400 naming its key, never a 500
+    # and never silently accepted; nothing changes.
+    settings_before = world.control.settings()
+    status, answer = control_request(world, method, route, body)
+    assert status == 400, answer
+    assert named in answer["error"]["message"]
+    assert world.control.settings() == settings_before
+    assert control_request(world, "GET", "faults", None) == (200, [])
+
+
+def test_arm_reads_work_after_throttling_is_reconfigured(
+    world: Emulator, monitor_client: MonitorManagementClient
+) -> None:
+    # A rejected limit leaves the buckets usable (the reviewer saw every read 500 afterwards).
+    control_request(world, "PUT", "throttling", {"enabled": True, "limits": {"reads": [0, 0]}})
+    world.control.set_throttling(True, {"reads": (5, 0.5)})
+    assert list(monitor_client.action_groups.list_by_subscription_id()) == []
+
+
+def subscription_seed(subscription: str, **group: Any) -> dict[str, Any]:
+    """A seed with one subscription holding one resource group with `group`'s extra keys."""
+    groups = [{"name": "rg-extra", "location": "japaneast", **group}]
+    return {"subscriptions": [{"id": subscription, "resourceGroups": groups}]}
+
+
+@pytest.mark.parametrize(
+    ("seed", "named"),
+    [
+        ({"bogus": 1}, "bogus"),
+        (subscription_seed(DEFAULT_SUBSCRIPTION, actionGroups=[{"name": "ag"}]), "actionGroups"),
+        (subscription_seed("not-a-guid"), "not-a-guid"),
+        ({"subscriptions": [{"id": 5}]}, "subscriptions[0].id"),
+        (subscription_seed(DEFAULT_SUBSCRIPTION, vaults=[{"name": "v", "location": "japaneast", "colour": "red"}]), "colour"),
+        ({"subscriptions": [{"id": DEFAULT_SUBSCRIPTION, "displayName": 7}]}, "displayName"),
+    ],
+)  # fmt: skip
+def test_invalid_seed_is_400_naming_the_key(
+    world: Emulator, seed: dict[str, Any], named: str
+) -> None:
+    # DESIGN §6 seed document shape; Azure subscription ids are GUIDs.
+    status, answer = control_request(world, "POST", "seed", seed)
+    assert (status, answer["error"]["code"]) == (400, "InvalidSeed")
+    assert named in answer["error"]["message"]
+
+
+def test_failed_reset_changes_nothing(
+    world: Emulator, monitor_client: MonitorManagementClient
+) -> None:
+    # A reset whose seed is invalid is refused before the world is emptied (all or nothing).
+    monitor_client.action_groups.create_or_update(RG, "kept", GROUP)
+    world.control.settings(pageSize=7)
+    before = world.control.state()
+    status, _ = control_request(world, "POST", "reset", {"seed": {"subscriptions": [{"id": 5}]}})
+    assert status == 400
+    assert world.control.state() == before
+    assert world.control.settings()["pageSize"] == 7
+
+
+def test_failed_seed_adds_nothing(world: Emulator) -> None:
+    # One valid resource group followed by an invalid vault: neither is added.
+    before = world.control.state()
+    seed = {
+        "subscriptions": [
+            {
+                "id": DEFAULT_SUBSCRIPTION,
+                "resourceGroups": [
+                    {"name": "rg-new", "location": "japaneast"},
+                    {"name": "rg-bad", "location": "japaneast", "vaults": [{"name": "v"}]},
+                ],
+            }
+        ]
+    }
+    status, answer = control_request(world, "POST", "seed", seed)
+    assert (status, answer["error"]["code"]) == (400, "InvalidSeed")
+    assert world.control.state() == before
+
+
+def test_failed_seed_leaves_the_state_file_as_the_world(tmp_path: Path) -> None:
+    # Memory and state.json agree after a refused reset (the file is written only on success).
+    with Emulator(data_dir=tmp_path, seed=DEFAULT_SEED) as running:
+        saved = json.loads((tmp_path / "state.json").read_text())
+        status, _ = control_request(
+            running, "POST", "reset", {"seed": {"subscriptions": [{"id": 5}]}}
+        )
+        assert status == 400
+        assert running.control.state() == saved
+        assert json.loads((tmp_path / "state.json").read_text()) == saved

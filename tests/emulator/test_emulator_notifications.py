@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from azure.mgmt.monitor import MonitorManagementClient
 from azure.mgmt.monitor import models as sdk
@@ -14,6 +16,7 @@ from azure.mgmt.monitor.models import (
 
 from provisioner.emulator import Emulator
 from provisioner.emulator.control import EmulatorControlError
+from tests.emulator.conftest import AG_PATH, Raw
 from tests.seeds import DEFAULT_SEED
 
 RG = "rg-monitoring"
@@ -70,3 +73,24 @@ def test_reset_clears_notification_failures(
 def test_malformed_failures_are_rejected(world: Emulator) -> None:
     with pytest.raises(EmulatorControlError, match="400"):
         world.control.fail_test_notifications({"hook": 5})  # type: ignore[dict-item]
+
+
+@pytest.mark.parametrize(
+    ("body", "needle"),
+    [
+        ({"alertType": "x" * 31}, "maximum is 30"),
+        ({"alertType": "servicehealth", "smsReceivers": [{"name": "s", "countryCode": "1"}]}, "phoneNumber"),
+        ({"alertType": "servicehealth", "emailReceivers": [{"name": "e", "emailAddress": "a@b.c", "useCommonAlertSchema": "yes"}]}, "useCommonAlertSchema"),
+    ],
+)  # fmt: skip
+def test_create_notifications_validates_as_put_does(
+    monitor_client: MonitorManagementClient, raw: Raw, body: dict[str, Any], needle: str
+) -> None:
+    # spec AG NotificationRequestBody: alertType maxLength 30 (facts §2); its receivers are the
+    # same definitions as the action group's, so their required fields and types are checked too.
+    send_test(monitor_client)  # the group exists
+    response = raw(
+        "POST", f"{AG_PATH}/ag/createNotifications", body, **{"api-version": "2023-01-01"}
+    )
+    assert response.status_code == 400
+    assert needle in response.json()["error"]["message"]

@@ -12,7 +12,9 @@ import time
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from provisioner.cli import cli
 from provisioner.emulator import Emulator, StateFileError
 from tests.seeds import DEFAULT_SEED
 
@@ -150,3 +152,17 @@ def test_corrupt_state_file_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "state.json").write_text("{not json")
     with pytest.raises(StateFileError, match=r"state\.json"):
         Emulator(data_dir=tmp_path).start()
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--port", "99999"), ("--port", "-1"), ("--latency-ms", "-5")],
+)
+def test_cli_rejects_out_of_range_numbers_before_starting(
+    tmp_path: Path, option: str, value: str
+) -> None:
+    # A TCP port is 0-65535; latency is a delay, never negative (as PUT /_emulator/latency).
+    result = CliRunner().invoke(cli, ["emulator", "--data-dir", str(tmp_path), option, value])
+    assert result.exit_code == 2, result.output
+    assert option in result.output and "range" in result.output
+    assert not (tmp_path / "env").exists()

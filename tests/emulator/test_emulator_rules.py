@@ -120,6 +120,53 @@ def test_validation_rejects_bad_rules(
     assert caught.value.status_code == 400
 
 
+@pytest.mark.parametrize(
+    ("schedule", "path"),
+    [
+        ({"timeZone": 5}, "schedule.timeZone"),
+        ({"recurrences": [{"recurrenceType": "Daily", "startTime": 8, "endTime": "09:00:00"}]}, r"recurrences\[0\]\.startTime"),
+        ({"recurrences": [{"recurrenceType": "Monthly", "daysOfMonth": [True]}]}, "daysOfMonth"),
+    ],
+)  # fmt: skip
+def test_wrongly_typed_schedule_fields_are_400(
+    rules_client: AlertProcessingRulesMgmtClient, schedule: dict[str, Any], path: str
+) -> None:
+    # spec APR 2021-08-08: Schedule.timeZone and Recurrence times are strings, daysOfMonth int32;
+    # storing another type would be a fake success the SDK could not read back (facts §5).
+    body = {
+        "location": "Global",
+        "properties": {"scopes": [VAULT_ID], "actions": [], "schedule": schedule},
+    }
+    with pytest.raises(HttpResponseError, match=path) as caught:
+        rules_client.alert_processing_rules.create_or_update(RG, "apr", body)
+    assert caught.value.status_code == 400
+    with pytest.raises(ResourceNotFoundError):
+        rules_client.alert_processing_rules.get_by_name(RG, "apr")
+
+
+@pytest.mark.parametrize(
+    ("schedule", "needle"),
+    [
+        ({"effectiveFrom": "2026-13-45T00:00:00"}, "effectiveFrom"),
+        ({"effectiveUntil": "2026-02-30T00:00:00"}, "effectiveUntil"),
+        ({"recurrences": [{"recurrenceType": "Daily", "startTime": "25:00:00", "endTime": "09:00:00"}]}, "startTime"),
+        ({"recurrences": [{"recurrenceType": "Weekly", "daysOfWeek": ["Monday"], "endTime": "10:60:00"}]}, "endTime"),
+    ],
+)  # fmt: skip
+def test_impossible_dates_and_times_are_400(
+    rules_client: AlertProcessingRulesMgmtClient, schedule: dict[str, Any], needle: str
+) -> None:
+    # spec APR: effective times are "Date-Time in ISO-8601 format" (a real date, facts §3a);
+    # recurrence times are times of day (hours 0-23: assumed, UNCONFIRMED).
+    body = {
+        "location": "Global",
+        "properties": {"scopes": [VAULT_ID], "actions": [], "schedule": schedule},
+    }
+    with pytest.raises(HttpResponseError, match=needle) as caught:
+        rules_client.alert_processing_rules.create_or_update(RG, "apr", body)
+    assert caught.value.status_code == 400
+
+
 def test_schedule_formats_are_accepted(rules_client: AlertProcessingRulesMgmtClient) -> None:
     # facts §3a: effective times without zone; Daily/Weekly/Monthly recurrences.
     schedule = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import logging
+import socket
 import ssl
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -77,3 +78,37 @@ def test_concurrent_writers_are_all_served(monitor_client: Any) -> None:
     with ThreadPoolExecutor(max_workers=8) as pool:
         assert sorted(pool.map(create, range(40))) == list(range(40))
     assert len(list(monitor_client.action_groups.list_by_resource_group("rg-monitoring"))) == 40
+
+
+def raw_exchange(emulator: Emulator, request: bytes) -> bytes:
+    """Send bytes over TLS and read until the server closes the connection."""
+    context = ssl.create_default_context(cafile=emulator.ca_path)
+    host, port = emulator.url.removeprefix("https://").rsplit(":", 1)
+    with (
+        socket.create_connection((host, int(port)), timeout=10) as plain,
+        context.wrap_socket(plain, server_hostname=host) as tls,
+    ):
+        tls.sendall(request)
+        received = b""
+        while chunk := tls.recv(65536):
+            received += chunk
+        return received
+
+
+@pytest.mark.parametrize("length", ["abc", "-5", "1e3", "5, 6"])
+def test_invalid_content_length_is_400_and_the_connection_closes(
+    world: Emulator, capfd: pytest.CaptureFixture[str], length: str
+) -> None:
+    # RFC 9112 §6.3: an invalid Content-Length leaves the body's end unknown, so the server
+    # answers 400 and closes (reading until close proves it did); no traceback anywhere.
+    request = (
+        f"PUT /_emulator/latency HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {length}\r\n\r\n{{}}"
+    ).encode()
+    answer = raw_exchange(world, request)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400")
+    assert b"Connection: close" in head
+    assert json.loads(body)["error"]["code"] == "InvalidRequestContent"
+    assert "Traceback" not in capfd.readouterr().err
+    assert world.control.state()["subscriptions"]  # still serving

@@ -9,7 +9,10 @@ from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.mgmt.recoveryservices import RecoveryServicesClient
 
 from provisioner.emulator import Emulator
+from tests.emulator.conftest import VAULT_PATH, Raw
 from tests.seeds import DEFAULT_SEED, DEFAULT_SUBSCRIPTION
+
+VERSION = {"api-version": "2026-11-01"}
 
 MONITORING_PATCH = {
     "properties": {
@@ -91,6 +94,44 @@ def test_patch_rejects_bad_alert_state(vaults_client: RecoveryServicesClient) ->
         vaults_client.vaults.begin_update("rg-backup", "RSV-JPE-LRS", bad).result()
 
 
+@pytest.mark.parametrize(
+    ("patch", "path"),
+    [
+        ({"sku": {"name": 5}}, "sku.name"),
+        ({"identity": {"type": True}}, "identity.type"),
+        ({"etag": 7}, "etag"),
+        ({"sku": "Standard"}, "sku"),
+        ({"properties": {"publicNetworkAccess": False}}, "properties.publicNetworkAccess"),
+        ({"properties": {"securitySettings": "on"}}, "properties.securitySettings"),
+    ],
+)
+def test_patch_with_wrongly_typed_fields_is_400_and_changes_nothing(
+    vaults_client: RecoveryServicesClient, patch: dict[str, object], path: str
+) -> None:
+    # spec RSV23 PatchVault: sku (Sku: string fields), identity (IdentityData.type string), etag
+    # string. A value of another type must not be stored: 400 InvalidRequestContent (facts §5).
+    before = vaults_client.vaults.get("rg-backup", "RSV-JPE-LRS").as_dict()
+    with pytest.raises(HttpResponseError, match=path) as caught:
+        vaults_client.vaults.begin_update("rg-backup", "RSV-JPE-LRS", patch).result()
+    assert caught.value.error is not None and caught.value.error.code == "InvalidRequestContent"
+    after = vaults_client.vaults.get("rg-backup", "RSV-JPE-LRS").as_dict()
+    assert {k: v for k, v in after.items() if k != "etag"} == {
+        k: v for k, v in before.items() if k != "etag"
+    }
+
+
+def test_put_cannot_move_a_vault(vaults_client: RecoveryServicesClient) -> None:
+    # facts §5: location is immutable; ARM's 409 InvalidResourceLocation. "Japan East" is the
+    # seeded japaneast in another spelling, so that PUT is an update.
+    body = {"location": "Japan East", "sku": {"name": "Standard"}, "properties": {}}
+    vaults_client.vaults.begin_create_or_update("rg-backup", "RSV-JPE-LRS", body).result()
+    with pytest.raises(HttpResponseError) as caught:
+        body["location"] = "westus"
+        vaults_client.vaults.begin_create_or_update("rg-backup", "RSV-JPE-LRS", body).result()
+    assert caught.value.status_code == 409
+    assert caught.value.error is not None and caught.value.error.code == "InvalidResourceLocation"
+
+
 def test_vault_seeded_with_null_monitoring_settings_omits_block(
     world: Emulator, vaults_client: RecoveryServicesClient
 ) -> None:
@@ -149,3 +190,43 @@ def test_missing_vault_and_group_are_404(vaults_client: RecoveryServicesClient) 
 def test_default_seed_is_what_the_contract_says() -> None:
     groups = DEFAULT_SEED["subscriptions"][0]["resourceGroups"]
     assert {g["name"] for g in groups} == {"rg-monitoring", "rg-backup"}
+
+
+def test_patch_null_members_are_removed_never_stored(world: Emulator, raw: Raw) -> None:
+    # facts §4: properties follow JSON merge-patch (RFC 7396): a null member removes it, also
+    # inside an object the vault did not have yet (merged into {}).
+    bare = {"name": "bare", "location": "japaneast", "properties": {"monitoringSettings": None}}
+    groups = [{"name": "rg-backup", "location": "japaneast", "vaults": [bare]}]
+    world.control.seed({"subscriptions": [{"id": DEFAULT_SUBSCRIPTION, "resourceGroups": groups}]})
+    patch = {
+        "properties": {
+            "monitoringSettings": {
+                "azureMonitorAlertSettings": {"alertsForAllJobFailures": None},
+                "classicAlertSettings": {"alertsForCriticalOperations": "Disabled"},
+            }
+        }
+    }
+    assert raw("PATCH", f"{VAULT_PATH}/bare", patch, **VERSION).status_code in (200, 202)
+    settings = raw("GET", f"{VAULT_PATH}/bare", **VERSION).json()["properties"][
+        "monitoringSettings"
+    ]
+    assert settings == {
+        "azureMonitorAlertSettings": {},
+        "classicAlertSettings": {"alertsForCriticalOperations": "Disabled"},
+    }
+    removal = {"properties": {"monitoringSettings": {"classicAlertSettings": None}}}
+    raw("PATCH", f"{VAULT_PATH}/bare", removal, **VERSION)
+    settings = raw("GET", f"{VAULT_PATH}/bare", **VERSION).json()["properties"][
+        "monitoringSettings"
+    ]
+    assert settings == {"azureMonitorAlertSettings": {}}
+
+
+def test_members_vault_properties_do_not_declare_are_ignored(raw: Raw) -> None:
+    # spec RSV23 / SDK 4.3.0 VaultProperties declare no "foo" and no additionalProperties: the
+    # member is not part of the contract, so it is neither stored nor echoed (README decision).
+    patch = {"properties": {"foo": 1, "publicNetworkAccess": "Disabled"}}
+    raw("PATCH", f"{VAULT_PATH}/RSV-JPE-LRS", patch, **VERSION)
+    properties = raw("GET", f"{VAULT_PATH}/RSV-JPE-LRS", **VERSION).json()["properties"]
+    assert "foo" not in properties
+    assert properties["publicNetworkAccess"] == "Disabled"
