@@ -14,7 +14,7 @@ from provisioner.errors import SpecError, SpecProblem
 from provisioner.model import FIELD_OPERATORS
 from provisioner.schema_check import schema
 from provisioner.yaml_loader import load_yaml
-from tests.spec_fixtures import cases, expectations
+from tests.spec_fixtures import FIXTURES, cases, expectations
 
 REPO = Path(__file__).parent.parent
 SCHEMA_PATH = REPO.resolve() / "schemas" / "alertsync.schema.json"
@@ -113,6 +113,26 @@ def test_loader_resolves_scalars_as_yaml_1_2(text: str, value: Any) -> None:
 
 def test_loader_rejects_alias_cycles_without_recursing_forever() -> None:
     assert "cycle" in load_yaml("a: &x [1, *x]\n").problems[0].message
+
+
+def test_load_for_plan_and_apply_refuses_an_alias_bomb_too() -> None:
+    bomb = FIXTURES / "invalid" / "alias-billion-laughs.yaml"
+    with pytest.raises(SpecError) as caught:
+        specs.load([bomb])
+    assert [p.line for p in caught.value.problems] == [9]
+
+
+def test_a_too_deep_file_does_not_stop_the_others() -> None:
+    deep = FIXTURES / "invalid" / "nested-too-deep.yaml"
+    other = FIXTURES / "invalid" / "short-name-too-long.yaml"
+    assert {p.path for p in problems_of([deep, other])} == {str(deep), str(other)}
+
+
+def test_aliases_nested_too_deep_are_refused_at_the_outermost_alias() -> None:
+    chain = "a0: &a0 [x]\n" + "".join(f"a{i}: &a{i} [*a{i - 1}]\n" for i in range(1, 80))
+    (problem,) = load_yaml(chain).problems
+    assert "nested more than 64 levels" in problem.message
+    assert problem.position[0] == 64  # a63: [*a62] is the first value 65 levels deep
 
 
 # --- the schema ------------------------------------------------------------------------------
