@@ -81,7 +81,7 @@ def _load_file(file: Path) -> tuple[SpecDocument | None, list[SpecProblem]]:
         where = loaded.source.value_position(())
         return None, [*problems, _shape_problem(name, loaded.data, where)]
     document = SpecDocument(name, loaded.data, loaded.source)
-    return document, problems + _validate(document)
+    return document, problems + validate_document(document)
 
 
 def _shape_problem(name: str, data: object, where: tuple[int, int]) -> SpecProblem:
@@ -95,7 +95,10 @@ def _shape_problem(name: str, data: object, where: tuple[int, int]) -> SpecProbl
     )
 
 
-def _validate(document: SpecDocument) -> list[SpecProblem]:
+def validate_document(document: SpecDocument) -> list[SpecProblem]:
+    """The schema's and the semantic checks' problems of one document, each said once."""
     issues = schema_issues(document.data)
     problems = [document.problem(i.path, i.message, at_key=i.at_key) for i in issues]
-    return problems + check_document(document, [i.path for i in issues])
+    # A missing key flags where it belongs, not the whole mapping that lacks it.
+    flagged = [(*i.path, i.missing) if i.missing else i.path for i in issues]
+    return problems + check_document(document, flagged)

@@ -184,3 +184,46 @@ def test_schema_operators_per_field_match_the_model() -> None:
 def test_schema_file_is_formatted_json() -> None:
     text = SCHEMA_PATH.read_text(encoding="utf-8")
     assert json.loads(text)["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+# --- semantic checks on what the schema rejected ---------------------------------------------
+
+_WRONG_VALUES: tuple[Any, ...] = (None, 5, True, "", "x y", [], [5], [None], {}, {"a": 5})
+
+
+def _paths(value: Any, path: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    found = [path]
+    items = (
+        value.items()
+        if isinstance(value, dict)
+        else enumerate(value)
+        if isinstance(value, list)
+        else ()
+    )
+    for key, sub in items:
+        found += _paths(sub, (*path, key))
+    return found
+
+
+def _replaced(data: Any, path: tuple[str | int, ...], value: Any) -> Any:
+    if not path:
+        return value
+    copy = dict(data) if isinstance(data, dict) else list(data)
+    copy[path[0]] = _replaced(data[path[0]], path[1:], value)  # type: ignore[index]
+    return copy
+
+
+def test_semantic_checks_survive_any_wrongly_typed_value() -> None:
+    complete = REPO / "examples" / "specs" / "complete.yaml"
+    loaded = load_yaml(complete.read_text(encoding="utf-8"))
+    for path in _paths(loaded.data)[1:]:
+        for wrong in _WRONG_VALUES:
+            data = _replaced(loaded.data, path, wrong)
+            document = specs.SpecDocument("complete.yaml", data, loaded.source)
+            specs.validate_document(document)  # must not raise, whatever the schema rejected
+
+
+def test_a_schema_error_does_not_hide_the_semantic_errors_of_its_resource() -> None:
+    case = FIXTURES / "invalid" / "rule-schema-and-semantic-errors.yaml"
+    messages = [p.message for p in problems_of([case])]
+    assert len(messages) == 3, messages
