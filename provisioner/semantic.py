@@ -10,7 +10,7 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
-from provisioner.document import SpecDocument, format_json_path
+from provisioner.document import SpecDocument, format_json_path, is_at_or_under
 from provisioner.errors import SpecProblem
 from provisioner.ids import ACTION_GROUP_TYPE, ResourceId, is_guid
 from provisioner.model import FIELD_VALUES, MANAGED_BY_TAG, OWNER_TAG
@@ -47,14 +47,10 @@ class Flagged:
 
     def covers_problem(self, problem: SpecProblem) -> bool:
         """True when the problem is about a flagged value: the schema's message already says it."""
-        return any(_at_or_under(problem.json_path, format_json_path(f)) for f in self.paths)
+        return any(is_at_or_under(problem.json_path, format_json_path(f)) for f in self.paths)
 
     def any_of(self, paths: Iterable[JsonPath]) -> bool:
         return any(self.covers(path) for path in paths)
-
-
-def _at_or_under(json_path: str, ancestor: str) -> bool:
-    return json_path == ancestor or json_path.startswith((ancestor + ".", ancestor + "["))
 
 
 def check_document(doc: SpecDocument, flagged: Sequence[JsonPath]) -> list[SpecProblem]:

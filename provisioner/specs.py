@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from provisioner.document import SpecDocument, format_json_path
+from provisioner.document import INHERITED_KEYS, SpecDocument, format_json_path, is_at_or_under
 from provisioner.errors import SpecError, SpecProblem
 from provisioner.schema_check import schema_issues
-from provisioner.semantic import check_document
-from provisioner.yaml_loader import load_yaml
+from provisioner.semantic import check_document, entries
+from provisioner.yaml_loader import JsonPath, load_yaml
 
 __all__ = ["SPEC_SUFFIXES", "SpecDocument", "check", "find_spec_files", "load"]
 
@@ -40,7 +41,7 @@ def check(paths: Sequence[Path]) -> tuple[list[SpecDocument], list[SpecProblem]]
         if document is not None:
             documents.append(document)
     log.debug("specs: %d file(s), %d problem(s)", len(files), len(problems))
-    return documents, sorted(problems, key=_location)
+    return documents, sorted_problems(problems)
 
 
 def find_spec_files(paths: Iterable[Path]) -> tuple[list[Path], list[SpecProblem]]:
@@ -60,8 +61,9 @@ def find_spec_files(paths: Iterable[Path]) -> tuple[list[Path], list[SpecProblem
     return list(dict.fromkeys(files)), problems
 
 
-def _location(problem: SpecProblem) -> tuple[str, int, int]:
-    return (problem.path, problem.line, problem.column)
+def sorted_problems(problems: Iterable[SpecProblem]) -> list[SpecProblem]:
+    """Problems in file, line, column order: how editors and people read them."""
+    return sorted(problems, key=lambda p: (p.path, p.line, p.column))
 
 
 def _load_file(file: Path) -> tuple[SpecDocument | None, list[SpecProblem]]:
@@ -80,8 +82,21 @@ def _load_file(file: Path) -> tuple[SpecDocument | None, list[SpecProblem]]:
     if not isinstance(loaded.data, dict):
         where = loaded.source.value_position(())
         return None, [*problems, _shape_problem(name, loaded.data, where)]
-    document = SpecDocument(name, loaded.data, loaded.source)
-    return document, problems + validate_document(document)
+    document, found = validate_document(SpecDocument(name, loaded.data, loaded.source))
+    return document, problems + found
+
+
+def _flawed(document: SpecDocument, problems: Sequence[SpecProblem]) -> frozenset[JsonPath]:
+    """The entries a problem lies in, and () if one lies at the file level entries inherit."""
+    places = [p.json_path for p in problems]
+    inherited = [format_json_path((key,)) for key in INHERITED_KEYS]
+    whole_file = any(p == "$" or any(is_at_or_under(p, i) for i in inherited) for p in places)
+    flawed = {
+        (section, index)
+        for section, index, _ in entries(document)
+        if any(is_at_or_under(p, format_json_path((section, index))) for p in places)
+    }
+    return frozenset(flawed | ({()} if whole_file else set()))
 
 
 def _shape_problem(name: str, data: object, where: tuple[int, int]) -> SpecProblem:
@@ -95,10 +110,12 @@ def _shape_problem(name: str, data: object, where: tuple[int, int]) -> SpecProbl
     )
 
 
-def validate_document(document: SpecDocument) -> list[SpecProblem]:
-    """The schema's and the semantic checks' problems of one document, each said once."""
+def validate_document(document: SpecDocument) -> tuple[SpecDocument, list[SpecProblem]]:
+    """The schema's and the semantic checks' problems of one document, each said once, and
+    the document marked with the entries they make unfit for the checks across files."""
     issues = schema_issues(document.data)
     problems = [document.problem(i.path, i.message, at_key=i.at_key) for i in issues]
     # A missing key flags where it belongs, not the whole mapping that lacks it.
     flagged = [(*i.path, i.missing) if i.missing else i.path for i in issues]
-    return problems + check_document(document, flagged)
+    problems += check_document(document, flagged)
+    return dataclasses.replace(document, flawed=_flawed(document, problems)), problems
