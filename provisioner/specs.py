@@ -50,7 +50,7 @@ def find_spec_files(paths: Iterable[Path]) -> tuple[list[Path], list[SpecProblem
     problems: list[SpecProblem] = []
     for path in paths:
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.suffix in SPEC_SUFFIXES and p.is_file())
+            found = sorted(p for p in path.rglob("*") if _is_spec_file(p))
             if not found:
                 problems.append(SpecProblem(str(path), 1, 1, "no spec files (*.yaml, *.yml) here"))
             files += found
@@ -58,7 +58,20 @@ def find_spec_files(paths: Iterable[Path]) -> tuple[list[Path], list[SpecProblem
             files.append(path)
         else:
             problems.append(SpecProblem(str(path), 1, 1, "no such file or directory"))
-    return list(dict.fromkeys(files)), problems
+    return _each_once(files), problems
+
+
+def _is_spec_file(path: Path) -> bool:
+    # Any case: `BACKUP.YAML` named directly is read, so it must be found in a folder too.
+    return path.suffix.lower() in SPEC_SUFFIXES and path.is_file()
+
+
+def _each_once(files: Iterable[Path]) -> list[Path]:
+    """files without repeats, `f.yaml` and `../dir/f.yaml` being one file (its first spelling)."""
+    first: dict[Path, Path] = {}
+    for file in files:
+        first.setdefault(file.resolve(), file)
+    return list(first.values())
 
 
 def sorted_problems(problems: Iterable[SpecProblem]) -> list[SpecProblem]:
@@ -69,9 +82,12 @@ def sorted_problems(problems: Iterable[SpecProblem]) -> list[SpecProblem]:
 def _load_file(file: Path) -> tuple[SpecDocument | None, list[SpecProblem]]:
     name = str(file)
     try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
+        raw = file.read_bytes()
+        text = raw.decode("utf-8")
+    except OSError as error:
         return None, [SpecProblem(name, 1, 1, f"cannot read the file: {error}")]
+    except UnicodeDecodeError as error:
+        return None, [_not_utf8(name, raw, error)]
     loaded = load_yaml(text)
     problems = [
         SpecProblem(name, *p.position, p.message, format_json_path(p.json_path))
@@ -97,6 +113,18 @@ def _flawed(document: SpecDocument, problems: Sequence[SpecProblem]) -> frozense
         if any(is_at_or_under(p, format_json_path((section, index))) for p in places)
     }
     return frozenset(flawed | ({()} if whole_file else set()))
+
+
+def _not_utf8(name: str, raw: bytes, error: UnicodeDecodeError) -> SpecProblem:
+    """Where the first undecodable byte is, so an editor can jump to it."""
+    before = raw[: error.start]
+    line_start = before.rfind(b"\n") + 1
+    column = len(before[line_start:].decode("utf-8", errors="replace")) + 1
+    message = (
+        f"the file is not UTF-8: byte 0x{raw[error.start]:02x} cannot be decoded "
+        "(save the file as UTF-8)"
+    )
+    return SpecProblem(name, before.count(b"\n") + 1, column, message)
 
 
 def _shape_problem(name: str, data: object, where: tuple[int, int]) -> SpecProblem:

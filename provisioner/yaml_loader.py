@@ -72,14 +72,9 @@ def load_yaml(text: str) -> LoadedYaml:
     """Parse text as exactly one YAML document; never raises for bad input."""
     source = SourceMap()
     problems: list[LoadProblem] = []
-    try:
-        nodes = list(_compose_all(text))
-    except _Refused as error:
-        return LoadedYaml(None, source, [error.problem])
-    except yaml.MarkedYAMLError as error:
-        return LoadedYaml(None, source, [_syntax_problem(error)])
-    except yaml.YAMLError as error:  # e.g. a reader error: bad bytes
-        return LoadedYaml(None, source, [LoadProblem((1, 1), f"cannot read YAML: {error}")])
+    nodes = _compose_nodes(text)
+    if isinstance(nodes, LoadProblem):
+        return LoadedYaml(None, source, [nodes])
     if len(nodes) > 1:
         second = _position(nodes[1].start_mark)
         problems.append(
@@ -94,6 +89,20 @@ def load_yaml(text: str) -> LoadedYaml:
     except _Refused as error:  # half a document would only produce misleading schema errors
         return LoadedYaml(None, source, [*problems, error.problem])
     return LoadedYaml(data, source, problems)
+
+
+def _compose_nodes(text: str) -> list[yaml.Node] | LoadProblem:
+    """The documents' node trees, or why the text cannot be read as YAML at all."""
+    try:
+        return list(_compose_all(text))
+    except _Refused as error:
+        return error.problem
+    except yaml.MarkedYAMLError as error:
+        return _syntax_problem(error)
+    except yaml.reader.ReaderError as error:
+        return _unreadable_character(text, error)
+    except yaml.YAMLError as error:
+        return LoadProblem((1, 1), f"cannot read YAML: {error}")
 
 
 class _Refused(Exception):
@@ -160,6 +169,21 @@ def _compose_all(text: str) -> Iterator[yaml.Node]:
 
 def _position(mark: yaml.Mark) -> Position:
     return (mark.line + 1, mark.column + 1)
+
+
+def _unreadable_character(text: str, error: yaml.reader.ReaderError) -> LoadProblem:
+    """A character YAML forbids (a control character), at its line and column."""
+    before = text[: error.position]
+    line = before.count("\n") + 1
+    column = error.position - (before.rfind("\n") + 1) + 1
+    code = int(error.character)
+    message = (
+        f"character U+{code:04X} is not allowed in YAML; "
+        f"inside double quotes, write it as the escape \\x{code:02x}"
+        if code < 0x100
+        else f"character U+{code:04X} is not allowed in YAML"
+    )
+    return LoadProblem((line, column), message)
 
 
 def _syntax_problem(error: yaml.MarkedYAMLError) -> LoadProblem:

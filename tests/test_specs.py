@@ -69,6 +69,26 @@ def test_load_returns_documents_in_path_order(tmp_path: Path) -> None:
     assert [Path(d.path).name for d in specs.load([tmp_path])] == ["a.yml", "b.yaml"]
 
 
+def test_upper_case_suffixes_are_found_in_folders_as_when_named(tmp_path: Path) -> None:
+    for name in ("A.YAML", "b.Yml"):
+        (tmp_path / name).write_text("apiVersion: alertsync/v1\nowner: x\n")
+    assert [Path(d.path).name for d in specs.load([tmp_path])] == ["A.YAML", "b.Yml"]
+
+
+def test_one_file_named_twice_is_read_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "f.yaml").write_text("apiVersion: alertsync/v1\nowner: x\n")
+    monkeypatch.chdir(tmp_path)
+    twice = [Path("f.yaml"), Path("..") / tmp_path.name / "f.yaml", tmp_path]
+    assert [d.path for d in specs.load(twice)] == ["f.yaml"]
+
+
+def test_bytes_that_are_not_utf8_are_reported_where_they_are(tmp_path: Path) -> None:
+    (tmp_path / "latin1.yaml").write_bytes(b"apiVersion: alertsync/v1\nowner: caf\xe9\n")
+    (problem,) = problems_of([tmp_path / "latin1.yaml"])
+    assert (problem.line, problem.column) == (2, 11)
+    assert "not UTF-8: byte 0xe9" in problem.message
+
+
 def test_missing_path_and_empty_folder_are_problems(tmp_path: Path) -> None:
     problems = problems_of([tmp_path / "nope.yaml", tmp_path])
     assert [p.message for p in problems] == [
