@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,8 +13,9 @@ from email_validator import EmailNotValidError, validate_email
 
 from provisioner.document import SpecDocument, format_json_path, is_at_or_under
 from provisioner.errors import SpecProblem
-from provisioner.ids import ACTION_GROUP_TYPE, ResourceId, is_guid
+from provisioner.ids import ACTION_GROUP_TYPE, VAULT_TYPE, ResourceId, is_guid
 from provisioner.model import FIELD_VALUES, MANAGED_BY_TAG, OWNER_TAG
+from provisioner.schema_check import schema
 from provisioner.timezones import WINDOWS_TIME_ZONES, canonical_time_zone
 from provisioner.yaml_loader import JsonPath
 
@@ -331,6 +333,8 @@ def _check_scopes(doc: SpecDocument, path: JsonPath, rule: Entry) -> list[SpecPr
             problems.append(doc.problem(where, str(error)))
             continue
         problems += _check_scope(doc, where, resolved, subscription, resolved in seen)
+        if isinstance(scope, str):  # a mapping's names are the schema's to check
+            problems += _check_id_names(doc, where, resolved)
         seen.add(resolved)
     return problems
 
@@ -358,6 +362,30 @@ def _check_scope(
         )
         return [doc.problem(where, message)]
     return []
+
+
+def _check_id_names(doc: SpecDocument, where: JsonPath, scope: ResourceId) -> list[SpecProblem]:
+    """The names inside a full-ID scope, held to the rules of the ones declared in a spec."""
+    names = []
+    if scope.resource_group is not None:
+        names.append(("resource group", scope.resource_group, "resourceGroupName"))
+    if (scope.resource_type or "").lower() == VAULT_TYPE.lower():
+        names.append(("vault", scope.name, "vaultName"))
+    problems = []
+    for kind, name, rule in names:
+        broken = _broken_name_rule(rule, name)
+        if broken:
+            problems.append(doc.problem(where, f"scope {scope}: {kind} {name!r}: {broken}"))
+    return problems
+
+
+def _broken_name_rule(rule: str, name: str) -> str | None:
+    """The schema's wording of the name rule `name` breaks, if any (one source for the rules)."""
+    definition = schema()["$defs"][rule]
+    too_long = len(name) > definition.get("maxLength", len(name))
+    if too_long or not re.search(definition["pattern"], name):
+        return str(definition["patternErrorMessage"])
+    return None
 
 
 def _check_schedule(doc: SpecDocument, path: JsonPath, schedule: Entry) -> list[SpecProblem]:
