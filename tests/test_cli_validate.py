@@ -25,6 +25,9 @@ REPRESENTATIVE = (
     "time-zone-unknown.yaml",
     "scope-other-subscription.yaml",
     "declared-twice-across-files",
+    "across-files-despite-a-bad-file",
+    "alias-billion-laughs.yaml",
+    "nested-too-deep.yaml",
 )
 
 
