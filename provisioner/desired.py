@@ -78,14 +78,26 @@ def build(documents: Sequence[SpecDocument], env: Mapping[str, str] | None = Non
     env=None validates only: webhook URLs become placeholders. Given env, every variable a
     webhook names must be set.
     """
+    state, problems = check_across(documents, env)
+    if problems:
+        raise SpecError(problems)
+    return state
+
+
+def check_across(
+    documents: Sequence[SpecDocument], env: Mapping[str, str] | None = None
+) -> tuple[DesiredState, list[SpecProblem]]:
+    """The checks across files (duplicates, references) over every entry without a problem of
+    its own, so that one bad file does not hide another's mistakes; never raises SpecError.
+    """
     builder = _Builder(env)
     for document in documents:
         builder.declare(document)
     for document in documents:
         builder.add_rules(document)
-    if builder.problems:
-        raise SpecError(sorted(builder.problems, key=lambda p: (p.path, p.line, p.column)))
-    return builder.state(frozenset(d.owner for d in documents))
+    owners = frozenset(d.owner for d in documents if d.is_sound(()))
+    problems = sorted(builder.problems, key=lambda p: (p.path, p.line, p.column))
+    return builder.state(owners), problems
 
 
 class _Builder:
@@ -97,6 +109,9 @@ class _Builder:
         self.sources: dict[ResourceId, str] = {}
         self.vaults: set[ResourceId] = set()
         self.groups_by_name: dict[str, list[ResourceId]] = {}
+        # Names of action groups left out for problems of their own: a rule naming one is not
+        # told it is undeclared on top of the group's own message.
+        self.flawed_group_names: set[str] = set()
         self.problems: list[SpecProblem] = []
 
     def state(self, owners: frozenset[str]) -> DesiredState:
@@ -117,7 +132,9 @@ class _Builder:
         """First pass: action groups and vaults, so that rules can refer to any of them."""
         for section, index, entry in entries(doc):
             path: JsonPath = (section, index)
-            if section == "actionGroups":
+            if not doc.is_sound(path):
+                self._remember_flawed(section, entry)
+            elif section == "actionGroups":
                 group = self._action_group(doc, path, entry)
                 if self._add(doc, path, group):
                     self.groups_by_name.setdefault(group.id.name.casefold(), []).append(group.id)
@@ -129,8 +146,13 @@ class _Builder:
     def add_rules(self, doc: SpecDocument) -> None:
         """Second pass: alert processing rules, resolving action group names."""
         for section, index, entry in entries(doc):
-            if section == "alertProcessingRules":
+            if section == "alertProcessingRules" and doc.is_sound((section, index)):
                 self._add(doc, (section, index), self._rule(doc, (section, index), entry))
+
+    def _remember_flawed(self, section: str, entry: Entry) -> None:
+        name = entry.get("name")
+        if section == "actionGroups" and isinstance(name, str):
+            self.flawed_group_names.add(name.casefold())
 
     def _add(self, doc: SpecDocument, path: JsonPath, resource: Resource) -> bool:
         first = self.sources.get(resource.id)
@@ -231,6 +253,8 @@ class _Builder:
         candidates = self.groups_by_name.get(reference.casefold(), [])
         if len(candidates) == 1:
             return candidates[0]
+        if not candidates and reference.casefold() in self.flawed_group_names:
+            return None  # the group's own problems are reported where it is declared
         self.problems.append(doc.problem(where, self._reference_problem(reference, candidates)))
         return None
 

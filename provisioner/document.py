@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from provisioner.errors import SpecProblem
@@ -26,6 +26,16 @@ def format_json_path(path: JsonPath) -> str:
     return "".join(parts)
 
 
+def is_at_or_under(json_path: str, ancestor: str) -> bool:
+    """True when the formatted json_path is ancestor itself or lies inside it."""
+    return json_path == ancestor or json_path.startswith((ancestor + ".", ancestor + "["))
+
+
+# File-level keys every entry inherits (or the tags and ownership built from them): a problem
+# there makes every entry of the file unusable for checks across files.
+INHERITED_KEYS = ("apiVersion", "owner", "subscription", "resourceGroup", "tags")
+
+
 @dataclass(frozen=True, eq=False)
 class SpecDocument:
     """A spec file that parsed as one YAML mapping (not necessarily a valid spec)."""
@@ -33,6 +43,12 @@ class SpecDocument:
     path: str  # as shown to the user, e.g. "specs/backup.yaml"
     data: Mapping[str, Any]
     source: SourceMap
+    # Entries ((section, index)) with a problem of their own; () when the whole file has one.
+    flawed: frozenset[JsonPath] = field(default_factory=frozenset)
+
+    def is_sound(self, entry: JsonPath) -> bool:
+        """True when neither the entry nor the file-level values it inherits have a problem."""
+        return () not in self.flawed and entry not in self.flawed
 
     def problem(self, where: JsonPath, message: str, *, at_key: bool = False) -> SpecProblem:
         """A problem located at a value (or at the key naming it) of this document."""

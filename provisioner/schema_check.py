@@ -33,6 +33,18 @@ _KEY_HINTS = {
 
 _OPERATORS = {"equals", "notEquals", "contains", "doesNotContain"}
 
+# The receiver kinds of api 2023-01-01 the spec language does not have yet: saying so beats
+# "did you mean 'armRoleReceivers'?", which would send the user after the wrong key.
+_UNSUPPORTED_RECEIVERS = (
+    "itsmReceivers",
+    "azureAppPushReceivers",
+    "automationRunbookReceivers",
+    "voiceReceivers",
+    "logicAppReceivers",
+    "azureFunctionReceivers",
+    "eventHubReceivers",
+)
+
 # The key each _KEY_HINTS entry stands for, so "missing required key" is not said twice.
 _KEY_MEANT = {
     "useCommonSchema": "useCommonAlertSchema",
@@ -61,6 +73,7 @@ class SchemaIssue:
     at_key: bool = False
     missing: str | None = None  # the required key this issue is about
     suggests: str | None = None  # the key an unknown key probably meant
+    decisive: bool = False  # a wrong type or an empty text: other complaints about it are noise
 
 
 @cache
@@ -87,13 +100,20 @@ def schema_issues(data: Any) -> list[SchemaIssue]:
     for error in _validator().iter_errors(data):
         for issue in _explain(error):
             issues.setdefault((issue.path, issue.message), issue)
-    return _without_echoes(list(issues.values()))
+    return _one_per_value(_without_echoes(list(issues.values())))
 
 
 def _without_echoes(issues: list[SchemaIssue]) -> list[SchemaIssue]:
     """Drop "missing 'shortName'" where "unknown 'shortname'; did you mean 'shortName'?" says it."""
     meant = {(i.path[:-1], i.suggests) for i in issues if i.suggests}
     return [i for i in issues if not i.missing or (i.path, i.missing) not in meant]
+
+
+def _one_per_value(issues: list[SchemaIssue]) -> list[SchemaIssue]:
+    """Drop "'' does not match the name pattern" where "name must not be empty" says it (and
+    "not one of: …" where "must be a string" does): one mistake, one message."""
+    decided = {i.path for i in issues if i.decisive}
+    return [i for i in issues if i.decisive or i.missing or i.path not in decided]
 
 
 def _explain(error: ValidationError) -> Iterator[SchemaIssue]:
@@ -110,7 +130,13 @@ def _explain(error: ValidationError) -> Iterator[SchemaIssue]:
     elif "propertyNames" in error.schema_path:
         yield SchemaIssue((*path, error.instance), _message(error, ("tag name",)), at_key=True)
     else:
-        yield SchemaIssue(path, _message(error, path))
+        yield SchemaIssue(path, _message(error, path), decisive=_is_decisive(error))
+
+
+def _is_decisive(error: ValidationError) -> bool:
+    return bool(
+        error.validator == "type" or (error.validator == "minLength" and error.instance == "")
+    )
 
 
 def _explain_branches(error: ValidationError, path: JsonPath) -> Iterator[SchemaIssue]:
@@ -148,10 +174,15 @@ def _no_branch_message(error: ValidationError, path: JsonPath) -> str:
 def _unknown_keys(error: ValidationError, path: JsonPath) -> Iterator[SchemaIssue]:
     allowed = list(error.schema.get("properties", {}))
     for key in error.instance:
-        if key not in allowed:
-            message = _unknown_key_message(key, allowed, _label(path))
-            meant = _KEY_MEANT.get(key) or _close_key(key, allowed)
-            yield SchemaIssue((*path, key), message, at_key=True, suggests=meant)
+        if key in allowed:
+            continue
+        if key in _UNSUPPORTED_RECEIVERS and "emailReceivers" in allowed:
+            message = f"{key} are not supported yet by alertsync (api 2023-01-01 has them)"
+            yield SchemaIssue((*path, key), message, at_key=True)
+            continue
+        message = _unknown_key_message(key, allowed, _label(path))
+        meant = _KEY_MEANT.get(key) or _close_key(key, allowed)
+        yield SchemaIssue((*path, key), message, at_key=True, suggests=meant)
 
 
 def _unknown_key_message(key: str, allowed: Sequence[str], label: str) -> str:
@@ -182,7 +213,9 @@ def _type_message(error: ValidationError, label: str) -> str:
     names = [expected] if isinstance(expected, str) else list(expected)
     wanted = " or ".join(_TYPE_NAMES.get(n, n) for n in names)
     hint = ""
-    if "string" in names and isinstance(error.instance, int | float | bool):
+    if "string" in names and isinstance(error.instance, bool):
+        hint = "; put it in quotes (YAML reads unquoted true and false as booleans)"
+    elif "string" in names and isinstance(error.instance, int | float):
         hint = "; put it in quotes (YAML reads unquoted digits as a number, dropping leading zeros)"
     return f"{label} must be {wanted}, not {_describe(error.instance)}{hint}"
 

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator, Mapping, Sequence
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
-from provisioner.document import SpecDocument
+from provisioner.document import SpecDocument, format_json_path, is_at_or_under
 from provisioner.errors import SpecProblem
-from provisioner.ids import ACTION_GROUP_TYPE, ResourceId, is_guid
+from provisioner.ids import ACTION_GROUP_TYPE, VAULT_TYPE, ResourceId, is_guid
 from provisioner.model import FIELD_VALUES, MANAGED_BY_TAG, OWNER_TAG
+from provisioner.schema_check import schema
 from provisioner.timezones import WINDOWS_TIME_ZONES, canonical_time_zone
 from provisioner.yaml_loader import JsonPath
 
@@ -34,16 +37,37 @@ _RESERVED_TAGS = (MANAGED_BY_TAG, OWNER_TAG)
 MAX_TAGS = 50  # per resource, Azure's limit (tag-resources.md), ownership tags included
 
 
+@dataclass(frozen=True)
+class Flagged:
+    """The paths the schema already reported: their values may have any type, or be missing."""
+
+    paths: frozenset[JsonPath]
+
+    def covers(self, path: JsonPath) -> bool:
+        """True when path is at or under a flagged path."""
+        return any(path[: len(flagged)] == flagged for flagged in self.paths)
+
+    def covers_problem(self, problem: SpecProblem) -> bool:
+        """True when the problem is about a flagged value: the schema's message already says it."""
+        return any(is_at_or_under(problem.json_path, format_json_path(f)) for f in self.paths)
+
+    def any_of(self, paths: Iterable[JsonPath]) -> bool:
+        return any(self.covers(path) for path in paths)
+
+
 def check_document(doc: SpecDocument, flagged: Sequence[JsonPath]) -> list[SpecProblem]:
-    """Semantic problems of one document; entries the schema already flagged are skipped."""
+    """Semantic problems of one document, except those about values the schema flagged.
+
+    Every check runs on every entry, so that one schema error does not hide the other mistakes
+    of its resource; the checks therefore tolerate values of any type.
+    """
+    flags = Flagged(frozenset(flagged))
     problems = list(_check_tag_names(doc, ("tags",), doc.data.get("tags")))
     for section, index, entry in entries(doc):
         path: JsonPath = (section, index)
-        if any(issue[: len(path)] == path for issue in flagged):
-            continue
-        problems += _check_home(doc, path, entry)
-        problems += _CHECKS[section](doc, path, entry)
-    return problems
+        problems += _check_home(doc, path, entry, flags)
+        problems += _CHECKS[section](doc, path, entry, flags)
+    return [problem for problem in problems if not flags.covers_problem(problem)]
 
 
 def entries(doc: SpecDocument) -> Iterator[tuple[str, int, Entry]]:
@@ -65,9 +89,46 @@ def file_default(doc: SpecDocument, key: str) -> str | None:
 
 def home(doc: SpecDocument, entry: Entry) -> tuple[str | None, str | None]:
     """The (subscription, resource group) an entry lives in: its own, else the file's."""
-    subscription = entry.get("subscription") or file_default(doc, "subscription")
-    group = entry.get("resourceGroup") or file_default(doc, "resourceGroup")
+    subscription = _text(entry.get("subscription")) or file_default(doc, "subscription")
+    group = _text(entry.get("resourceGroup")) or file_default(doc, "resourceGroup")
     return subscription, group
+
+
+def _home_paths(path: JsonPath) -> tuple[JsonPath, ...]:
+    """Where an entry's home comes from: its own keys and the file's defaults."""
+    keys = ("subscription", "resourceGroup")
+    return (*((*path, key) for key in keys), *((key,) for key in keys))
+
+
+# --- tolerant reading: the schema may have flagged a value of any type -------------------------
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _mappings(value: object) -> Iterator[tuple[int, Entry]]:
+    """(index, item) for the items of a list that are mappings."""
+    for index, item in enumerate(value if isinstance(value, list) else []):
+        if isinstance(item, Mapping):
+            yield index, item
+
+
+def _strings(value: object) -> Iterator[tuple[int, str]]:
+    """(index, item) for the items of a list that are strings."""
+    for index, item in enumerate(value if isinstance(value, list) else []):
+        if isinstance(item, str):
+            yield index, item
+
+
+def _called(kind: str, entry: Entry) -> str:
+    """`action group 'ag-x'`, or just the kind when the name is missing or not text."""
+    name = _text(entry.get("name"))
+    return f"{kind} '{name}'" if name else kind
 
 
 def scope_id(scope: str | Mapping[str, str], subscription: str, group: str) -> ResourceId:
@@ -83,12 +144,14 @@ def scope_id(scope: str | Mapping[str, str], subscription: str, group: str) -> R
     return ResourceId(sub.lower())
 
 
-def _check_home(doc: SpecDocument, path: JsonPath, entry: Entry) -> list[SpecProblem]:
-    kind = SECTION_KINDS[str(path[0])]
+def _check_home(
+    doc: SpecDocument, path: JsonPath, entry: Entry, flags: Flagged
+) -> list[SpecProblem]:
+    called = _called(SECTION_KINDS[str(path[0])], entry)
     problems = []
     for key, value in zip(("subscription", "resourceGroup"), home(doc, entry), strict=True):
-        if value is None:
-            message = f"{kind} '{entry['name']}' has no {key}: set '{key}' on it or at the top of the file"
+        if value is None and not flags.any_of([(*path, key), (key,)]):  # else already said
+            message = f"{called} has no {key}: set '{key}' on it or at the top of the file"
             problems.append(doc.problem(path, message))
     return problems
 
@@ -96,11 +159,13 @@ def _check_home(doc: SpecDocument, path: JsonPath, entry: Entry) -> list[SpecPro
 # --- action groups ---------------------------------------------------------------------------
 
 
-def _check_action_group(doc: SpecDocument, path: JsonPath, group: Entry) -> list[SpecProblem]:
+def _check_action_group(
+    doc: SpecDocument, path: JsonPath, group: Entry, flags: Flagged
+) -> list[SpecProblem]:
     problems = list(_check_receiver_names(doc, path, group))
-    for index, receiver in enumerate(group.get("emailReceivers", [])):
+    for index, receiver in _mappings(group.get("emailReceivers")):
         problems += _check_email(doc, (*path, "emailReceivers", index, "address"), receiver)
-    for index, receiver in enumerate(group.get("webhookReceivers", [])):
+    for index, receiver in _mappings(group.get("webhookReceivers")):
         problems += _check_aad(doc, (*path, "webhookReceivers", index), receiver)
     return problems + _check_tags(doc, path, group)
 
@@ -110,12 +175,15 @@ def _check_receiver_names(doc: SpecDocument, path: JsonPath, group: Entry) -> It
     # compares them ignoring case (actionGroups_API.json; azurerm monitor_action_group docs).
     first_use: dict[str, JsonPath] = {}
     for key in RECEIVER_KINDS:
-        for index, receiver in enumerate(group.get(key, [])):
+        for index, receiver in _mappings(group.get(key)):
+            name = _text(receiver.get("name"))
+            if name is None:
+                continue
             where = (*path, key, index, "name")
-            first = first_use.setdefault(receiver["name"].casefold(), where)
+            first = first_use.setdefault(name.casefold(), where)
             if first != where:
                 message = (
-                    f"receiver name '{receiver['name']}' is already used by the "
+                    f"receiver name '{name}' is already used by the "
                     f"{RECEIVER_KINDS[str(first[-3])]} receiver at line {doc.line_of(first)}: "
                     "names must be unique across all receivers of an action group, ignoring case"
                 )
@@ -123,10 +191,13 @@ def _check_receiver_names(doc: SpecDocument, path: JsonPath, group: Entry) -> It
 
 
 def _check_email(doc: SpecDocument, where: JsonPath, receiver: Entry) -> list[SpecProblem]:
+    address = _text(receiver.get("address"))
+    if address is None:
+        return []  # missing or not text: the schema says so
     try:
-        validate_email(receiver["address"], check_deliverability=False)  # offline: no DNS
+        validate_email(address, check_deliverability=False)  # offline: no DNS
     except EmailNotValidError as error:
-        return [doc.problem(where, f"email address {receiver['address']!r} is not valid: {error}")]
+        return [doc.problem(where, f"email address {address!r} is not valid: {error}")]
     return []
 
 
@@ -148,7 +219,7 @@ def _check_tags(doc: SpecDocument, path: JsonPath, entry: Entry) -> list[SpecPro
     problems = list(_check_tag_names(doc, (*path, "tags"), entry.get("tags")))
     raw = doc.data.get("tags")
     file_tags: Mapping[str, Any] = raw if isinstance(raw, dict) else {}
-    own: Mapping[str, Any] = entry.get("tags") or {}
+    own = _mapping(entry.get("tags"))
     merged = {name.casefold() for name in (*file_tags, *own)}
     if len(merged) + len(_RESERVED_TAGS) > MAX_TAGS:
         message = (
@@ -173,34 +244,42 @@ def _check_tag_names(doc: SpecDocument, path: JsonPath, tags: object) -> Iterato
 # --- alert processing rules ------------------------------------------------------------------
 
 
-def _check_rule(doc: SpecDocument, path: JsonPath, rule: Entry) -> list[SpecProblem]:
-    problems = _check_action(doc, path, rule)
-    problems += _check_condition_values(doc, (*path, "conditions"), rule.get("conditions", {}))
-    problems += _check_scopes(doc, path, rule)
-    if "schedule" in rule:
-        problems += _check_schedule(doc, (*path, "schedule"), rule["schedule"])
+def _check_rule(
+    doc: SpecDocument, path: JsonPath, rule: Entry, flags: Flagged
+) -> list[SpecProblem]:
+    problems = _check_action(doc, path, rule, flags)
+    problems += _check_condition_values(doc, (*path, "conditions"), rule.get("conditions"))
+    if not flags.any_of(_home_paths(path)):  # a scope is judged against the rule's home
+        problems += _check_scopes(doc, path, rule)
+    problems += _check_schedule(doc, (*path, "schedule"), _mapping(rule.get("schedule")))
     return problems + _check_tags(doc, path, rule)
 
 
-def _check_action(doc: SpecDocument, path: JsonPath, rule: Entry) -> list[SpecProblem]:
+def _check_action(
+    doc: SpecDocument, path: JsonPath, rule: Entry, flags: Flagged
+) -> list[SpecProblem]:
+    references = list(_check_group_references(doc, (*path, "actionGroups"), rule))
+    keys = ((*path, "actionGroups"), (*path, "suppressNotifications"))
+    if flags.any_of(keys):  # "both" or "neither" would misread a value the schema rejected
+        return references
     groups, silence = rule.get("actionGroups"), rule.get("suppressNotifications", False)
     if groups and silence:
         message = "give either actionGroups or suppressNotifications: true, not both"
         return [doc.problem((*path, "suppressNotifications"), message, at_key=True)]
     if not groups and not silence:
         message = (
-            f"alert processing rule '{rule['name']}' does nothing: give actionGroups "
+            f"{_called('alert processing rule', rule)} does nothing: give actionGroups "
             "(to notify) or suppressNotifications: true (to silence notifications)"
         )
         return [doc.problem(path, message)]
-    return list(_check_group_references(doc, (*path, "actionGroups"), groups or []))
+    return references
 
 
 def _check_group_references(
-    doc: SpecDocument, path: JsonPath, references: Sequence[str]
+    doc: SpecDocument, path: JsonPath, rule: Entry
 ) -> Iterator[SpecProblem]:
     seen: set[str] = set()
-    for index, reference in enumerate(references):
+    for index, reference in _strings(rule.get("actionGroups")):
         if reference.casefold() in seen:
             yield doc.problem((*path, index), f"action group {reference!r} is listed twice")
         seen.add(reference.casefold())
@@ -222,16 +301,23 @@ def _check_group_id(doc: SpecDocument, where: JsonPath, reference: str) -> list[
 
 
 def _check_condition_values(
-    doc: SpecDocument, path: JsonPath, conditions: Mapping[str, Any]
+    doc: SpecDocument, path: JsonPath, conditions: object
 ) -> Iterator[SpecProblem]:
-    for key, condition in conditions.items():
-        known = FIELD_VALUES.get(key[0].upper() + key[1:], ())
-        values = condition if isinstance(condition, list) else next(iter(condition.values()))
-        operator = () if isinstance(condition, list) else (next(iter(condition)),)
-        for index, value in enumerate(values):
+    for key, condition in _mapping(conditions).items():
+        known = FIELD_VALUES.get(key[:1].upper() + key[1:], ())
+        for where, value in _condition_values((*path, key), condition):
             if known and value.casefold() not in {k.casefold() for k in known}:
                 message = f"{key} value {value!r} is not one of: {', '.join(known)}"
-                yield doc.problem((*path, key, *operator, index), message)
+                yield doc.problem(where, message)
+
+
+def _condition_values(path: JsonPath, condition: object) -> Iterator[tuple[JsonPath, str]]:
+    """(where, value) of a condition's text values: a bare list, or one operator's list."""
+    if isinstance(condition, Mapping) and len(condition) == 1:
+        ((operator, values),) = condition.items()
+        path, condition = (*path, operator), values
+    for index, value in _strings(condition):
+        yield (*path, index), value
 
 
 def _check_scopes(doc: SpecDocument, path: JsonPath, rule: Entry) -> list[SpecProblem]:
@@ -239,7 +325,7 @@ def _check_scopes(doc: SpecDocument, path: JsonPath, rule: Entry) -> list[SpecPr
     if subscription is None or group is None:
         return []  # already reported by the home check
     problems, seen = [], set()
-    for index, scope in enumerate(rule["scopes"]):
+    for index, scope in _scopes(rule.get("scopes")):
         where = (*path, "scopes", index)
         try:
             resolved = scope_id(scope, subscription, group)
@@ -247,8 +333,19 @@ def _check_scopes(doc: SpecDocument, path: JsonPath, rule: Entry) -> list[SpecPr
             problems.append(doc.problem(where, str(error)))
             continue
         problems += _check_scope(doc, where, resolved, subscription, resolved in seen)
+        if isinstance(scope, str):  # a mapping's names are the schema's to check
+            problems += _check_id_names(doc, where, resolved)
         seen.add(resolved)
     return problems
+
+
+def _scopes(value: object) -> Iterator[tuple[int, str | Mapping[str, str]]]:
+    """The scopes written as text or as a mapping of texts (the schema reports the others)."""
+    for index, scope in enumerate(value if isinstance(value, list) else []):
+        if isinstance(scope, str) or (
+            isinstance(scope, Mapping) and all(isinstance(v, str) for v in scope.values())
+        ):
+            yield index, scope
 
 
 def _check_scope(
@@ -267,23 +364,45 @@ def _check_scope(
     return []
 
 
+def _check_id_names(doc: SpecDocument, where: JsonPath, scope: ResourceId) -> list[SpecProblem]:
+    """The names inside a full-ID scope, held to the rules of the ones declared in a spec."""
+    names = []
+    if scope.resource_group is not None:
+        names.append(("resource group", scope.resource_group, "resourceGroupName"))
+    if (scope.resource_type or "").lower() == VAULT_TYPE.lower():
+        names.append(("vault", scope.name, "vaultName"))
+    problems = []
+    for kind, name, rule in names:
+        broken = _broken_name_rule(rule, name)
+        if broken:
+            problems.append(doc.problem(where, f"scope {scope}: {kind} {name!r}: {broken}"))
+    return problems
+
+
+def _broken_name_rule(rule: str, name: str) -> str | None:
+    """The schema's wording of the name rule `name` breaks, if any (one source for the rules)."""
+    definition = schema()["$defs"][rule]
+    too_long = len(name) > definition.get("maxLength", len(name))
+    if too_long or not re.search(definition["pattern"], name):
+        return str(definition["patternErrorMessage"])
+    return None
+
+
 def _check_schedule(doc: SpecDocument, path: JsonPath, schedule: Entry) -> list[SpecProblem]:
-    problems = _check_time_zone(doc, (*path, "timeZone"), schedule.get("timeZone"))
+    problems = _check_time_zone(doc, (*path, "timeZone"), _text(schedule.get("timeZone")))
     moments = {}
     for key in ("effectiveFrom", "effectiveUntil"):
-        if key in schedule:
-            moments[key] = _parse(schedule[key], "%Y-%m-%dT%H:%M:%S")
+        text = _text(schedule.get(key))
+        if text is not None:
+            moments[key] = _parse(text, "%Y-%m-%dT%H:%M:%S")
             if moments[key] is None:
-                problems.append(
-                    doc.problem(
-                        (*path, key), f"{key} {schedule[key]!r} is not a real date and time"
-                    )
-                )
+                message = f"{key} {text!r} is not a real date and time"
+                problems.append(doc.problem((*path, key), message))
     start, end = moments.get("effectiveFrom"), moments.get("effectiveUntil")
     if start and end and end <= start:
         message = f"effectiveUntil {schedule['effectiveUntil']!r} must be after effectiveFrom {schedule['effectiveFrom']!r}"
         problems.append(doc.problem((*path, "effectiveUntil"), message))
-    for index, recurrence in enumerate(schedule.get("recurrences", [])):
+    for index, recurrence in _mappings(schedule.get("recurrences")):
         problems += _check_recurrence(doc, (*path, "recurrences", index), recurrence)
     return problems
 
@@ -305,8 +424,9 @@ def _check_recurrence(
 ) -> Iterator[SpecProblem]:
     for kind, window in recurrence.items():
         for key in ("startTime", "endTime"):
-            if key in window and _parse(window[key], "%H:%M:%S") is None:
-                message = f"{key} {window[key]!r} is not a time of day (00:00:00 to 23:59:59)"
+            text = _text(_mapping(window).get(key))
+            if text is not None and _parse(text, "%H:%M:%S") is None:
+                message = f"{key} {text!r} is not a time of day (00:00:00 to 23:59:59)"
                 yield doc.problem((*path, kind, key), message)
 
 
@@ -317,7 +437,9 @@ def _parse(text: str, layout: str) -> datetime | None:
         return None
 
 
-def _check_vault(doc: SpecDocument, path: JsonPath, vault: Entry) -> list[SpecProblem]:
+def _check_vault(
+    doc: SpecDocument, path: JsonPath, vault: Entry, flags: Flagged
+) -> list[SpecProblem]:
     return []  # names and settings are fully checked by the schema; the home by _check_home
 
 

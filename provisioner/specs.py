@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from provisioner.document import SpecDocument, format_json_path
+from provisioner.document import INHERITED_KEYS, SpecDocument, format_json_path, is_at_or_under
 from provisioner.errors import SpecError, SpecProblem
 from provisioner.schema_check import schema_issues
-from provisioner.semantic import check_document
-from provisioner.yaml_loader import load_yaml
+from provisioner.semantic import check_document, entries
+from provisioner.yaml_loader import JsonPath, load_yaml
 
 __all__ = ["SPEC_SUFFIXES", "SpecDocument", "check", "find_spec_files", "load"]
 
@@ -40,7 +41,7 @@ def check(paths: Sequence[Path]) -> tuple[list[SpecDocument], list[SpecProblem]]
         if document is not None:
             documents.append(document)
     log.debug("specs: %d file(s), %d problem(s)", len(files), len(problems))
-    return documents, sorted(problems, key=_location)
+    return documents, sorted_problems(problems)
 
 
 def find_spec_files(paths: Iterable[Path]) -> tuple[list[Path], list[SpecProblem]]:
@@ -49,7 +50,7 @@ def find_spec_files(paths: Iterable[Path]) -> tuple[list[Path], list[SpecProblem
     problems: list[SpecProblem] = []
     for path in paths:
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.suffix in SPEC_SUFFIXES and p.is_file())
+            found = sorted(p for p in path.rglob("*") if _is_spec_file(p))
             if not found:
                 problems.append(SpecProblem(str(path), 1, 1, "no spec files (*.yaml, *.yml) here"))
             files += found
@@ -57,19 +58,36 @@ def find_spec_files(paths: Iterable[Path]) -> tuple[list[Path], list[SpecProblem
             files.append(path)
         else:
             problems.append(SpecProblem(str(path), 1, 1, "no such file or directory"))
-    return list(dict.fromkeys(files)), problems
+    return _each_once(files), problems
 
 
-def _location(problem: SpecProblem) -> tuple[str, int, int]:
-    return (problem.path, problem.line, problem.column)
+def _is_spec_file(path: Path) -> bool:
+    # Any case: `BACKUP.YAML` named directly is read, so it must be found in a folder too.
+    return path.suffix.lower() in SPEC_SUFFIXES and path.is_file()
+
+
+def _each_once(files: Iterable[Path]) -> list[Path]:
+    """files without repeats, `f.yaml` and `../dir/f.yaml` being one file (its first spelling)."""
+    first: dict[Path, Path] = {}
+    for file in files:
+        first.setdefault(file.resolve(), file)
+    return list(first.values())
+
+
+def sorted_problems(problems: Iterable[SpecProblem]) -> list[SpecProblem]:
+    """Problems in file, line, column order: how editors and people read them."""
+    return sorted(problems, key=lambda p: (p.path, p.line, p.column))
 
 
 def _load_file(file: Path) -> tuple[SpecDocument | None, list[SpecProblem]]:
     name = str(file)
     try:
-        text = file.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
+        raw = file.read_bytes()
+        text = raw.decode("utf-8")
+    except OSError as error:
         return None, [SpecProblem(name, 1, 1, f"cannot read the file: {error}")]
+    except UnicodeDecodeError as error:
+        return None, [_not_utf8(name, raw, error)]
     loaded = load_yaml(text)
     problems = [
         SpecProblem(name, *p.position, p.message, format_json_path(p.json_path))
@@ -80,8 +98,33 @@ def _load_file(file: Path) -> tuple[SpecDocument | None, list[SpecProblem]]:
     if not isinstance(loaded.data, dict):
         where = loaded.source.value_position(())
         return None, [*problems, _shape_problem(name, loaded.data, where)]
-    document = SpecDocument(name, loaded.data, loaded.source)
-    return document, problems + _validate(document)
+    document, found = validate_document(SpecDocument(name, loaded.data, loaded.source))
+    return document, problems + found
+
+
+def _flawed(document: SpecDocument, problems: Sequence[SpecProblem]) -> frozenset[JsonPath]:
+    """The entries a problem lies in, and () if one lies at the file level entries inherit."""
+    places = [p.json_path for p in problems]
+    inherited = [format_json_path((key,)) for key in INHERITED_KEYS]
+    whole_file = any(p == "$" or any(is_at_or_under(p, i) for i in inherited) for p in places)
+    flawed = {
+        (section, index)
+        for section, index, _ in entries(document)
+        if any(is_at_or_under(p, format_json_path((section, index))) for p in places)
+    }
+    return frozenset(flawed | ({()} if whole_file else set()))
+
+
+def _not_utf8(name: str, raw: bytes, error: UnicodeDecodeError) -> SpecProblem:
+    """Where the first undecodable byte is, so an editor can jump to it."""
+    before = raw[: error.start]
+    line_start = before.rfind(b"\n") + 1
+    column = len(before[line_start:].decode("utf-8", errors="replace")) + 1
+    message = (
+        f"the file is not UTF-8: byte 0x{raw[error.start]:02x} cannot be decoded "
+        "(save the file as UTF-8)"
+    )
+    return SpecProblem(name, before.count(b"\n") + 1, column, message)
 
 
 def _shape_problem(name: str, data: object, where: tuple[int, int]) -> SpecProblem:
@@ -95,7 +138,12 @@ def _shape_problem(name: str, data: object, where: tuple[int, int]) -> SpecProbl
     )
 
 
-def _validate(document: SpecDocument) -> list[SpecProblem]:
+def validate_document(document: SpecDocument) -> tuple[SpecDocument, list[SpecProblem]]:
+    """The schema's and the semantic checks' problems of one document, each said once, and
+    the document marked with the entries they make unfit for the checks across files."""
     issues = schema_issues(document.data)
     problems = [document.problem(i.path, i.message, at_key=i.at_key) for i in issues]
-    return problems + check_document(document, [i.path for i in issues])
+    # A missing key flags where it belongs, not the whole mapping that lacks it.
+    flagged = [(*i.path, i.missing) if i.missing else i.path for i in issues]
+    problems += check_document(document, flagged)
+    return dataclasses.replace(document, flawed=_flawed(document, problems)), problems

@@ -21,6 +21,14 @@ _INT = re.compile(r"^[-+]?[0-9]+$")
 _FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
 _STANDARD_TAG = "tag:yaml.org,2002:"
 
+# Specs nest about six levels deep; far deeper input is a mistake or an attack, and PyYAML's
+# composer (like the checks after it) recurses once per level: 900 levels of `[` would end in a
+# RecursionError. Counted on the expanded tree, so chains of aliases are held to it too.
+MAX_DEPTH = 64
+# Values an alias may add to one document, summed over all aliases. Without a budget, ten levels
+# of ten aliases (a 534-byte "billion laughs") expand to 10**10 values and exhaust memory.
+MAX_ALIAS_VALUES = 100_000
+
 
 @dataclass(frozen=True, slots=True)
 class LoadProblem:
@@ -64,12 +72,9 @@ def load_yaml(text: str) -> LoadedYaml:
     """Parse text as exactly one YAML document; never raises for bad input."""
     source = SourceMap()
     problems: list[LoadProblem] = []
-    try:
-        nodes = list(_compose_all(text))
-    except yaml.MarkedYAMLError as error:
-        return LoadedYaml(None, source, [_syntax_problem(error)])
-    except yaml.YAMLError as error:  # e.g. a reader error: bad bytes
-        return LoadedYaml(None, source, [LoadProblem((1, 1), f"cannot read YAML: {error}")])
+    nodes = _compose_nodes(text)
+    if isinstance(nodes, LoadProblem):
+        return LoadedYaml(None, source, [nodes])
     if len(nodes) > 1:
         second = _position(nodes[1].start_mark)
         problems.append(
@@ -79,12 +84,80 @@ def load_yaml(text: str) -> LoadedYaml:
         )
     if not nodes:
         return LoadedYaml(None, source, problems)
-    data = _Converter(source, problems).convert(nodes[0], ())
+    try:
+        data = _Converter(source, problems).convert(nodes[0], ())
+    except _Refused as error:  # half a document would only produce misleading schema errors
+        return LoadedYaml(None, source, [*problems, error.problem])
     return LoadedYaml(data, source, problems)
 
 
+def _compose_nodes(text: str) -> list[yaml.Node] | LoadProblem:
+    """The documents' node trees, or why the text cannot be read as YAML at all."""
+    try:
+        return list(_compose_all(text))
+    except _Refused as error:
+        return error.problem
+    except yaml.MarkedYAMLError as error:
+        return _syntax_problem(error)
+    except yaml.reader.ReaderError as error:
+        return _unreadable_character(text, error)
+    except yaml.YAMLError as error:
+        return LoadProblem((1, 1), f"cannot read YAML: {error}")
+
+
+class _Refused(Exception):
+    """The document is too deep or expands too much to be read at all."""
+
+    def __init__(self, problem: LoadProblem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+def _too_deep(mark: yaml.Mark, path: JsonPath = ()) -> _Refused:
+    message = f"values are nested more than {MAX_DEPTH} levels deep; a spec needs fewer than 10"
+    return _Refused(LoadProblem(_position(mark), message, path))
+
+
+class _AliasNode(yaml.Node):
+    """Where an alias (`*name`) was written, standing for the node its anchor names.
+
+    PyYAML hands back the anchored node itself, losing the alias's position: a resource
+    duplicated through an alias would be reported at the anchor, and an over-large expansion
+    could not be pinned on the alias that causes it.
+    """
+
+    def __init__(self, target: yaml.Node, anchor: str, mark: yaml.Mark) -> None:
+        super().__init__(target.tag, target.value, mark, mark)
+        self.target = target
+        self.anchor = anchor
+
+
+class _SpecComposer(yaml.SafeLoader):
+    """SafeLoader that keeps alias positions and refuses nesting deeper than MAX_DEPTH."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.AliasEvent):
+            target = super().compose_node(parent, index)
+            assert target is not None  # PyYAML returns the anchored node or raises
+            mark = event.start_mark
+            assert isinstance(mark, yaml.Mark)  # the pure-Python scanner always sets one
+            return _AliasNode(target, str(event.anchor), mark)
+        if self.depth >= MAX_DEPTH:
+            raise _too_deep(event.start_mark)
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
 def _compose_all(text: str) -> Iterator[yaml.Node]:
-    loader = yaml.SafeLoader(text)
+    loader = _SpecComposer(text)
     try:
         while loader.check_node():
             node = loader.get_node()
@@ -96,6 +169,21 @@ def _compose_all(text: str) -> Iterator[yaml.Node]:
 
 def _position(mark: yaml.Mark) -> Position:
     return (mark.line + 1, mark.column + 1)
+
+
+def _unreadable_character(text: str, error: yaml.reader.ReaderError) -> LoadProblem:
+    """A character YAML forbids (a control character), at its line and column."""
+    before = text[: error.position]
+    line = before.count("\n") + 1
+    column = error.position - (before.rfind("\n") + 1) + 1
+    code = int(error.character)
+    message = (
+        f"character U+{code:04X} is not allowed in YAML; "
+        f"inside double quotes, write it as the escape \\x{code:02x}"
+        if code < 0x100
+        else f"character U+{code:04X} is not allowed in YAML"
+    )
+    return LoadProblem((line, column), message)
 
 
 def _syntax_problem(error: yaml.MarkedYAMLError) -> LoadProblem:
@@ -114,19 +202,45 @@ class _Converter:
         self.source = source
         self.problems = problems
         self.open: set[int] = set()  # nodes being converted: an alias to one of them is a cycle
+        self.alias_values = 0  # values added by expanding aliases, against MAX_ALIAS_VALUES
+        self.expanding: list[tuple[_AliasNode, JsonPath]] = []  # outermost first
 
     def convert(self, node: yaml.Node, path: JsonPath) -> Any:
         self.source.values.setdefault(path, _position(node.start_mark))
+        if len(path) > MAX_DEPTH:  # only reachable through aliases: blame the outermost one
+            alias, where = self.expanding[0] if self.expanding else (node, path)
+            raise _too_deep(alias.start_mark, where)
+        if isinstance(node, _AliasNode):
+            return self._expand(node, path)
+        if self.expanding:
+            self._spend_alias_budget()
         self._check_tag(node, path)
-        if id(node) in self.open:
-            message = "a YAML alias refers to the node that contains it (a cycle)"
-            self.problems.append(LoadProblem(_position(node.start_mark), message, path))
-            return None
         self.open.add(id(node))
         try:
             return self._convert_node(node, path)
         finally:
             self.open.discard(id(node))
+
+    def _expand(self, alias: _AliasNode, path: JsonPath) -> Any:
+        if id(alias.target) in self.open:
+            message = "a YAML alias refers to the node that contains it (a cycle)"
+            self.problems.append(LoadProblem(_position(alias.start_mark), message, path))
+            return None
+        self.expanding.append((alias, path))
+        try:
+            return self.convert(alias.target, path)
+        finally:
+            self.expanding.pop()
+
+    def _spend_alias_budget(self) -> None:
+        self.alias_values += 1
+        if self.alias_values > MAX_ALIAS_VALUES:
+            culprit, where = self.expanding[0]  # the alias written where the expansion starts
+            message = (
+                f"alias *{culprit.anchor} makes aliases expand to more than {MAX_ALIAS_VALUES} "
+                "values in this file (aliases of aliases multiply); write fewer nested aliases"
+            )
+            raise _Refused(LoadProblem(_position(culprit.start_mark), message, where))
 
     def _convert_node(self, node: yaml.Node, path: JsonPath) -> Any:
         if isinstance(node, yaml.MappingNode):
@@ -153,6 +267,8 @@ class _Converter:
         return result
 
     def _key(self, node: yaml.Node, path: JsonPath) -> str | None:
+        if isinstance(node, _AliasNode):
+            node = node.target
         value = _scalar(node) if isinstance(node, yaml.ScalarNode) else None
         if isinstance(value, str) and node.tag != _STANDARD_TAG + "merge":
             return value

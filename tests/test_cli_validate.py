@@ -25,6 +25,9 @@ REPRESENTATIVE = (
     "time-zone-unknown.yaml",
     "scope-other-subscription.yaml",
     "declared-twice-across-files",
+    "across-files-despite-a-bad-file",
+    "alias-billion-laughs.yaml",
+    "nested-too-deep.yaml",
 )
 
 
@@ -92,3 +95,9 @@ def test_real_process_never_prints_a_traceback() -> None:
     assert done.stderr.count(str(FIXTURES)) >= 60  # per-file problems of (nearly) every fixture
     ok = subprocess.run([*args[:4], "specs"], capture_output=True, text=True, cwd=REPO, check=False)
     assert (ok.returncode, ok.stderr) == (0, "")
+
+
+def test_an_empty_path_is_a_usage_error_not_the_current_folder() -> None:
+    result = CliRunner().invoke(cli, ["validate", ""])
+    assert result.exit_code == 2
+    assert "an empty path names no spec file or folder" in result.stderr

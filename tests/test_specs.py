@@ -14,7 +14,7 @@ from provisioner.errors import SpecError, SpecProblem
 from provisioner.model import FIELD_OPERATORS
 from provisioner.schema_check import schema
 from provisioner.yaml_loader import load_yaml
-from tests.spec_fixtures import cases, expectations
+from tests.spec_fixtures import FIXTURES, cases, expectations
 
 REPO = Path(__file__).parent.parent
 SCHEMA_PATH = REPO.resolve() / "schemas" / "alertsync.schema.json"
@@ -24,13 +24,8 @@ EXAMPLES = sorted([*REPO.glob("specs/**/*.yaml"), *REPO.glob("examples/specs/**/
 def problems_of(paths: list[Path]) -> list[SpecProblem]:
     """What `alertsync validate` reports, through the library."""
     documents, problems = specs.check(paths)
-    if problems:
-        return problems
-    try:
-        desired.build(documents)
-    except SpecError as error:
-        return error.problems
-    return []
+    _, across = desired.check_across(documents)
+    return specs.sorted_problems([*problems, *across])
 
 
 @pytest.mark.parametrize("case", cases("invalid"), ids=lambda p: p.name)
@@ -74,6 +69,26 @@ def test_load_returns_documents_in_path_order(tmp_path: Path) -> None:
     assert [Path(d.path).name for d in specs.load([tmp_path])] == ["a.yml", "b.yaml"]
 
 
+def test_upper_case_suffixes_are_found_in_folders_as_when_named(tmp_path: Path) -> None:
+    for name in ("A.YAML", "b.Yml"):
+        (tmp_path / name).write_text("apiVersion: alertsync/v1\nowner: x\n")
+    assert [Path(d.path).name for d in specs.load([tmp_path])] == ["A.YAML", "b.Yml"]
+
+
+def test_one_file_named_twice_is_read_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "f.yaml").write_text("apiVersion: alertsync/v1\nowner: x\n")
+    monkeypatch.chdir(tmp_path)
+    twice = [Path("f.yaml"), Path("..") / tmp_path.name / "f.yaml", tmp_path]
+    assert [d.path for d in specs.load(twice)] == ["f.yaml"]
+
+
+def test_bytes_that_are_not_utf8_are_reported_where_they_are(tmp_path: Path) -> None:
+    (tmp_path / "latin1.yaml").write_bytes(b"apiVersion: alertsync/v1\nowner: caf\xe9\n")
+    (problem,) = problems_of([tmp_path / "latin1.yaml"])
+    assert (problem.line, problem.column) == (2, 11)
+    assert "not UTF-8: byte 0xe9" in problem.message
+
+
 def test_missing_path_and_empty_folder_are_problems(tmp_path: Path) -> None:
     problems = problems_of([tmp_path / "nope.yaml", tmp_path])
     assert [p.message for p in problems] == [
@@ -113,6 +128,26 @@ def test_loader_resolves_scalars_as_yaml_1_2(text: str, value: Any) -> None:
 
 def test_loader_rejects_alias_cycles_without_recursing_forever() -> None:
     assert "cycle" in load_yaml("a: &x [1, *x]\n").problems[0].message
+
+
+def test_load_for_plan_and_apply_refuses_an_alias_bomb_too() -> None:
+    bomb = FIXTURES / "invalid" / "alias-billion-laughs.yaml"
+    with pytest.raises(SpecError) as caught:
+        specs.load([bomb])
+    assert [p.line for p in caught.value.problems] == [9]
+
+
+def test_a_too_deep_file_does_not_stop_the_others() -> None:
+    deep = FIXTURES / "invalid" / "nested-too-deep.yaml"
+    other = FIXTURES / "invalid" / "short-name-too-long.yaml"
+    assert {p.path for p in problems_of([deep, other])} == {str(deep), str(other)}
+
+
+def test_aliases_nested_too_deep_are_refused_at_the_outermost_alias() -> None:
+    chain = "a0: &a0 [x]\n" + "".join(f"a{i}: &a{i} [*a{i - 1}]\n" for i in range(1, 80))
+    (problem,) = load_yaml(chain).problems
+    assert "nested more than 64 levels" in problem.message
+    assert problem.position[0] == 64  # a63: [*a62] is the first value 65 levels deep
 
 
 # --- the schema ------------------------------------------------------------------------------
@@ -164,3 +199,47 @@ def test_schema_operators_per_field_match_the_model() -> None:
 def test_schema_file_is_formatted_json() -> None:
     text = SCHEMA_PATH.read_text(encoding="utf-8")
     assert json.loads(text)["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+# --- semantic checks on what the schema rejected ---------------------------------------------
+
+_WRONG_VALUES: tuple[Any, ...] = (None, 5, True, "", "x y", [], [5], [None], {}, {"a": 5})
+
+
+def _paths(value: Any, path: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    found = [path]
+    items = (
+        value.items()
+        if isinstance(value, dict)
+        else enumerate(value)
+        if isinstance(value, list)
+        else ()
+    )
+    for key, sub in items:
+        found += _paths(sub, (*path, key))
+    return found
+
+
+def _replaced(data: Any, path: tuple[str | int, ...], value: Any) -> Any:
+    if not path:
+        return value
+    copy = dict(data) if isinstance(data, dict) else list(data)
+    copy[path[0]] = _replaced(data[path[0]], path[1:], value)  # type: ignore[index]
+    return copy
+
+
+def test_semantic_checks_survive_any_wrongly_typed_value() -> None:
+    complete = REPO / "examples" / "specs" / "complete.yaml"
+    loaded = load_yaml(complete.read_text(encoding="utf-8"))
+    for path in _paths(loaded.data)[1:]:
+        for wrong in _WRONG_VALUES:
+            data = _replaced(loaded.data, path, wrong)
+            document = specs.SpecDocument("complete.yaml", data, loaded.source)
+            checked, _ = specs.validate_document(document)  # never raises, whatever the value
+            desired.check_across([checked])  # nor do the checks across files
+
+
+def test_a_schema_error_does_not_hide_the_semantic_errors_of_its_resource() -> None:
+    case = FIXTURES / "invalid" / "rule-schema-and-semantic-errors.yaml"
+    messages = [p.message for p in problems_of([case])]
+    assert len(messages) == 3, messages

@@ -30,7 +30,23 @@ EXIT_REFUSED = 3
 
 DEFAULT_SPEC_PATHS = ("specs",)
 
-spec_paths = click.argument("paths", nargs=-1, type=click.Path(path_type=Path), metavar="[PATH]...")
+
+class _SpecPath(click.Path):
+    """A spec file or folder; an empty argument is refused rather than read as `.`."""
+
+    def convert(
+        self,
+        value: str | os.PathLike[str],
+        param: click.Parameter | None,
+        ctx: click.Context | None,
+    ) -> str | bytes | os.PathLike[str]:
+        # Path("") is Path("."): `validate "$UNSET_VAR"` would check the current folder instead.
+        if value == "":
+            self.fail("an empty path names no spec file or folder", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+spec_paths = click.argument("paths", nargs=-1, type=_SpecPath(path_type=Path), metavar="[PATH]...")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -24,14 +24,11 @@ def validate(paths: tuple[Path, ...]) -> None:
     exit 1 if there is any, 0 otherwise with a one-line summary on stdout.
     """
     from provisioner import desired, specs
-    from provisioner.errors import SpecError
 
     documents, problems = specs.check(spec_paths_or_default(paths))
-    if not problems:  # checks across files only make sense once each file is valid
-        try:
-            state = desired.build(documents, env=None)
-        except SpecError as error:
-            problems = error.problems
+    # Across files over every entry without a problem of its own: one bad file hides nothing.
+    state, across = desired.check_across(documents, env=None)
+    problems = specs.sorted_problems([*problems, *across])
     for problem in problems:
         click.echo(str(problem), err=True)
     if problems:
