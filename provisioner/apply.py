@@ -103,11 +103,23 @@ def _run(change: Change, azure: Writer) -> Outcome:
     try:
         _write(change, azure)
     except AlertsyncError as error:
-        return Outcome(change, "failed", time.monotonic() - started, str(error))
+        return Outcome(change, "failed", time.monotonic() - started, _reason(error, change))
     except Exception as error:  # a bug must not stop independent changes; it is still reported
         log.exception("unexpected error applying %s", change.id)
         return Outcome(change, "failed", time.monotonic() - started, f"unexpected error: {error!r}")
     return Outcome(change, "done", time.monotonic() - started)
+
+
+def _reason(error: AlertsyncError, change: Change) -> str:
+    """The error without its `<action> <resource>: ` lead when it names this change's resource.
+
+    The Azure layer starts every message with what it was doing to which resource, so that a
+    message read alone is complete; an outcome is always shown after its change, which already
+    names the resource, and repeating it only buries what Azure said.
+    """
+    message = str(error)
+    action, named, reason = message.partition(f"{change.id.describe()}: ")
+    return reason if named and ": " not in action and reason else message
 
 
 def _write(change: Change, azure: Writer) -> None:

@@ -72,3 +72,14 @@ def test_a_rule_whose_group_failed_is_skipped_and_the_rest_still_runs(
     assert len(reported) == 4
     skipped = next(o for o in result.outcomes if o.status == "skipped")
     assert skipped.error is not None and 'depends on action group "ag-bad"' in skipped.error
+
+
+def test_a_failure_names_only_what_azure_said_the_change_already_names_the_resource(
+    azure: Azure, world: Emulator
+) -> None:
+    plan = creating(group("ag-bad"))
+    world.control.add_fault(
+        "PUT", "actionGroups/ag-bad$", status=400, code="BadRequest", message="no such thing"
+    )
+    (outcome,) = apply(plan, azure).outcomes
+    assert outcome.error == "(BadRequest) no such thing"
