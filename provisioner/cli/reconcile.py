@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from provisioner.plan import Plan
 
 OUTPUT_FORMATS = ("json", "markdown", "text")
+CHECKSUM_FORMAT = re.compile(r"sha256:[0-9a-f]{64}")
 
 
 def _refuse_problems(plan: Plan) -> None:
@@ -38,6 +40,23 @@ def _refuse_problems(plan: Plan) -> None:
     if any(p.code in ("ownership", "unsupported") for p in plan.problems):
         raise OwnershipConflict(reasons)
     raise AlertsyncError(reasons)
+
+
+def _checksum_argument(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A checksum as `plan` prints it, or a usage error: apply must never bind to nothing.
+
+    A pipeline that failed to find the reviewed checksum passes "" (or a fragment); taking that
+    as "no checksum given" would apply an unreviewed plan.
+    """
+    if value is None:
+        return None
+    checksum = value.strip().lower()
+    if not CHECKSUM_FORMAT.fullmatch(checksum):
+        raise click.BadParameter(
+            f"{value!r} is not a plan checksum: expected 'sha256:' and 64 hex digits, "
+            "as `alertsync plan` prints it (empty: the reviewed checksum was not found)"
+        )
+    return checksum
 
 
 prune_option = click.option(
@@ -117,7 +136,11 @@ def plan(
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Apply only if the plan computed now equals this reviewed plan file.",
 )
-@click.option("--checksum", help="Apply only if the plan computed now has this checksum.")
+@click.option(
+    "--checksum",
+    callback=_checksum_argument,
+    help="Apply only if the plan computed now has this checksum (sha256:…).",
+)
 @click.option(
     "--yes", "-y", is_flag=True, help="Do not ask for confirmation (required without a terminal)."
 )
@@ -158,7 +181,7 @@ def apply(
     color = use_color(no_color)
     click.echo(render_text(the_plan, color=color), nl=False)
     _refuse_problems(the_plan)
-    if saved is not None or checksum:
+    if saved is not None or checksum is not None:
         expected = checksum or (saved.checksum if saved else "")
         check_not_stale(the_plan, expected, saved.summary if saved else None)
     if the_plan.unsafe and not force:
