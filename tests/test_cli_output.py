@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.e2e import SEED_SCENARIO, alertsync, write_spec
+from tests.e2e import SEED_SCENARIO, SUB, alertsync, write_spec
 
 if TYPE_CHECKING:
     from provisioner.emulator import Emulator
 
-VAULT = 'vault "RSV-JPE-LRS" (rg "rg-backup", sub "00000000-0000-0000-0000-000000000000")'
+VAULT = f'vault "RSV-JPE-LRS" (rg "rg-backup", sub "{SUB}")'
+MONITORING = f'rg "rg-monitoring", sub "{SUB}"'
 
 
 def test_a_failed_change_names_its_resource_once_then_what_azure_said(
@@ -50,3 +51,66 @@ def test_the_checksum_plan_printed_binds_apply(arm_env: dict[str, str], tmp_path
     run = alertsync(arm_env, tmp_path, "apply", "--yes", "--checksum", f" {checksum.upper()}\n")
     assert run.code == 0, run.err
     assert alertsync(arm_env, tmp_path, "plan", "--detailed-exitcode").code == 0
+
+
+GROUPS = (
+    f"/subscriptions/{SUB}/resourceGroups/rg-monitoring/providers/Microsoft.Insights/actionGroups"
+)
+
+
+def _seed_unmanaged_groups(world: Emulator, *names: str) -> None:
+    body = {"location": "Global", "properties": {"groupShortName": "x", "enabled": True}}
+    resources = [{"id": f"{GROUPS}/{name}", "body": body} for name in names]
+    world.control.seed(
+        {
+            "subscriptions": [
+                {
+                    "id": SUB,
+                    "resourceGroups": [
+                        {"name": "rg-monitoring", "location": "japaneast", "resources": resources}
+                    ],
+                }
+            ]
+        }
+    )
+
+
+def _declaring_groups(*names: str) -> str:
+    groups = "\n".join(f"  - {{name: {name}, shortName: x}}" for name in names)
+    return (
+        f"apiVersion: alertsync/v1\nowner: backup-alerts\nsubscription: {SUB}\n"
+        f"resourceGroup: rg-monitoring\nactionGroups:\n{groups}\n"
+    )
+
+
+def test_each_plan_problem_is_its_own_error_line(
+    arm_env: dict[str, str], tmp_path: Path, world: Emulator
+) -> None:
+    _seed_unmanaged_groups(world, "legacy-a", "legacy-b")
+    write_spec(tmp_path, "legacy.yaml", _declaring_groups("legacy-a", "legacy-b"))
+    for command in (["plan"], ["apply", "--yes"]):
+        run = alertsync(arm_env, tmp_path, *command)
+        assert run.code == 3, run.err
+        errors = [line for line in run.err.splitlines() if line.startswith("error:")]
+        assert [e.split('"')[1] for e in errors] == ["legacy-a", "legacy-b"]
+        assert all(e.endswith("(the plan then shows it as an adopt)") for e in errors)
+
+
+def test_each_unsafe_reason_is_its_own_error_line(
+    arm_env: dict[str, str], tmp_path: Path, world: Emulator
+) -> None:
+    write_spec(tmp_path, "backup.yaml", SEED_SCENARIO)
+    assert alertsync(arm_env, tmp_path, "apply", "--yes").code == 0
+    spec = tmp_path / "specs" / "backup.yaml"
+    text = spec.read_text()
+    silenced = text.split("    emailReceivers:")[0] + "    enabled: false\n"
+    spec.write_text(silenced + "alertProcessingRules:" + text.split("alertProcessingRules:")[1])
+    run = alertsync(arm_env, tmp_path, "apply", "--yes")
+    assert run.code == 3, run.err
+    errors = [line for line in run.err.splitlines() if line.startswith("error:")]
+    assert errors == [
+        f'error: unsafe: disables action group "ag-backup-oncall" ({MONITORING})',
+        f'error: unsafe: removes the last email receiver of action group "ag-backup-oncall" '
+        f"({MONITORING})",
+        "error: refusing an unsafe plan; re-run with --force if this is intended",
+    ]

@@ -70,11 +70,17 @@ no_color_option = click.option("--no-color", is_flag=True, help="Never colour th
 
 
 def _report(error: AlertsyncError) -> None:
-    """One line per problem: a spec error lists each FILE:LINE:COL, as `validate` does."""
+    """One line per problem: a spec error lists each FILE:LINE:COL, as `validate` does.
+
+    An error of several problems carries one per line of its message; each is its own
+    `error:` sentence (DESIGN §5), never one long line of them joined together.
+    """
     if isinstance(error, SpecError):
         for problem in error.problems:
             click.echo(str(problem), err=True)
-    click.echo(f"error: {error}", err=True)
+    sentences = [line for line in str(error).splitlines() if line.strip()]
+    for sentence in sentences or [type(error).__name__]:
+        click.echo(f"error: {sentence}", err=True)
 
 
 def main() -> None:

@@ -33,13 +33,26 @@ CHECKSUM_FORMAT = re.compile(r"sha256:[0-9a-f]{64}")
 
 
 def _refuse_problems(plan: Plan) -> None:
-    """Problems forbid both plan and apply: ownership is a safety refusal (3), the rest errors."""
+    """Problems forbid both plan and apply: ownership is a safety refusal (3), the rest errors.
+
+    One line per problem: main() prints each line of the message as its own `error:` sentence.
+    """
     if not plan.problems:
         return
-    reasons = "; ".join(p.message for p in plan.problems)
+    reasons = "\n".join(p.message for p in plan.problems)
     if any(p.code in ("ownership", "unsupported") for p in plan.problems):
         raise OwnershipConflict(reasons)
     raise AlertsyncError(reasons)
+
+
+def _refuse_unsafe(plan: Plan, force: bool) -> None:
+    """Each reason on its own line (as the plan shows them), then what overrides them."""
+    if not plan.unsafe or force:
+        return
+    raise UnsafePlan(
+        "\n".join(f"unsafe: {reason}" for reason in plan.unsafe)
+        + "\nrefusing an unsafe plan; re-run with --force if this is intended"
+    )
 
 
 def _checksum_argument(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -184,12 +197,7 @@ def apply(
     if saved is not None or checksum is not None:
         expected = checksum or (saved.checksum if saved else "")
         check_not_stale(the_plan, expected, saved.summary if saved else None)
-    if the_plan.unsafe and not force:
-        raise UnsafePlan(
-            "refusing an unsafe plan: "
-            + "; ".join(the_plan.unsafe)
-            + "; re-run with --force if this is intended"
-        )
+    _refuse_unsafe(the_plan, force)
     if not the_plan.has_changes:
         return EXIT_OK
     _confirm(yes, len(the_plan.changes))
