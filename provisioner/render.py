@@ -29,6 +29,23 @@ def summary_line(plan: Plan) -> str:
     return f"Plan: {counts['create']} to create, {updates} to update, {counts['delete']} to delete."
 
 
+def verdict(plan: Plan) -> str | None:
+    """What the plan amounts to, when the changes alone do not say it.
+
+    A plan with problems is blocked whatever it lists (its creates may even be suppressed), so
+    "no changes" is only said of a plan that has nothing to change and nothing in the way.
+    """
+    if plan.problems:
+        count = len(plan.problems)
+        return (
+            f"Plan blocked: {count} problem{'' if count == 1 else 's'} must be fixed "
+            "before anything can be applied."
+        )
+    if not plan.changes:
+        return "No changes. Azure matches the specs."
+    return None
+
+
 def format_value(value: Any) -> str:
     """A field value on one line, JSON-style; absent values read `(none)`."""
     if value is None:
@@ -54,8 +71,9 @@ def render_text(plan: Plan, color: bool = False) -> str:
     ]
     lines += [f"! unsafe: {reason}" for reason in plan.unsafe]
     lines += [f"! warning: {warning}" for warning in plan.warnings]
-    if not plan.changes:
-        lines.append("No changes. Azure matches the specs.")
+    said = verdict(plan)
+    if said:
+        lines.append(said)
     lines.append(summary_line(plan))
     return "\n".join(lines) + "\n"
 
@@ -89,14 +107,16 @@ def render_json(plan: Plan) -> str:
 
 def render_markdown(plan: Plan) -> str:
     """A pull-request comment: counts, a warning banner for deletes, a table, details per change."""
-    lines = [f"### alertsync plan: {summary_line(plan).removeprefix('Plan: ')}", ""]
+    blocked = " (blocked)" if plan.problems else ""
+    lines = [f"### alertsync plan{blocked}: {summary_line(plan).removeprefix('Plan: ')}", ""]
     lines += _md_banners(plan)
+    said = verdict(plan)
+    if said:
+        lines += [f"**{said}**" if plan.problems else said, ""]
     if plan.changes:
         lines += _md_table(plan)
         for change in plan.changes:
             lines += _md_details(change)
-    else:
-        lines += ["No changes. Azure matches the specs.", ""]
     lines.append(f"<sub>Plan checksum `{plan.checksum()}`</sub>")
     return "\n".join(lines) + "\n"
 

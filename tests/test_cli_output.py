@@ -114,3 +114,31 @@ def test_each_unsafe_reason_is_its_own_error_line(
         f"({MONITORING})",
         "error: refusing an unsafe plan; re-run with --force if this is intended",
     ]
+
+
+def test_a_plan_blocked_by_a_missing_resource_group_does_not_say_azure_matches(
+    arm_env: dict[str, str], tmp_path: Path
+) -> None:
+    write_spec(
+        tmp_path, "missing.yaml", _declaring_groups("ag-new").replace("rg-monitoring", "rg-nope")
+    )
+    for output in ("text", "markdown"):
+        run = alertsync(arm_env, tmp_path, "plan", "--format", output)
+        assert run.code == 1, run.err
+        assert 'resource group "rg-nope"' in run.err
+        assert "No changes" not in run.out
+        assert "Plan blocked: 1 problem must be fixed" in run.out
+
+
+def test_a_plan_blocked_by_unmanaged_resources_does_not_say_azure_matches(
+    arm_env: dict[str, str], tmp_path: Path, world: Emulator
+) -> None:
+    _seed_unmanaged_groups(world, "legacy-a")
+    write_spec(tmp_path, "legacy.yaml", _declaring_groups("legacy-a"))
+    run = alertsync(arm_env, tmp_path, "plan", "--detailed-exitcode")
+    assert run.code == 3
+    assert "No changes" not in run.out
+    assert "Plan blocked: 1 problem must be fixed" in run.out
+    adopted = alertsync(arm_env, tmp_path, "apply", "--yes", "--adopt")
+    assert adopted.code == 0, adopted.err
+    assert "No changes. Azure matches the specs." in alertsync(arm_env, tmp_path, "plan").out
