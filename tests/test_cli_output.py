@@ -3,7 +3,12 @@ error lines, argument checks and colour."""
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import pty
+import subprocess
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -142,3 +147,42 @@ def test_a_plan_blocked_by_unmanaged_resources_does_not_say_azure_matches(
     adopted = alertsync(arm_env, tmp_path, "apply", "--yes", "--adopt")
     assert adopted.code == 0, adopted.err
     assert "No changes. Azure matches the specs." in alertsync(arm_env, tmp_path, "plan").out
+
+
+def _plan_on_a_terminal(env: dict[str, str], cwd: Path) -> str:
+    """`alertsync plan` with stdout on a pseudo-terminal, as a person runs it; what it showed."""
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "provisioner", "plan"],
+        cwd=cwd,
+        env=env,
+        stdout=follower,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(follower)  # the child holds the only other end: reading ends when it exits
+    shown = b""
+    try:
+        while chunk := os.read(leader, 4096):
+            shown += chunk
+    except OSError as error:  # Linux reports the closed terminal as EIO
+        if error.errno != errno.EIO:
+            raise
+    finally:
+        os.close(leader)
+    assert process.wait(timeout=120) == 0
+    return shown.decode()
+
+
+@pytest.mark.parametrize(
+    ("no_color", "coloured"), [(None, True), ("", True), ("1", False), ("false", False)]
+)
+def test_only_a_non_empty_no_color_turns_colour_off(
+    arm_env: dict[str, str], tmp_path: Path, no_color: str | None, coloured: bool
+) -> None:
+    write_spec(tmp_path, "backup.yaml", SEED_SCENARIO)
+    env = {k: v for k, v in arm_env.items() if k != "NO_COLOR"}
+    if no_color is not None:
+        env["NO_COLOR"] = no_color
+    shown = _plan_on_a_terminal(env, tmp_path)
+    assert "+ create action group" in shown
+    assert ("\x1b[" in shown) is coloured

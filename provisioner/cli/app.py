@@ -55,8 +55,12 @@ def spec_paths_or_default(paths: tuple[Path, ...]) -> list[Path]:
 
 
 def use_color(no_color: bool) -> bool:
-    """Colour only on a terminal, never with --no-color or NO_COLOR (no-color.org)."""
-    return not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
+    """Colour only on a terminal, never with --no-color or NO_COLOR (no-color.org).
+
+    no-color.org: NO_COLOR turns colour off when it is present *and not empty*; an empty one
+    (`NO_COLOR= alertsync plan`, or a CI variable left blank) is as if it were unset.
+    """
+    return not no_color and not os.environ.get("NO_COLOR") and sys.stdout.isatty()
 
 
 def azure_from_env() -> Azure:
