@@ -6,11 +6,18 @@ as GitHub would, and reading back what the reader would see.
 
 from __future__ import annotations
 
-from provisioner.diff import compute
+import re
+from html import unescape
+
+from hypothesis import given
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
+
+from provisioner.diff import Problem, compute
 from provisioner.ids import ResourceId
 from provisioner.plan import Plan
-from provisioner.render import render_markdown, render_text
-from tests.builders import OWNER, SUB, State, group, state
+from provisioner.render import _md_cell, _md_code, format_value, render_markdown, render_text
+from tests.builders import OWNER, SUB, State, group, rule, state
 
 
 def plan_of(desired: State, live: State) -> Plan:
@@ -46,3 +53,56 @@ def test_a_plan_with_changes_and_problems_says_it_is_blocked() -> None:
     assert plan.changes and plan.problems
     assert "Plan blocked: 1 problem must be fixed" in render_text(plan)
     assert "(blocked)" in render_markdown(plan)
+
+
+# --- Markdown that values cannot break ---------------------------------------------------------
+
+NASTY = "a `tick` `` and ``` </details> <details> <img src=x> | pipe & &lt; \\ *em* [l](u) end"
+MARKDOWN = MarkdownIt("commonmark").enable("table")  # raw HTML on, as GitHub allows <details>
+
+
+def code_spans(markdown: str) -> list[str]:
+    """The text of every inline code span, as a reader sees it."""
+    return [
+        child.content
+        for token in MARKDOWN.parse(markdown)
+        if token.type == "inline"
+        for child in token.children or []
+        if child.type == "code_inline"
+    ]
+
+
+def test_values_with_backticks_and_html_stay_literal_in_their_code_spans() -> None:
+    plan = plan_of(state(group("`ag`"), rule(description=NASTY, groups=("`ag`",))), state())
+    markdown = render_markdown(plan)
+    spans = code_spans(markdown)
+    assert format_value(NASTY) in spans  # the description cell, whole
+    assert "`ag`" in spans  # the name in the table: starts and ends with a backtick
+    html = MARKDOWN.render(markdown)
+    assert html.count("<details>") == html.count("</details>") == len(plan.changes)
+    assert "<img" not in html
+
+
+def test_messages_with_html_and_markdown_stay_literal_text() -> None:
+    problem = Problem(group().id, f"cannot: {NASTY}")
+    plan = Plan((), (problem,), (), (f"unsafe: {NASTY}",), warnings=(f"note: {NASTY}",))
+    html = MARKDOWN.render(render_markdown(plan))
+    assert "<img" not in html and "</details>" not in html and "<details>" not in html
+    assert "<em>" not in html and "<a " not in html
+    shown = unescape(re.sub(r"<[^>]+>", "", html))
+    for said in (f"cannot: {NASTY}", f"Unsafe: unsafe: {NASTY}", f"note: {NASTY}"):
+        assert said in shown
+
+
+LINE = st.text(st.characters(blacklist_categories=("Cc", "Cs")), min_size=1)
+
+
+@given(LINE)
+def test_any_text_round_trips_through_a_code_span(text: str) -> None:
+    assert code_spans(f"x {_md_code(text)} x") == [text]
+
+
+@given(LINE)
+def test_any_text_round_trips_through_a_code_span_in_a_table_cell(text: str) -> None:
+    table = f"| h |\n|---|\n| {_md_cell(_md_code(text))} |\n"
+    assert code_spans(table) == [text]
