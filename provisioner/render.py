@@ -185,11 +185,11 @@ def _md_code(text: str) -> str:
     """
     text = text.replace("\n", " ")  # a line break would end the table row or the paragraph
     fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
-    padded = text.startswith("`") or text.endswith("`") or _space_stripped(text)
+    padded = text.startswith("`") or text.endswith("`") or _loses_outer_spaces(text)
     return f"{fence} {text} {fence}" if padded else f"{fence}{text}{fence}"
 
 
-def _space_stripped(text: str) -> bool:
+def _loses_outer_spaces(text: str) -> bool:
     return text.startswith(" ") and text.endswith(" ") and bool(text.strip(" "))
 
 
@@ -205,7 +205,7 @@ _MD_PUNCTUATION: Final = re.compile(r"([\\`*_\[\]|~])")
 
 def _md_text(text: str) -> str:
     """A value as literal Markdown text, on one line."""
-    return _MD_PUNCTUATION.sub(r"\\\1", _html(text)).replace("\n", " ")
+    return _MD_PUNCTUATION.sub(r"\\\1", _html(text))
 
 
 def _html(text: str) -> str:
