@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from itertools import groupby
+from itertools import chain, groupby
 from typing import Literal, Protocol
 
 from provisioner.diff import Change
@@ -58,24 +58,44 @@ Progress = Callable[[Outcome], None]
 def apply(
     plan: Plan, azure: Writer, *, max_workers: int = 16, on_progress: Progress | None = None
 ) -> ApplyResult:
-    """Run every change; a failure is recorded and independent changes still run."""
+    """Run every change; a failure is recorded and independent changes still run.
+
+    `on_progress` hears of each change the moment its outcome is known (so a progress bar moves
+    while a phase runs); the result lists the outcomes in plan order, whatever order they came in.
+    """
     started = time.monotonic()
     outcomes: list[Outcome] = []
     failed: dict[ResourceId, Change] = {}
     with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="apply") as pool:
         for _, phase in groupby(plan.changes, key=phase_of):
-            batch = list(phase)
-            blockers = {c.id: _dependencies(c, failed) for c in batch}
-            runnable = [c for c in batch if not blockers[c.id]]
-            skipped = [_skip(c, blockers[c.id]) for c in batch if blockers[c.id]]
-            results = list(pool.map(lambda c: _run(c, azure), runnable))
-            for outcome in [*results, *skipped]:
+            for outcome in _phase_outcomes(list(phase), azure, pool, failed):
                 if outcome.status != "done":
                     failed[outcome.change.id] = outcome.change
                 if on_progress is not None:
                     on_progress(outcome)
-            outcomes += results + skipped
-    return ApplyResult(tuple(outcomes), time.monotonic() - started)
+                outcomes.append(outcome)
+    return ApplyResult(_in_plan_order(outcomes, plan), time.monotonic() - started)
+
+
+def _phase_outcomes(
+    batch: list[Change], azure: Writer, pool: ThreadPoolExecutor, failed: dict[ResourceId, Change]
+) -> Iterable[Outcome]:
+    """A phase's skips at once, then each started change as it completes.
+
+    Blockers are judged here, before anything of this phase has run: a change depends only on
+    earlier phases (groups before rules, rule deletes before group deletes).
+    """
+    blockers = {c.id: _dependencies(c, failed) for c in batch}
+    skipped = [_skip(c, blockers[c.id]) for c in batch if blockers[c.id]]
+    running: list[Future[Outcome]] = [
+        pool.submit(_run, c, azure) for c in batch if not blockers[c.id]
+    ]
+    return chain(skipped, (future.result() for future in as_completed(running)))
+
+
+def _in_plan_order(outcomes: list[Outcome], plan: Plan) -> tuple[Outcome, ...]:
+    position = {change.id: index for index, change in enumerate(plan.changes)}
+    return tuple(sorted(outcomes, key=lambda o: position[o.change.id]))
 
 
 def _run(change: Change, azure: Writer) -> Outcome:
@@ -83,11 +103,23 @@ def _run(change: Change, azure: Writer) -> Outcome:
     try:
         _write(change, azure)
     except AlertsyncError as error:
-        return Outcome(change, "failed", time.monotonic() - started, str(error))
+        return Outcome(change, "failed", time.monotonic() - started, _reason(error, change))
     except Exception as error:  # a bug must not stop independent changes; it is still reported
         log.exception("unexpected error applying %s", change.id)
         return Outcome(change, "failed", time.monotonic() - started, f"unexpected error: {error!r}")
     return Outcome(change, "done", time.monotonic() - started)
+
+
+def _reason(error: AlertsyncError, change: Change) -> str:
+    """The error without its `<action> <resource>: ` lead when it names this change's resource.
+
+    The Azure layer starts every message with what it was doing to which resource, so that a
+    message read alone is complete; an outcome is always shown after its change, which already
+    names the resource, and repeating it only buries what Azure said.
+    """
+    message = str(error)
+    action, named, reason = message.partition(f"{change.id.describe()}: ")
+    return reason if named and ": " not in action and reason else message
 
 
 def _write(change: Change, azure: Writer) -> None:

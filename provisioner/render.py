@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -27,6 +28,23 @@ def summary_line(plan: Plan) -> str:
     counts = plan.summary()
     updates = counts["update"] + counts["adopt"]
     return f"Plan: {counts['create']} to create, {updates} to update, {counts['delete']} to delete."
+
+
+def verdict(plan: Plan) -> str | None:
+    """What the plan amounts to, when the changes alone do not say it.
+
+    A plan with problems is blocked whatever it lists (its creates may even be suppressed), so
+    "no changes" is only said of a plan that has nothing to change and nothing in the way.
+    """
+    if plan.problems:
+        count = len(plan.problems)
+        return (
+            f"Plan blocked: {count} problem{'' if count == 1 else 's'} must be fixed "
+            "before anything can be applied."
+        )
+    if not plan.changes:
+        return "No changes. Azure matches the specs."
+    return None
 
 
 def format_value(value: Any) -> str:
@@ -54,8 +72,9 @@ def render_text(plan: Plan, color: bool = False) -> str:
     ]
     lines += [f"! unsafe: {reason}" for reason in plan.unsafe]
     lines += [f"! warning: {warning}" for warning in plan.warnings]
-    if not plan.changes:
-        lines.append("No changes. Azure matches the specs.")
+    said = verdict(plan)
+    if said:
+        lines.append(said)
     lines.append(summary_line(plan))
     return "\n".join(lines) + "\n"
 
@@ -89,14 +108,16 @@ def render_json(plan: Plan) -> str:
 
 def render_markdown(plan: Plan) -> str:
     """A pull-request comment: counts, a warning banner for deletes, a table, details per change."""
-    lines = [f"### alertsync plan: {summary_line(plan).removeprefix('Plan: ')}", ""]
+    blocked = " (blocked)" if plan.problems else ""
+    lines = [f"### alertsync plan{blocked}: {summary_line(plan).removeprefix('Plan: ')}", ""]
     lines += _md_banners(plan)
+    said = verdict(plan)
+    if said:
+        lines += [f"**{said}**" if plan.problems else said, ""]
     if plan.changes:
         lines += _md_table(plan)
         for change in plan.changes:
             lines += _md_details(change)
-    else:
-        lines += ["No changes. Azure matches the specs.", ""]
     lines.append(f"<sub>Plan checksum `{plan.checksum()}`</sub>")
     return "\n".join(lines) + "\n"
 
@@ -105,17 +126,17 @@ def _md_banners(plan: Plan) -> list[str]:
     lines: list[str] = []
     deletes = [c for c in plan.changes if c.action == "delete"]
     if deletes:
-        names = ", ".join(f"`{c.id.name}`" for c in deletes)
+        names = ", ".join(_md_code(c.id.name) for c in deletes)
         lines += [f"> [!WARNING]\n> This plan **deletes {len(deletes)}** resource(s): {names}", ""]
     for reason in plan.unsafe:
         lines += [
-            f"> [!CAUTION]\n> Unsafe: {_md_escape(reason)} (apply refuses without `--force`)",
+            f"> [!CAUTION]\n> Unsafe: {_md_text(reason)} (apply refuses without `--force`)",
             "",
         ]
     for problem in plan.problems:
-        lines += [f"> [!CAUTION]\n> {_md_escape(problem.message)}", ""]
+        lines += [f"> [!CAUTION]\n> {_md_text(problem.message)}", ""]
     for warning in plan.warnings:
-        lines += [f"> [!NOTE]\n> {_md_escape(warning)}", ""]
+        lines += [f"> [!NOTE]\n> {_md_text(warning)}", ""]
     return lines
 
 
@@ -124,8 +145,9 @@ def _md_table(plan: Plan) -> list[str]:
     for change in plan.changes:
         kind = _KIND_LABELS[kind_of(_resource(change))]
         lines.append(
-            f"| {_EMOJI[change.action]} {change.action} | {kind} | `{_md_escape(change.id.name)}` "
-            f"| {_md_escape(change.id.resource_group or '')} | {len(change.fields)} |"
+            f"| {_EMOJI[change.action]} {change.action} | {kind} "
+            f"| {_md_cell(_md_code(change.id.name))} "
+            f"| {_md_text(change.id.resource_group or '')} | {len(change.fields)} |"
         )
     return [*lines, ""]
 
@@ -135,12 +157,12 @@ def _md_details(change: Change) -> list[str]:
     summary = f"{_EMOJI[change.action]} {change.action} {kind} <code>{_html(change.id.name)}</code>"
     lines = [f"<details><summary>{summary}</summary>", ""]
     if change.source:
-        lines += [f"Declared in `{change.source}`.", ""]
+        lines += [f"Declared in {_md_code(change.source)}.", ""]
     lines += ["| Field | Before | After |", "|---|---|---|"]
     for field in change.fields:
-        old = "" if field.old is None else f"`{_md_escape(format_value(field.old))}`"
-        new = "" if field.new is None else f"`{_md_escape(format_value(field.new))}`"
-        lines.append(f"| `{_md_escape(field.path)}` | {old} | {new} |")
+        old = "" if field.old is None else _md_cell(_md_code(format_value(field.old)))
+        new = "" if field.new is None else _md_cell(_md_code(format_value(field.new)))
+        lines.append(f"| {_md_cell(_md_code(field.path))} | {old} | {new} |")
     return [*lines, "", "</details>", ""]
 
 
@@ -148,12 +170,48 @@ def _resource(change: Change) -> Any:
     return change.desired or change.live
 
 
-def _md_escape(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+# Values (names, descriptions, addresses, messages) are the spec author's or Azure's text and
+# must never become Markdown or HTML: a backtick would end its code span, and a `</details>` or
+# `<img>` would be live HTML. Values go in code spans (where HTML is inert), or are escaped.
+
+
+def _md_code(text: str) -> str:
+    """`text` as one CommonMark code span, whatever backticks it holds.
+
+    The fence is one backtick longer than the longest run inside, so no run can close it early.
+    CommonMark strips one space from each end of a span that starts and ends with a space, so a
+    space pads each side when the text would otherwise merge with the fence (starts or ends with
+    a backtick) or lose its own outer spaces.
+    """
+    text = text.replace("\n", " ")  # a line break would end the table row or the paragraph
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    padded = text.startswith("`") or text.endswith("`") or _loses_outer_spaces(text)
+    return f"{fence} {text} {fence}" if padded else f"{fence}{text}{fence}"
+
+
+def _loses_outer_spaces(text: str) -> bool:
+    return text.startswith(" ") and text.endswith(" ") and bool(text.strip(" "))
+
+
+def _md_cell(markdown: str) -> str:
+    """Markdown made safe in a table cell: GFM splits cells at any `|` not escaped, even in code."""
+    return markdown.replace("|", "\\|")
+
+
+# Backslash-escaped: what would start emphasis, a code span, a link or image, a table cell or
+# strikethrough. `<`, `>` and `&` become entities: no tag or entity of a value is ever HTML.
+_MD_PUNCTUATION: Final = re.compile(r"([\\`*_\[\]|~])")
+
+
+def _md_text(text: str) -> str:
+    """A value as literal Markdown text, on one line."""
+    return _MD_PUNCTUATION.sub(r"\\\1", _html(text))
 
 
 def _html(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """A value as literal HTML text, on one line (a blank line would end an HTML block)."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return escaped.replace("\n", " ")
 
 
 RENDERERS: Final[dict[str, Callable[[Plan], str]]] = {

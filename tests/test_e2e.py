@@ -274,6 +274,23 @@ def test_an_unsafe_plan_is_refused_unless_forced(applied: Path, arm_env: dict[st
     assert alertsync(arm_env, applied, "apply", "--yes", "--force").code == 0
 
 
+def test_a_location_change_is_refused_before_azure_is_asked(
+    applied: Path, arm_env: dict[str, str]
+) -> None:
+    spec = applied / "specs" / "backup.yaml"
+    text = spec.read_text()
+    spec.write_text(
+        text.replace(
+            "    shortName: backuponcall\n",
+            "    shortName: backuponcall\n    location: swedencentral\n",
+        )
+    )
+    run = alertsync(arm_env, applied, "apply", "--yes")
+    assert run.code == 3
+    assert "is in location 'Global' and Azure cannot move it to 'swedencentral'" in run.err
+    assert "Apply complete" not in run.out + run.err
+
+
 def test_a_missing_vault_is_a_clear_plan_error(arm_env: dict[str, str], tmp_path: Path) -> None:
     write_spec(tmp_path, "backup.yaml", SEED_SCENARIO.replace("RSV-JPE-LRS", "RSV-MISSING"))
     run = alertsync(arm_env, tmp_path, "plan")

@@ -24,7 +24,12 @@ from typing import Any
 import pytest
 import yaml
 from azure.mgmt.monitor import MonitorManagementClient
+from markdown_it import MarkdownIt
 
+from provisioner.diff import compute
+from provisioner.plan import Plan
+from provisioner.render import render_markdown
+from tests.builders import OWNER, rule, state
 from tests.e2e import SEED_SCENARIO, SUB, write_doc, write_spec
 
 REPO = Path(__file__).resolve().parent.parent
@@ -318,6 +323,24 @@ def test_truncation_by_bytes_closes_code_fences_and_details() -> None:
     assert truncated and plan_comment.utf8_size(cut) < 1100
     assert cut.count("```") == 2 and cut.rstrip().endswith("</details>")
     assert plan_comment.truncate("short\n", 1000) == ("short\n", False)
+
+
+# Values whose backticks and tags sit, as text, inside the plan's code spans; each alone
+# unbalances a count of raw tags or of ``` in the whole text.
+TRICKY = ("closes </details> early", "opens <details> late", "fences ``` one")
+
+
+def test_truncation_balances_details_and_fences_whatever_the_plan_values_hold() -> None:
+    rules = (rule(f"apr-{i}", description=text) for i, text in enumerate(TRICKY))
+    plan = Plan.build(compute(state(*rules), state()), {}, [OWNER])
+    markdown = render_markdown(plan)
+    cuts = [m.end() for m in re.finditer("\n", markdown)][:-1]
+    for budget in cuts:
+        cut, truncated = plan_comment.truncate(markdown, budget)
+        assert truncated
+        html = MarkdownIt("commonmark").enable("table").render(cut + "\nFOOTER\n")
+        assert html.count("<details>") == html.count("</details>"), cut
+        assert "<p>FOOTER</p>" in html, cut  # no code fence left open swallows what follows
 
 
 # --- apply job ---------------------------------------------------------------------------------

@@ -49,10 +49,40 @@ def truncate(text: str, budget: int, size: Callable[[str], int] = len) -> tuple[
         kept.append(line)
         used += size(line)
     body = "".join(kept) or text[: budget // 4]  # one giant line: cut it (≤ 4 bytes a char)
-    if body.count("```") % 2:
-        body += "\n```\n"
-    body += "\n</details>\n" * max(0, body.count("<details>") - body.count("</details>"))
+    fence, details = open_blocks(body)
+    if fence:
+        body += f"\n{fence}\n"
+    body += "\n</details>\n" * details
     return body, True
+
+
+FENCE_RE = re.compile(r" {0,3}(`{3,})")
+DETAILS_OPEN_RE = re.compile(r"<details[\s>]", re.IGNORECASE)
+DETAILS_CLOSE_RE = re.compile(r"</details>\s*$", re.IGNORECASE)
+
+
+def open_blocks(markdown: str) -> tuple[str | None, int]:
+    """The code fence left open at the end (if any) and how many <details> are still open.
+
+    Only lines that open or close a block count: a value in the plan may contain backticks or
+    a `</details>` in its code span, mid-line, where they are text. The renderer puts each
+    <details> and </details> at the start of its own line; a fence closes only with a run of
+    backticks at least as long as the one that opened it (CommonMark).
+    """
+    fence: str | None = None
+    details = 0
+    for line in markdown.splitlines():
+        run = FENCE_RE.match(line)
+        if fence is not None:
+            if run and len(run[1]) >= len(fence) and not line[run.end() :].strip():
+                fence = None
+        elif run:
+            fence = run[1]
+        elif DETAILS_OPEN_RE.match(line):
+            details += 1
+        elif DETAILS_CLOSE_RE.match(line):
+            details = max(0, details - 1)
+    return fence, details
 
 
 def utf8_size(text: str) -> int:

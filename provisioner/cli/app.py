@@ -71,8 +71,12 @@ def spec_paths_or_default(paths: tuple[Path, ...]) -> list[Path]:
 
 
 def use_color(no_color: bool) -> bool:
-    """Colour only on a terminal, never with --no-color or NO_COLOR (no-color.org)."""
-    return not no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
+    """Colour only on a terminal, never with --no-color or NO_COLOR (no-color.org).
+
+    no-color.org: NO_COLOR turns colour off when it is present *and not empty*; an empty one
+    (`NO_COLOR= alertsync plan`, or a CI variable left blank) is as if it were unset.
+    """
+    return not no_color and not os.environ.get("NO_COLOR") and sys.stdout.isatty()
 
 
 def azure_from_env() -> Azure:
@@ -86,11 +90,17 @@ no_color_option = click.option("--no-color", is_flag=True, help="Never colour th
 
 
 def _report(error: AlertsyncError) -> None:
-    """One line per problem: a spec error lists each FILE:LINE:COL, as `validate` does."""
+    """One line per problem: a spec error lists each FILE:LINE:COL, as `validate` does.
+
+    An error of several problems carries one per line of its message; each is its own
+    `error:` sentence (DESIGN §5), never one long line of them joined together.
+    """
     if isinstance(error, SpecError):
         for problem in error.problems:
             click.echo(str(problem), err=True)
-    click.echo(f"error: {error}", err=True)
+    sentences = [line for line in str(error).splitlines() if line.strip()]
+    for sentence in sentences or [type(error).__name__]:
+        click.echo(f"error: {sentence}", err=True)
 
 
 def main() -> None:

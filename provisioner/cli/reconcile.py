@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,7 +21,7 @@ from provisioner.cli.app import (
     spec_paths_or_default,
     use_color,
 )
-from provisioner.errors import AlertsyncError, OwnershipConflict, UnsafePlan
+from provisioner.errors import AlertsyncError, OwnershipConflict, SafetyError, UnsafePlan
 
 if TYPE_CHECKING:
     from provisioner.apply import ApplyResult, Outcome
@@ -28,16 +29,50 @@ if TYPE_CHECKING:
     from provisioner.plan import Plan
 
 OUTPUT_FORMATS = ("json", "markdown", "text")
+CHECKSUM_FORMAT = re.compile(r"sha256:[0-9a-f]{64}")
 
 
 def _refuse_problems(plan: Plan) -> None:
-    """Problems forbid both plan and apply: ownership is a safety refusal (3), the rest errors."""
+    """Problems forbid both plan and apply. Refusals exit 3: a resource not this owner's, one
+    a PUT would strip of receivers, a move Azure cannot make; the rest (missing) are errors.
+
+    One line per problem: main() prints each line of the message as its own `error:` sentence.
+    """
     if not plan.problems:
         return
-    reasons = "; ".join(p.message for p in plan.problems)
+    reasons = "\n".join(p.message for p in plan.problems)
     if any(p.code in ("ownership", "unsupported") for p in plan.problems):
         raise OwnershipConflict(reasons)
+    if any(p.code == "immutable" for p in plan.problems):
+        raise SafetyError(reasons)
     raise AlertsyncError(reasons)
+
+
+def _refuse_unsafe(plan: Plan, force: bool) -> None:
+    """Each reason on its own line (as the plan shows them), then what overrides them."""
+    if not plan.unsafe or force:
+        return
+    raise UnsafePlan(
+        "\n".join(f"unsafe: {reason}" for reason in plan.unsafe)
+        + "\nrefusing an unsafe plan; re-run with --force if this is intended"
+    )
+
+
+def _checksum_argument(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A checksum as `plan` prints it, or a usage error: apply must never bind to nothing.
+
+    A pipeline that failed to find the reviewed checksum passes "" (or a fragment); taking that
+    as "no checksum given" would apply an unreviewed plan.
+    """
+    if value is None:
+        return None
+    checksum = value.strip().lower()
+    if not CHECKSUM_FORMAT.fullmatch(checksum):
+        raise click.BadParameter(
+            f"{value!r} is not a plan checksum: expected 'sha256:' and 64 hex digits, "
+            "as `alertsync plan` prints it (empty: the reviewed checksum was not found)"
+        )
+    return checksum
 
 
 prune_option = click.option(
@@ -117,7 +152,11 @@ def plan(
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Apply only if the plan computed now equals this reviewed plan file.",
 )
-@click.option("--checksum", help="Apply only if the plan computed now has this checksum.")
+@click.option(
+    "--checksum",
+    callback=_checksum_argument,
+    help="Apply only if the plan computed now has this checksum (sha256:…).",
+)
 @click.option(
     "--yes", "-y", is_flag=True, help="Do not ask for confirmation (required without a terminal)."
 )
@@ -158,7 +197,7 @@ def apply(
     color = use_color(no_color)
     click.echo(render_text(the_plan, color=color), nl=False)
     _refuse_problems(the_plan)
-    if saved is not None or checksum:
+    if saved is not None or checksum is not None:
         expected = checksum or (saved.checksum if saved else "")
         check_not_stale(
             the_plan,
@@ -166,12 +205,7 @@ def apply(
             saved.summary if saved else None,
             saved.changes if saved else None,
         )
-    if the_plan.unsafe and not force:
-        raise UnsafePlan(
-            "refusing an unsafe plan: "
-            + "; ".join(the_plan.unsafe)
-            + "; re-run with --force if this is intended"
-        )
+    _refuse_unsafe(the_plan, force)
     if not the_plan.has_changes:
         return EXIT_OK
     _confirm(yes, len(the_plan.changes))

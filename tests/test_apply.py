@@ -1,0 +1,85 @@
+"""provisioner.apply against the emulator: live progress, plan-ordered results, dependency skips.
+
+The writer is the production Azure client layer; the emulator's faults make one request slow or
+failing. Nothing mocks the SDK.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+
+from provisioner.apply import Outcome, apply
+from provisioner.azure import Azure
+from provisioner.diff import compute
+from provisioner.plan import Plan
+from provisioner.settings import AzureSettings
+from tests.builders import OWNER, group, rule, state
+
+if TYPE_CHECKING:
+    from provisioner.emulator import Emulator
+
+
+@pytest.fixture
+def azure(world: Emulator) -> Iterator[Azure]:
+    with Azure(AzureSettings.from_env(world.env())) as client:
+        yield client
+
+
+def creating(*resources: object) -> Plan:
+    desired = state(*resources)  # type: ignore[arg-type]
+    return Plan.build(compute(desired, state()), {}, [OWNER])
+
+
+def test_each_change_is_reported_when_it_completes_not_when_its_phase_ends(
+    azure: Azure, world: Emulator
+) -> None:
+    # The slow group sorts first in the plan: reported in plan order, it would come first.
+    plan = creating(group("ag-a-slow"), group("ag-b"), group("ag-c"))
+    world.control.add_fault("PUT", "actionGroups/ag-a-slow$", stall_seconds=2)
+    reported: list[str] = []
+    result = apply(plan, azure, on_progress=lambda o: reported.append(o.change.id.name))
+    assert reported[-1] == "ag-a-slow"
+    assert sorted(reported[:2]) == ["ag-b", "ag-c"]
+    assert [o.change.id.name for o in result.outcomes] == ["ag-a-slow", "ag-b", "ag-c"]
+    assert result.ok
+
+
+def test_a_rule_whose_group_failed_is_skipped_and_the_rest_still_runs(
+    azure: Azure, world: Emulator
+) -> None:
+    plan = creating(
+        group("ag-bad"),
+        group("ag-good"),
+        rule("apr-on-bad", groups=("ag-bad",)),
+        rule("apr-on-good", groups=("ag-good",)),
+    )
+    world.control.add_fault(
+        "PUT", "actionGroups/ag-bad$", status=400, code="BadRequest", message="no such thing"
+    )
+    reported: list[Outcome] = []
+    result = apply(plan, azure, on_progress=reported.append)
+    statuses = {o.change.id.name: o.status for o in result.outcomes}
+    assert statuses == {
+        "ag-bad": "failed",
+        "ag-good": "done",
+        "apr-on-bad": "skipped",
+        "apr-on-good": "done",
+    }
+    assert [o.change.id.name for o in result.outcomes] == [c.id.name for c in plan.changes]
+    assert len(reported) == 4
+    skipped = next(o for o in result.outcomes if o.status == "skipped")
+    assert skipped.error is not None and 'depends on action group "ag-bad"' in skipped.error
+
+
+def test_a_failure_names_only_what_azure_said_the_change_already_names_the_resource(
+    azure: Azure, world: Emulator
+) -> None:
+    plan = creating(group("ag-bad"))
+    world.control.add_fault(
+        "PUT", "actionGroups/ag-bad$", status=400, code="BadRequest", message="no such thing"
+    )
+    (outcome,) = apply(plan, azure).outcomes
+    assert outcome.error == "(BadRequest) no such thing"
