@@ -11,7 +11,7 @@ from itertools import chain, groupby
 from typing import Literal, Protocol
 
 from provisioner.diff import Change
-from provisioner.errors import AlertsyncError
+from provisioner.errors import AlertsyncError, AzureError
 from provisioner.ids import ResourceId
 from provisioner.model import ActionGroup, AlertProcessingRule, VaultAlertSettings
 from provisioner.plan import Plan, phase_of
@@ -103,23 +103,20 @@ def _run(change: Change, azure: Writer) -> Outcome:
     try:
         _write(change, azure)
     except AlertsyncError as error:
-        return Outcome(change, "failed", time.monotonic() - started, _reason(error, change))
+        return Outcome(change, "failed", time.monotonic() - started, _reason(error))
     except Exception as error:  # a bug must not stop independent changes; it is still reported
         log.exception("unexpected error applying %s", change.id)
         return Outcome(change, "failed", time.monotonic() - started, f"unexpected error: {error!r}")
     return Outcome(change, "done", time.monotonic() - started)
 
 
-def _reason(error: AlertsyncError, change: Change) -> str:
-    """The error without its `<action> <resource>: ` lead when it names this change's resource.
+def _reason(error: AlertsyncError) -> str:
+    """What went wrong, without the action and resource an Azure error starts with.
 
-    The Azure layer starts every message with what it was doing to which resource, so that a
-    message read alone is complete; an outcome is always shown after its change, which already
-    names the resource, and repeating it only buries what Azure said.
+    An outcome is always shown after its change, which already names the resource; repeating
+    it only buries what Azure said.
     """
-    message = str(error)
-    action, named, reason = message.partition(f"{change.id.describe()}: ")
-    return reason if named and ": " not in action and reason else message
+    return error.detail if isinstance(error, AzureError) else str(error)
 
 
 def _write(change: Change, azure: Writer) -> None:

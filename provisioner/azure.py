@@ -241,38 +241,40 @@ class Azure:
         try:
             return fn()
         except SdkError as exc:
-            raise AzureError(self._explain(action, role, exc)) from exc
+            detail = self._explain(role, exc)
+            raise AzureError(f"{action}: {detail}", detail=detail) from exc
 
-    def _explain(self, action: str, role: str, exc: SdkError) -> str:
+    def _explain(self, role: str, exc: SdkError) -> str:
+        """What went wrong and what to do, without the action (the caller adds it)."""
         if isinstance(exc, ClientAuthenticationError):
-            return self._explain_sign_in(action, exc)
+            return self._explain_sign_in(exc)
         if isinstance(exc, HttpResponseError) and exc.status_code == 403:
             return (
-                f"{action}: access denied to {self.settings.credential_label}: {_service_text(exc)}; "
+                f"access denied to {self.settings.credential_label}: {_service_text(exc)}; "
                 f"it needs the {role} role on this scope"
             )
         if isinstance(exc, HttpResponseError):
-            return f"{action}: {_service_text(exc)}"
+            return _service_text(exc)
         if isinstance(exc, (ServiceRequestError, ServiceResponseError)):
-            return self._explain_network(action, exc)
-        return f"{action}: {_first_line(exc)}"
+            return self._explain_network(exc)
+        return _first_line(exc)
 
-    def _explain_sign_in(self, action: str, exc: SdkError) -> str:
+    def _explain_sign_in(self, exc: SdkError) -> str:
         text, authority = _first_line(exc), self.settings.authority_host
         if _is_tls(text):
-            return f"{action}: sign-in failed: {_tls_hint(authority, text)}"
+            return f"sign-in failed: {_tls_hint(authority, text)}"
         return (
-            f"{action}: sign-in failed with {self.settings.credential_label}: {text} "
+            f"sign-in failed with {self.settings.credential_label}: {text} "
             "(sign in with `az login`, set AZURE_TENANT_ID/AZURE_CLIENT_ID/AZURE_CLIENT_SECRET, "
             "or use workload identity; see docs/troubleshooting.md)"
         )
 
-    def _explain_network(self, action: str, exc: SdkError) -> str:
+    def _explain_network(self, exc: SdkError) -> str:
         endpoint, text = self.settings.arm_endpoint, _first_line(exc)
         if _is_tls(text):
-            return f"{action}: {_tls_hint(endpoint, text)}"
+            return _tls_hint(endpoint, text)
         return (
-            f"{action}: cannot reach {endpoint} ({text}); check ALERTSYNC_ARM_ENDPOINT and the "
+            f"cannot reach {endpoint} ({text}); check ALERTSYNC_ARM_ENDPOINT and the "
             "network (and ALERTSYNC_CA_BUNDLE for a private CA)"
         )
 

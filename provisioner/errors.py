@@ -53,4 +53,12 @@ class OwnershipConflict(SafetyError):
 
 
 class AzureError(AlertsyncError):
-    """An Azure (or emulator) request failed; the message names the operation and resource."""
+    """An Azure (or emulator) request failed; the message names the operation and resource.
+
+    `detail` is the same message without the operation: what Azure said and what to do, for
+    callers that already show which resource it is about.
+    """
+
+    def __init__(self, message: str, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.detail = detail if detail is not None else message
