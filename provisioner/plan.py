@@ -83,7 +83,11 @@ class Plan:
         return {a: self.count(a) for a in ("create", "update", "adopt", "delete")}
 
     def to_data(self) -> dict[str, Any]:
-        """The plan as versioned, JSON-ready data in a stable order (no secrets, no timestamps)."""
+        """The plan as versioned, JSON-ready data (no secrets, no timestamps).
+
+        Deterministic: changes in apply order, problems and orphans as the diff found them.
+        render_json writes the keys sorted (docs/plan-format.md).
+        """
         data = self._content()
         data["warnings"] = list(self.warnings)
         data["checksum"] = self.checksum()

@@ -58,6 +58,21 @@ def test_the_checksum_plan_printed_binds_apply(arm_env: dict[str, str], tmp_path
     assert alertsync(arm_env, tmp_path, "plan", "--detailed-exitcode").code == 0
 
 
+def test_plan_and_checksum_together_are_a_usage_error(
+    arm_env: dict[str, str], tmp_path: Path
+) -> None:
+    write_spec(tmp_path, "backup.yaml", SEED_SCENARIO)
+    plan_file = tmp_path / "plan.json"
+    assert alertsync(arm_env, tmp_path, "plan", "--out", str(plan_file)).code == 0
+    checksum = json.loads(plan_file.read_text())["checksum"]
+    run = alertsync(
+        arm_env, tmp_path, "apply", "--yes", "--plan", str(plan_file), "--checksum", checksum
+    )
+    assert run.code == 1
+    assert "give --plan or --checksum, not both" in run.err
+    assert alertsync(arm_env, tmp_path, "plan", "--detailed-exitcode").code == 2
+
+
 GROUPS = (
     f"/subscriptions/{SUB}/resourceGroups/rg-monitoring/providers/Microsoft.Insights/actionGroups"
 )

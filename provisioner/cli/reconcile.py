@@ -183,6 +183,9 @@ def apply(
     from provisioner.reconcile import Options, check_not_stale, make_plan, read_plan_file
     from provisioner.render import render_text
 
+    if plan_file is not None and checksum is not None:
+        # Each names the reviewed plan; with both, one would silently override the other.
+        raise click.UsageError("give --plan or --checksum, not both")
     options = Options(prune, adopt)
     saved = read_plan_file(plan_file) if plan_file else None
     if saved is not None:
