@@ -14,6 +14,7 @@ if __package__ in (None, ""):  # `python bench/run.py`: import `bench` from the 
 
 from bench import report
 from bench.scenario import BaselineRuns, Case, run_case
+from bench.startup import startup_verdict
 from bench.world import World
 from provisioner.emulator import Emulator
 
@@ -80,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         cases = run_all(emulator, args)
     table = report.markdown_table(cases) if args.markdown else report.text_table(cases)
     print(table, "", *report.notes(cases, args.latency_ms), "", sep="\n")
-    verdicts = report.targets(cases)
+    verdicts = [*report.targets(cases), startup_verdict()]
     for verdict in verdicts:
         print(verdict.line())
     print(f"\nbench: {time.perf_counter() - started:.0f} s in all")

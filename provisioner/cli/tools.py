@@ -163,6 +163,9 @@ def emulator(port: int, data_dir: Path, seed_file: Path | None, latency_ms: int)
     from provisioner.emulator import Emulator, SeedError, StateFileError
     from provisioner.emulator.seed import load_seed_file
 
+    env_file = data_dir / "env"
+    # A script waiting for DIR/env must never source the last run's (another port and CA).
+    env_file.unlink(missing_ok=True)
     try:
         seed = load_seed_file(seed_file) if seed_file is not None else None
         server = Emulator(port=port, data_dir=data_dir, seed=seed, latency_ms=latency_ms).start()
@@ -172,12 +175,17 @@ def emulator(port: int, data_dir: Path, seed_file: Path | None, latency_ms: int)
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
     exports = "".join(f"export {k}={shlex.quote(v)}\n" for k, v in server.env().items())
-    (data_dir / "env").write_text(exports, encoding="utf-8")
+    _write_atomically(env_file, exports)
     click.echo(exports, nl=False)
-    click.echo(
-        f"# alertsync emulator ready at {server.url}; `source {data_dir / 'env'}`; Ctrl-C stops it"
-    )
+    click.echo(f"# alertsync emulator ready at {server.url}; `source {env_file}`; Ctrl-C stops it")
     sys.stdout.flush()
     stop.wait()
     server.stop()
     click.echo("# alertsync emulator stopped", err=True)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Whoever waits for `path` to appear reads it whole (temp file, then rename)."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)

@@ -83,7 +83,7 @@ class Emulator:
         certificate = authority.issue_cert(HOST, "localhost")
         ca_file = directory / CA_FILE
         authority.cert_pem.write_to_path(str(ca_file))
-        self.ca_path = str(ca_file)
+        self.ca_path = str(ca_file.resolve())  # absolute: the env file is sourced from anywhere
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         certificate.configure_cert(context)
         return context
