@@ -37,6 +37,7 @@ from provisioner.model import (
     WebhookReceiver,
     canonical_guid,
     canonical_location,
+    canonical_recurrences,
     make_tags,
     sort_receivers,
 )
@@ -328,7 +329,7 @@ def _schedule(schedule: Entry) -> Schedule:
         effective_from=schedule.get("effectiveFrom"),
         effective_until=schedule.get("effectiveUntil"),
         time_zone=canonical_time_zone(zone) if zone is not None else None,
-        recurrences=tuple(sorted(set(recurrences), key=_recurrence_order)),
+        recurrences=canonical_recurrences(recurrences),
     )
 
 
@@ -341,14 +342,4 @@ def _recurrence(recurrence: Entry) -> Recurrence:
         end_time=window.get("endTime"),
         days_of_week=tuple(d for d in DAYS_OF_WEEK if d in days),
         days_of_month=tuple(sorted(set(window.get("daysOfMonth", [])))),
-    )
-
-
-def _recurrence_order(recurrence: Recurrence) -> tuple[Any, ...]:
-    return (
-        list(_RECURRENCES.values()).index(recurrence.type),
-        recurrence.start_time or "",
-        recurrence.end_time or "",
-        [DAYS_OF_WEEK.index(d) for d in recurrence.days_of_week],
-        recurrence.days_of_month,
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Final, Literal, TypeVar
+from typing import Any, Final, Literal, TypeVar
 
 from provisioner.ids import ResourceId
 
@@ -218,6 +218,42 @@ class Recurrence:
     end_time: str | None = None
     days_of_week: tuple[str, ...] = ()  # Weekly: in DAYS_OF_WEEK order
     days_of_month: tuple[int, ...] = ()  # Monthly: ascending
+
+
+_RECURRENCE_ORDER: Final = {"Daily": 0, "Weekly": 1, "Monthly": 2}
+_DAY_SPELLING: Final = {d.lower(): d for d in DAYS_OF_WEEK}
+
+
+def canonical_recurrence(recurrence: Recurrence) -> Recurrence:
+    """Days of the week spelt and ordered as DAYS_OF_WEEK, days of the month ascending."""
+    days = {_DAY_SPELLING.get(d.lower(), d) for d in recurrence.days_of_week}
+    return Recurrence(
+        type=recurrence.type,
+        start_time=recurrence.start_time,
+        end_time=recurrence.end_time,
+        days_of_week=tuple(sorted(days, key=_day_position)),
+        days_of_month=tuple(sorted(set(recurrence.days_of_month))),
+    )
+
+
+def canonical_recurrences(recurrences: Iterable[Recurrence]) -> tuple[Recurrence, ...]:
+    """A schedule's recurrences as a set in one order, whichever side (spec or Azure) built them:
+    Daily, Weekly, Monthly, then by times and days (weekdays by position, not by name)."""
+    return tuple(sorted(set(map(canonical_recurrence, recurrences)), key=_recurrence_position))
+
+
+def _day_position(day: str) -> tuple[int, str]:
+    return (DAYS_OF_WEEK.index(day) if day in DAYS_OF_WEEK else len(DAYS_OF_WEEK), day)
+
+
+def _recurrence_position(recurrence: Recurrence) -> tuple[Any, ...]:
+    return (
+        _RECURRENCE_ORDER.get(recurrence.type, len(_RECURRENCE_ORDER)),
+        recurrence.start_time or "",
+        recurrence.end_time or "",
+        [_day_position(d) for d in recurrence.days_of_week],
+        recurrence.days_of_month,
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -274,6 +274,27 @@ def test_an_unsafe_plan_is_refused_unless_forced(applied: Path, arm_env: dict[st
     assert alertsync(arm_env, applied, "apply", "--yes", "--force").code == 0
 
 
+def test_a_schedule_with_several_weekly_recurrences_converges(
+    arm_env: dict[str, str], tmp_path: Path
+) -> None:
+    # Spec and Azure sides once ordered weekly recurrences differently (by position / by name):
+    # Monday before Sunday on one side only was a diff no apply could remove.
+    scheduled = SEED_SCENARIO.replace(
+        "        actionGroups: [ag-backup-oncall]\n",
+        "        actionGroups: [ag-backup-oncall]\n"
+        "        schedule:\n"
+        "          timeZone: Tokyo Standard Time\n"
+        "          recurrences:\n"
+        "            - weekly: {daysOfWeek: [Monday], startTime: '09:00:00', endTime: '17:00:00'}\n"
+        "            - weekly: {daysOfWeek: [Sunday], startTime: '09:00:00', endTime: '17:00:00'}\n",
+    )
+    assert "schedule:" in scheduled
+    write_spec(tmp_path, "backup.yaml", scheduled)
+    assert alertsync(arm_env, tmp_path, "apply", "--yes").code == 0
+    again = alertsync(arm_env, tmp_path, "plan", "--detailed-exitcode")
+    assert again.code == 0, again.out
+
+
 def test_a_location_change_is_refused_before_azure_is_asked(
     applied: Path, arm_env: dict[str, str]
 ) -> None:

@@ -29,6 +29,7 @@ from provisioner.model import (
     SmsReceiver,
     VaultAlertSettings,
     WebhookReceiver,
+    canonical_recurrences,
     make_tags,
     sort_receivers,
 )
@@ -525,7 +526,7 @@ def generated_schedules(draw: st.DrawFn) -> Schedule | None:
         effective_from=draw(st.none() | st.just("2025-01-01T00:00:00")),
         effective_until=draw(st.none() | st.just("2030-12-31T23:59:59")),
         time_zone=draw(st.none() | st.sampled_from(["Tokyo Standard Time", "UTC"])),
-        recurrences=processing_rules.canonical_recurrences(
+        recurrences=canonical_recurrences(
             draw(st.lists(generated_recurrences(), min_size=1, max_size=3))
         ),
     )

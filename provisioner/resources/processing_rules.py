@@ -21,6 +21,7 @@ from provisioner.model import (
     RecurrenceType,
     Schedule,
     canonical_location,
+    canonical_recurrences,
     make_tags,
 )
 from provisioner.resources import optional_text, sdk_id, sdk_text
@@ -78,34 +79,6 @@ def _recurrence_to_arm(r: Recurrence) -> sdk.Recurrence:
             days_of_month=list(r.days_of_month), start_time=r.start_time, end_time=r.end_time
         )
     return sdk.DailyRecurrence(start_time=r.start_time, end_time=r.end_time)
-
-
-def canonical_recurrence(r: Recurrence) -> Recurrence:
-    """Days of the week in DAYS_OF_WEEK order and spelling, days of the month ascending."""
-    days = {_DAYS.get(d.lower(), d) for d in r.days_of_week}
-    return Recurrence(
-        type=r.type,
-        start_time=r.start_time,
-        end_time=r.end_time,
-        days_of_week=tuple(sorted(days, key=lambda d: (_DAY_INDEX.get(d, 7), d))),
-        days_of_month=tuple(sorted(set(r.days_of_month))),
-    )
-
-
-def canonical_recurrences(recurrences: Iterable[Recurrence]) -> tuple[Recurrence, ...]:
-    """Recurrences as a set: each canonical, ordered Daily, Weekly, Monthly, then by times."""
-    return tuple(
-        sorted(
-            map(canonical_recurrence, recurrences),
-            key=lambda r: (
-                _RECURRENCE_ORDER.get(r.type, 9),
-                r.start_time or "",
-                r.end_time or "",
-                r.days_of_week,
-                r.days_of_month,
-            ),
-        )
-    )
 
 
 def _recurrence_from_arm(r: sdk.Recurrence) -> Recurrence:
