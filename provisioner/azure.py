@@ -227,6 +227,7 @@ class Azure:
             c.rules.close()
             c.vaults.close()
         self._session.close()
+        self._credential.close()
 
     def __enter__(self) -> Azure:
         return self

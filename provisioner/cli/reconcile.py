@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from provisioner.apply import ApplyResult, Outcome
     from provisioner.azure import Azure
     from provisioner.plan import Plan
+    from provisioner.reconcile import Options, SavedPlan
 
 OUTPUT_FORMATS = ("json", "markdown", "text")
 CHECKSUM_FORMAT = re.compile(r"sha256:[0-9a-f]{64}")
@@ -129,10 +130,10 @@ def plan(
     from provisioner.reconcile import Options, make_plan
     from provisioner.render import RENDERERS, render_json, render_text
 
-    planned = make_plan(
-        spec_paths_or_default(paths), azure_from_env(), Options(prune, adopt), os.environ
-    )
-    the_plan = planned.plan
+    with azure_from_env() as azure:
+        the_plan = make_plan(
+            spec_paths_or_default(paths), azure, Options(prune, adopt), os.environ
+        ).plan
     if output_format == "text":
         click.echo(render_text(the_plan, color=use_color(no_color)), nl=False)
     else:
@@ -180,41 +181,49 @@ def apply(
     or --checksum, refuses (exit 3) when that plan is stale. Unsafe plans need --force.
     Exit 0 when everything applied, 1 when any change failed (re-run to converge).
     """
-    from provisioner.reconcile import Options, check_not_stale, make_plan, read_plan_file
+    from provisioner.reconcile import Options, make_plan, read_plan_file
     from provisioner.render import render_text
 
     if plan_file is not None and checksum is not None:
         # Each names the reviewed plan; with both, one would silently override the other.
         raise click.UsageError("give --plan or --checksum, not both")
-    options = Options(prune, adopt)
     saved = read_plan_file(plan_file) if plan_file else None
-    if saved is not None:
-        if (prune, adopt) != (False, False) and options != saved.options:
-            raise AlertsyncError(
-                f"--prune/--adopt differ from the options {plan_file} was made with; "
-                "leave them out to use the plan's own"
-            )
-        options = saved.options
-    azure = azure_from_env()
-    the_plan = make_plan(spec_paths_or_default(paths), azure, options, os.environ).plan
+    options = _options_for(Options(prune, adopt), saved, plan_file)
     color = use_color(no_color)
-    click.echo(render_text(the_plan, color=color), nl=False)
-    _refuse_problems(the_plan)
-    if saved is not None or checksum is not None:
-        expected = checksum or (saved.checksum if saved else "")
-        check_not_stale(
-            the_plan,
-            expected,
-            saved.summary if saved else None,
-            saved.changes if saved else None,
-        )
-    _refuse_unsafe(the_plan, force)
-    if not the_plan.has_changes:
-        return EXIT_OK
-    _confirm(yes, len(the_plan.changes))
-    result = _apply_with_progress(the_plan, azure, color)
+    with azure_from_env() as azure:
+        the_plan = make_plan(spec_paths_or_default(paths), azure, options, os.environ).plan
+        click.echo(render_text(the_plan, color=color), nl=False)
+        _refuse_problems(the_plan)
+        _bind_to_review(the_plan, saved, checksum)
+        _refuse_unsafe(the_plan, force)
+        if not the_plan.has_changes:
+            return EXIT_OK
+        _confirm(yes, len(the_plan.changes))
+        result = _apply_with_progress(the_plan, azure, color)
     click.echo(_result_line(result))
     return EXIT_OK if result.ok else EXIT_ERROR
+
+
+def _options_for(given: Options, saved: SavedPlan | None, plan_file: Path | None) -> Options:
+    """A reviewed plan file's own --prune/--adopt; contradicting them is an error."""
+    if saved is None:
+        return given
+    if (given.prune or given.adopt) and given != saved.options:
+        raise AlertsyncError(
+            f"--prune/--adopt differ from the options {plan_file} was made with; "
+            "leave them out to use the plan's own"
+        )
+    return saved.options
+
+
+def _bind_to_review(the_plan: Plan, saved: SavedPlan | None, checksum: str | None) -> None:
+    """With --plan or --checksum, refuse (exit 3) a plan that is not the one reviewed."""
+    from provisioner.reconcile import check_not_stale
+
+    if saved is not None:
+        check_not_stale(the_plan, saved.checksum, saved.summary, saved.changes)
+    elif checksum is not None:
+        check_not_stale(the_plan, checksum, None)
 
 
 def _apply_with_progress(the_plan: Plan, azure: Azure, color: bool) -> ApplyResult:

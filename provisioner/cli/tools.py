@@ -54,7 +54,8 @@ def test_notify(action_group: str, spec_path: Path, alert_type: str, no_color: b
             f"choose from {', '.join(TEST_ALERT_TYPES)}", param_hint="--alert-type"
         )
     group_id = resolve_group(action_group, [spec_path])  # spec problems: listed by main()
-    report = run_test(azure_from_env(), group_id, alert_type)
+    with azure_from_env() as azure:
+        report = run_test(azure, group_id, alert_type)
     color = use_color(no_color)
     click.echo(f"Test notification ({alert_type}) of {report.group.describe()}:")
     for receiver in report.receivers:
@@ -111,7 +112,8 @@ def export(
     subscription = subscription or os.environ.get("AZURE_SUBSCRIPTION_ID")
     if not subscription:
         raise AlertsyncError("no subscription: give --subscription ID or set AZURE_SUBSCRIPTION_ID")
-    snapshot = brownfield.read_snapshot(azure_from_env(), subscription, resource_groups)
+    with azure_from_env() as azure:
+        snapshot = brownfield.read_snapshot(azure, subscription, resource_groups)
     to_stdout = out == "-"
     schema = brownfield.schema_reference(None if to_stdout else Path(out))
     result = export_specs(snapshot, owner, schema)

@@ -102,7 +102,11 @@ def test_cli_emulator_serves_a_plain_sdk_script_and_stops_on_sigterm(tmp_path: P
         assert script.stdout.strip() == "ok", script.stderr
     finally:
         process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=10) == 0
+        stopped = process.wait(timeout=10)
+        for pipe in (process.stdout, process.stderr):
+            if pipe is not None:
+                pipe.close()
+    assert stopped == 0
 
 
 def test_cli_rejects_a_bad_seed_file_naming_it(tmp_path: Path) -> None:
