@@ -9,13 +9,12 @@ from typing import Any, Literal, Protocol
 from provisioner.fields import Tree, resource_fields
 from provisioner.ids import ResourceId
 from provisioner.model import (
-    MANAGED_BY_TAG,
-    MANAGED_BY_VALUE,
     OWNER_TAG,
     ActionGroup,
     AlertProcessingRule,
     Resource,
     VaultAlertSettings,
+    owner_of,
     tag_value,
 )
 
@@ -181,11 +180,11 @@ def _compare_owned(
     source: str | None,
     adopt: bool,
 ) -> Change | Problem | None:
-    owner = tag_value(have.tags, OWNER_TAG)
+    owner = owner_of(have.tags)
     fields = tuple(
         field_changes(_tags_named_as(resource_fields(have), want), resource_fields(want))
     )
-    if owner is None or not _managed(have):
+    if owner is None:
         if adopt:
             return Change("adopt", rid, want, have, fields, source)
         return Problem(
@@ -244,19 +243,14 @@ def _tags_named_as(live_fields: Tree, want: ActionGroup | AlertProcessingRule) -
     return {**live_fields, "tags": tags}
 
 
-def _managed(resource: ActionGroup | AlertProcessingRule) -> bool:
-    value = tag_value(resource.tags, MANAGED_BY_TAG)
-    return value is not None and value.lower() == MANAGED_BY_VALUE
-
-
 def _orphans(desired: Desired, live: Live) -> Iterator[ResourceId]:
     """Live resources this set of specs owns (by tag) that no spec declares any more."""
     owners = {o.lower() for o in desired.owners}
     for rid, have in live.resources.items():
         if rid in desired.resources or isinstance(have, VaultAlertSettings):
             continue
-        owner = tag_value(have.tags, OWNER_TAG)
-        if _managed(have) and owner is not None and owner.lower() in owners:
+        owner = owner_of(have.tags)
+        if owner is not None and owner.lower() in owners:
             yield rid
 
 

@@ -12,14 +12,11 @@ from typing import Any, Final, TypeVar
 from provisioner.errors import AlertsyncError
 from provisioner.ids import ResourceId
 from provisioner.model import (
-    MANAGED_BY_TAG,
-    MANAGED_BY_VALUE,
-    OWNER_TAG,
     ActionGroup,
     AlertProcessingRule,
     Secret,
     VaultAlertSettings,
-    tag_value,
+    owner_of,
 )
 from provisioner.spec_yaml import SCHEMA_URL, to_yaml
 from provisioner.to_spec import SpecContext, file_document
@@ -127,7 +124,7 @@ def export(snapshot: Snapshot, owner: str | None = None, schema_ref: str = SCHEM
         files=files,
         variables=tuple(variables.values()),
         skipped=skipped,
-        unmanaged=tuple(sorted(r.id for r in kept if _owner_of(r) is None)),
+        unmanaged=tuple(sorted(r.id for r in kept if owner_of(r.tags) is None)),
     )
 
 
@@ -140,7 +137,7 @@ def choose_owner(resources: Iterable[Owned], requested: str | None) -> str:
                 "starting with a letter or digit"
             )
         return requested
-    owners = sorted({o.lower(): o for r in resources if (o := _owner_of(r))}.values())
+    owners = sorted({o.lower(): o for r in resources if (o := owner_of(r.tags))}.values())
     if len(owners) == 1:
         return owners[0]
     if not owners:
@@ -154,20 +151,12 @@ def choose_owner(resources: Iterable[Owned], requested: str | None) -> str:
     )
 
 
-def _owner_of(resource: Owned) -> str | None:
-    """The owner of a resource alertsync manages (both tags, as diff requires); else None."""
-    managed = tag_value(resource.tags, MANAGED_BY_TAG)
-    if managed is None or managed.lower() != MANAGED_BY_VALUE:
-        return None
-    return tag_value(resource.tags, OWNER_TAG)
-
-
 def _skipped(snapshot: Snapshot, owner: str) -> tuple[Skipped, ...]:
     """Resources whose specs could not be planned as they are: another owner's, or inexpressible."""
     found: list[Skipped] = []
     owned: list[Owned] = [*snapshot.action_groups, *snapshot.rules]
     for resource in owned:
-        other = _owner_of(resource)
+        other = owner_of(resource.tags)
         if other is not None and other.lower() != owner.lower():
             found.append(Skipped(resource.id, f'managed by owner "{other}"'))
     for gid, receivers in snapshot.unsupported.items():

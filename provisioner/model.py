@@ -32,6 +32,17 @@ def tag_value(tags: Tags, name: str) -> str | None:
     return next((v for k, v in tags if k.lower() == name.lower()), None)
 
 
+def owner_of(tags: Tags) -> str | None:
+    """The owner of what alertsync manages: both ownership tags set; else None (unmanaged).
+
+    The one definition of ownership that plan, prune, the safety rules and export share.
+    """
+    managed = tag_value(tags, MANAGED_BY_TAG)
+    if managed is None or managed.lower() != MANAGED_BY_VALUE:
+        return None
+    return tag_value(tags, OWNER_TAG)
+
+
 def canonical_location(location: str) -> str:
     """`Global` for the global location (any case); a region as ARM's short name (`westus`)."""
     if location.strip().lower() == "global":

@@ -12,13 +12,12 @@ from provisioner.diff import Change, Diff, Problem
 from provisioner.fields import to_json
 from provisioner.ids import ResourceId
 from provisioner.model import (
-    OWNER_TAG,
     ActionGroup,
     AlertProcessingRule,
     Resource,
     Secret,
     VaultAlertSettings,
-    tag_value,
+    owner_of,
 )
 
 FORMAT_VERSION: Final = 1
@@ -185,11 +184,17 @@ def _safety_violations(
 def _too_many(
     changes: tuple[Change, ...], live: Mapping[ResourceId, Resource], owners: set[str]
 ) -> Iterable[str]:
+    # Groups and rules this spec set owns, on both sides of the fraction: vault settings are
+    # not owned (no tags) and an adopt takes over what nobody managed.
     existing = sum(1 for r in live.values() if _owned_by(r, owners))
     if existing < MIN_EXISTING_FOR_FRACTION:
         return
     for action, verb in (("delete", "deletes"), ("update", "updates")):
-        count = sum(1 for c in changes if c.action == action and c.live is not None)
+        count = sum(
+            1
+            for c in changes
+            if c.action == action and c.live is not None and _owned_by(c.live, owners)
+        )
         if count / existing > MAX_CHANGE_FRACTION:
             yield (
                 f"too many {verb}: {count} of {existing} managed resources "
@@ -200,7 +205,7 @@ def _too_many(
 def _owned_by(resource: Resource, owners: set[str]) -> bool:
     if isinstance(resource, VaultAlertSettings):
         return False
-    owner = tag_value(resource.tags, OWNER_TAG)
+    owner = owner_of(resource.tags)
     return owner is not None and owner.lower() in owners
 
 

@@ -9,7 +9,7 @@ from provisioner.diff import compute
 from provisioner.model import Secret, WebhookReceiver
 from provisioner.plan import Plan
 from provisioner.render import render_json
-from tests.builders import OWNER, group, group_id, rule, rule_id, state, vault
+from tests.builders import OWNER, group, group_id, rule, rule_id, state, vault, vault_id
 
 
 def plan_of(desired, live, **kw) -> Plan:  # type: ignore[no-untyped-def]
@@ -106,3 +106,20 @@ def test_checksum_ignores_where_the_specs_declare_the_changes() -> None:
     )
     assert plan_of(moved, state()).checksum() == plan_of(desired, state()).checksum()
     assert plan_of(moved, state()).to_data()["changes"][0]["source"].startswith("../x/")
+
+
+def test_vault_updates_do_not_count_towards_too_many_updates() -> None:
+    # Vault settings are not owned (no tags): counting them against the owned groups and rules
+    # refused a plan that changes no group or rule at all.
+    groups = [group(f"ag-{i}") for i in range(10)]
+    vaults = [dataclasses.replace(vault(classic=True), id=vault_id(f"RSV-{i}")) for i in range(4)]
+    desired = state(*groups, *[dataclasses.replace(v, classic_alerts=False) for v in vaults])
+    plan = plan_of(desired, state(*groups, *vaults))
+    assert plan.count("update") == 4
+    assert plan.unsafe == ()
+
+
+def test_resources_with_an_owner_tag_but_no_managed_by_are_not_counted_as_owned() -> None:
+    unmanaged = [group(f"ag-{i}", tags=(("alertsync-owner", OWNER),)) for i in range(10)]
+    plan = plan_of(state(), state(*unmanaged), prune=True)
+    assert plan.changes == ()  # not ours: never pruned, and no fraction to judge
