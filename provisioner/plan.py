@@ -211,6 +211,7 @@ def _owned_by(resource: Resource, owners: set[str]) -> bool:
 
 def _risky(change: Change) -> Iterable[str]:
     want, have = change.desired, change.live
+    yield from _silences(change)
     if change.action not in ("update", "adopt"):
         return
     both = (ActionGroup, AlertProcessingRule)
@@ -231,6 +232,18 @@ def _risky(change: Change) -> Iterable[str]:
     ):
         # The alerts this tool exists for: switching them off silences every backup failure.
         yield f"turns off the job failure alerts of {change.id.describe()}"
+
+
+def _silences(change: Change) -> Iterable[str]:
+    """A rule that starts suppressing notifications: worse than disabling one rule, it removes
+    every action group from every alert in its scopes."""
+    want, have = change.desired, change.live
+    if not isinstance(want, AlertProcessingRule) or want.action_type != "RemoveAllActionGroups":
+        return
+    if isinstance(have, AlertProcessingRule) and have.action_type == "AddActionGroups":
+        yield f"turns {change.id.describe()} from adding action groups into suppressing notifications"
+    elif have is None and want.schedule is None and want.enabled:
+        yield f"creates {change.id.describe()}, which suppresses notifications at all times (no schedule)"
 
 
 def _dangling_groups(

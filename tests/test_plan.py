@@ -6,7 +6,7 @@ import dataclasses
 import json
 
 from provisioner.diff import compute
-from provisioner.model import Secret, WebhookReceiver
+from provisioner.model import Recurrence, Schedule, Secret, WebhookReceiver
 from provisioner.plan import Plan
 from provisioner.render import render_json
 from tests.builders import OWNER, group, group_id, rule, rule_id, state, vault, vault_id
@@ -123,3 +123,23 @@ def test_resources_with_an_owner_tag_but_no_managed_by_are_not_counted_as_owned(
     unmanaged = [group(f"ag-{i}", tags=(("alertsync-owner", OWNER),)) for i in range(10)]
     plan = plan_of(state(), state(*unmanaged), prune=True)
     assert plan.changes == ()  # not ours: never pruned, and no fraction to judge
+
+
+def test_a_rule_turned_into_suppression_is_unsafe() -> None:
+    silenced = rule(action_type="RemoveAllActionGroups", action_group_ids=())
+    plan = plan_of(state(silenced), state(rule()))
+    assert plan.unsafe == (
+        f"turns {rule_id('apr-jobs').describe()} from adding action groups into suppressing "
+        "notifications",
+    )
+
+
+def test_a_new_suppression_rule_is_unsafe_only_without_a_schedule() -> None:
+    silenced = rule(action_type="RemoveAllActionGroups", action_group_ids=())
+    assert plan_of(state(silenced), state()).unsafe == (
+        f"creates {rule_id('apr-jobs').describe()}, which suppresses notifications at all times "
+        "(no schedule)",
+    )
+    window = Schedule(recurrences=(Recurrence("Weekly", days_of_week=("Sunday",)),))
+    scheduled = dataclasses.replace(silenced, schedule=window)
+    assert plan_of(state(scheduled), state()).unsafe == ()
