@@ -181,8 +181,9 @@ def _compare_owned(
     adopt: bool,
 ) -> Change | Problem | None:
     owner = owner_of(have.tags)
+    want_fields = resource_fields(want)
     fields = tuple(
-        field_changes(_tags_named_as(resource_fields(have), want), resource_fields(want))
+        field_changes(_named_as_declared(resource_fields(have), want_fields), want_fields)
     )
     if owner is None:
         if adopt:
@@ -230,17 +231,20 @@ def _moved(rid: ResourceId, live_location: str, location: str, source: str | Non
     )
 
 
-def _tags_named_as(live_fields: Tree, want: ActionGroup | AlertProcessingRule) -> Tree:
-    """The live field tree with tag names spelt as the spec spells them.
+def _named_as_declared(live_fields: Tree, want_fields: Tree) -> Tree:
+    """The live field tree with tag and receiver names spelt as the spec spells them.
 
-    ARM compares tag names ignoring case and may keep either spelling (facts §5), so `Team`
-    live and `team` declared are the same tag, not a removal and an addition.
+    ARM compares tag names ignoring case and may keep either spelling (facts §5), and receiver
+    names are unique ignoring case within a group: `Team` live and `team` declared are the same
+    tag, `OnCall` and `oncall` the same receiver, not a removal and an addition.
     """
-    spelling = {name.casefold(): name for name, _ in want.tags}
-    tags = {
-        spelling.get(name.casefold(), name): value for name, value in live_fields["tags"].items()
-    }
-    return {**live_fields, "tags": tags}
+    aligned = dict(live_fields)
+    for key, declared in want_fields.items():
+        if key == "tags" or key.endswith("Receivers"):
+            spelling = {name.casefold(): name for name in declared}
+            live = live_fields.get(key) or {}
+            aligned[key] = {spelling.get(name.casefold(), name): v for name, v in live.items()}
+    return aligned
 
 
 def _orphans(desired: Desired, live: Live) -> Iterator[ResourceId]:

@@ -176,3 +176,13 @@ def test_tag_names_differing_only_in_case_are_the_same_tag() -> None:
     changed = group(tags=owned_tags(TEAM="dev"))
     (change,) = compute(state(changed), state(live)).changes
     assert change.fields == (FieldChange("tags[TEAM]", "ops", "dev"),)
+
+
+def test_receiver_names_differing_only_in_case_are_the_same_receiver() -> None:
+    live = group(email_receivers=(EmailReceiver("OnCall", "oncall@example.com", True),))
+    assert compute(state(group()), state(live)).changes == ()
+    moved = group(email_receivers=(EmailReceiver("ONCALL", "new@example.com", True),))
+    (change,) = compute(state(moved), state(live)).changes
+    assert change.fields == (
+        FieldChange("emailReceivers[ONCALL].address", "oncall@example.com", "new@example.com"),
+    )

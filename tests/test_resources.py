@@ -286,6 +286,7 @@ def test_rule_read_normalises_case_order_and_omissions() -> None:
                     {"actionType": "AddActionGroups", "actionGroupIds": [AG_ID.lower()]},
                 ],
                 "schedule": {
+                    "timeZone": "tokyo standard time",
                     "recurrences": [
                         {"recurrenceType": "Monthly", "daysOfMonth": [15, 1]},
                         {"recurrenceType": "weekly", "daysOfWeek": ["saturday", "Monday"]},
@@ -302,6 +303,7 @@ def test_rule_read_normalises_case_order_and_omissions() -> None:
         Condition("TargetResourceType", "Equals", ("microsoft.recoveryservices/vaults",)),
     )
     assert live.schedule is not None
+    assert live.schedule.time_zone == "Tokyo Standard Time"  # as the specs spell it
     assert live.schedule.recurrences == (
         Recurrence("Weekly", days_of_week=("Monday", "Saturday")),
         Recurrence("Monthly", days_of_month=(1, 15)),

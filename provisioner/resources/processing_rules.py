@@ -25,6 +25,7 @@ from provisioner.model import (
     make_tags,
 )
 from provisioner.resources import optional_text, sdk_id, sdk_text
+from provisioner.timezones import canonical_time_zone
 
 log = logging.getLogger(__name__)
 
@@ -112,10 +113,16 @@ def _schedule_from_arm(s: sdk.Schedule | None) -> Schedule | None:
     schedule = Schedule(
         effective_from=optional_text(s.effective_from),
         effective_until=optional_text(s.effective_until),
-        time_zone=optional_text(s.time_zone),
+        time_zone=_time_zone_from_arm(s.time_zone),
         recurrences=canonical_recurrences(map(_recurrence_from_arm, s.recurrences or ())),
     )
     return None if schedule == Schedule() else schedule
+
+
+def _time_zone_from_arm(name: str | None) -> str | None:
+    """The Windows spelling, as the specs build it; the service keeps whatever case it was sent."""
+    text = optional_text(name)
+    return (canonical_time_zone(text) or text) if text else None
 
 
 # --- actions ----------------------------------------------------------------------------------
