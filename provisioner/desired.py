@@ -72,6 +72,16 @@ class DesiredState:
     resource_groups: frozenset[ResourceId]  # home groups of declared action groups and rules
     vaults: frozenset[ResourceId]  # every vault named (vaults: entries and vault scopes)
 
+    @property
+    def referenced_groups(self) -> frozenset[ResourceId]:
+        """Action groups the rules add: declared in the specs, or managed elsewhere (full IDs)."""
+        return frozenset(
+            group
+            for resource in self.resources.values()
+            if isinstance(resource, AlertProcessingRule)
+            for group in resource.action_group_ids
+        )
+
 
 def build(documents: Sequence[SpecDocument], env: Mapping[str, str] | None = None) -> DesiredState:
     """The desired state of valid documents; SpecError lists every problem across files.

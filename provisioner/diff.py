@@ -44,6 +44,8 @@ class Live(Protocol):
     @property
     def missing_resource_groups(self) -> frozenset[ResourceId]: ...
     @property
+    def missing_action_groups(self) -> frozenset[ResourceId]: ...
+    @property
     def unsupported_receivers(self) -> Mapping[ResourceId, tuple[str, ...]]: ...
 
 
@@ -101,6 +103,7 @@ def compute(desired: Desired, live: Live, *, prune: bool = False, adopt: bool = 
         changes += [_delete(rid, live.resources[rid]) for rid in orphans]
     problems += _missing_resource_groups(desired, live)
     problems += _missing_scope_vaults(desired, live)
+    problems += _missing_action_groups(desired, live)
     warnings = tuple(_unsubscribed(desired, live))
     return Diff(tuple(changes), tuple(problems), () if prune else orphans, warnings)
 
@@ -291,6 +294,25 @@ def _missing_scope_vaults(desired: Desired, live: Live) -> list[Problem]:
                         rid,
                         f"{rid.describe()} is scoped to {scope.describe()}, which does not exist; "
                         "alertsync never creates vaults: fix the scope or create the vault first",
+                        desired.sources.get(rid),
+                    )
+                )
+    return problems
+
+
+def _missing_action_groups(desired: Desired, live: Live) -> list[Problem]:
+    """Rules adding action groups that neither exist nor are declared: Azure would refuse them."""
+    problems = []
+    for rid, want in desired.resources.items():
+        if not isinstance(want, AlertProcessingRule):
+            continue
+        for group in want.action_group_ids:
+            if group in live.missing_action_groups and group not in desired.resources:
+                problems.append(
+                    Problem(
+                        rid,
+                        f"{rid.describe()} adds {group.describe()}, which does not exist: fix "
+                        "the ID, or declare or create the group first",
                         desired.sources.get(rid),
                     )
                 )

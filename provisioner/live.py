@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Protocol
+from typing import Literal, Protocol
 
 from provisioner.azure import Azure, ResourceGroupNotFound
 from provisioner.ids import ResourceId
@@ -25,6 +25,9 @@ class DesiredScope(Protocol):
     @property
     def vaults(self) -> frozenset[ResourceId]: ...  # vaults whose alert settings are managed
 
+    @property
+    def referenced_groups(self) -> frozenset[ResourceId]: ...  # action groups rules add
+
 
 @dataclass(frozen=True)
 class LiveState:
@@ -35,6 +38,8 @@ class LiveState:
     resources: Mapping[ResourceId, Resource]
     missing_vaults: frozenset[ResourceId] = frozenset()  # named by the specs, not in Azure
     missing_resource_groups: frozenset[ResourceId] = frozenset()  # home groups not in Azure
+    # Action groups rules add that are not in Azure (those the specs declare are created first).
+    missing_action_groups: frozenset[ResourceId] = frozenset()
     # Action groups with receivers the model cannot carry (voice, ITSM, logic app, …), e.g.
     # {id: ("voiceReceivers[ops]",)}: a PUT from the model would delete them, so a plan must
     # refuse to update these groups. Groups without such receivers are absent.
@@ -56,15 +61,20 @@ class _Found:
 _Read = Callable[["Azure", ResourceId], _Found]
 
 
+# Why a resource group is listed. A home holds declared groups and rules: everything in it is
+# compared (orphans too), and a missing home is a problem of its own. The others are read only
+# to see whether what the specs name exists: vaults of scopes, action groups of other resource
+# groups that rules add by full ID; a missing one of those means missing vaults or groups.
+Role = Literal["home", "vaults", "references"]
+
+
 @dataclass(frozen=True, slots=True)
 class _Job:
     """One list call: `read` over `group`."""
 
     read: _Read
     group: ResourceId
-    # A vault list reads groups named by scopes, not homes: a missing one means missing vaults
-    # (not a missing home group), and only the vaults the specs name are kept.
-    of_vaults: bool = False
+    role: Role = "home"
 
 
 def _action_groups(azure: Azure, group: ResourceId) -> _Found:
@@ -100,10 +110,12 @@ def _jobs(desired: DesiredScope) -> list[_Job]:
     """One list per (resource group, kind): the request count grows with groups, not resources."""
     homes = sorted(desired.resource_groups)
     vault_groups = sorted({v.resource_group_id() for v in desired.vaults})
+    elsewhere = {g.resource_group_id() for g in desired.referenced_groups} - set(homes)
     return [
         *(_Job(_action_groups, g) for g in homes),
         *(_Job(_rules, g) for g in homes),
-        *(_Job(_vaults, g, of_vaults=True) for g in vault_groups),
+        *(_Job(_vaults, g, "vaults") for g in vault_groups),
+        *(_Job(_action_groups, g, "references") for g in sorted(elsewhere)),
     ]
 
 
@@ -125,19 +137,25 @@ def read_live(desired: DesiredScope, azure: Azure, max_workers: int = 8) -> Live
     resources: dict[ResourceId, Resource] = {}
     unsupported: dict[ResourceId, tuple[str, ...]] = {}
     missing_groups: set[ResourceId] = set()
+    seen: set[ResourceId] = set()  # every resource listed, whatever the list's role
     for job, found in _run(azure, _jobs(desired), max_workers):
-        if found.missing and not job.of_vaults:
+        if found.missing and job.role == "home":
             missing_groups.add(found.group)
+        seen.update(r.id for r in found.resources)
         resources.update((r.id, r) for r in found.resources if _wanted(r.id, job, desired))
         unsupported.update(found.unsupported)
     return LiveState(
         resources=MappingProxyType(resources),
-        missing_vaults=frozenset(v for v in desired.vaults if v not in resources),
+        missing_vaults=frozenset(v for v in desired.vaults if v not in seen),
         missing_resource_groups=frozenset(missing_groups),
+        missing_action_groups=frozenset(g for g in desired.referenced_groups if g not in seen),
         unsupported_receivers=MappingProxyType(unsupported),
     )
 
 
 def _wanted(resource_id: ResourceId, job: _Job, desired: DesiredScope) -> bool:
-    """Every action group and rule; only the vaults the specs name (others are not managed)."""
-    return not job.of_vaults or resource_id in desired.vaults
+    """All of a home; only the vaults the specs name; nothing of reference lists (what another
+    owner keeps elsewhere is only checked to exist, never compared or pruned)."""
+    if job.role == "vaults":
+        return resource_id in desired.vaults
+    return job.role == "home"

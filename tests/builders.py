@@ -78,6 +78,7 @@ class State:
     owners: frozenset[str] = frozenset({OWNER})
     missing_vaults: frozenset[ResourceId] = frozenset()
     missing_resource_groups: frozenset[ResourceId] = frozenset()
+    missing_action_groups: frozenset[ResourceId] = frozenset()
     unsupported_receivers: dict[ResourceId, tuple[str, ...]] = field(default_factory=dict)
 
 

@@ -186,3 +186,17 @@ def test_receiver_names_differing_only_in_case_are_the_same_receiver() -> None:
     assert change.fields == (
         FieldChange("emailReceivers[ONCALL].address", "oncall@example.com", "new@example.com"),
     )
+
+
+def test_rule_adding_a_group_that_does_not_exist_is_a_problem() -> None:
+    elsewhere = group_id("ag-noc", rg="rg-shared")
+    wants = rule(action_group_ids=(elsewhere,))
+    diff = compute(state(wants), state(missing_action_groups=frozenset({elsewhere})))
+    (problem,) = diff.problems
+    assert problem.id == rule_id("apr-jobs")
+    assert f"adds {elsewhere.describe()}, which does not exist" in problem.message
+    # A group the specs declare is created before the rule: not a problem.
+    declared = compute(
+        state(group(), rule()), state(missing_action_groups=frozenset({group_id("ag-oncall")}))
+    )
+    assert declared.problems == ()

@@ -28,10 +28,11 @@ VAULT = ResourceId.for_resource(SUB, "rg-backup", VAULT_TYPE, "RSV-JPE-LRS")
 
 @dataclass(frozen=True)
 class Scope:
-    """The two attributes of DesiredState that read_live uses."""
+    """The attributes of DesiredState that read_live uses."""
 
     resource_groups: frozenset[ResourceId]
     vaults: frozenset[ResourceId] = frozenset()
+    referenced_groups: frozenset[ResourceId] = frozenset()
 
 
 def rg(name: str, sub: str = SUB) -> ResourceId:
@@ -52,7 +53,7 @@ def test_one_list_per_group_and_kind_deduplicated_case_insensitively() -> None:
     jobs = [(job.read.__name__, str(job.group)) for job in _jobs(scope)]
     assert len(jobs) == 2 * 2 + 2  # AGs and rules per home group; vaults per vault group
     assert sorted(n for n, _ in jobs) == ["_action_groups"] * 2 + ["_rules"] * 2 + ["_vaults"] * 2
-    assert [job.read.__name__ for job in _jobs(scope) if job.of_vaults] == ["_vaults"] * 2
+    assert [job.read.__name__ for job in _jobs(scope) if job.role == "vaults"] == ["_vaults"] * 2
 
 
 # --- against the emulator ---------------------------------------------------------------------
@@ -177,6 +178,25 @@ def test_request_count_grows_with_resource_groups_not_resources(
         return len([r for r in arm_requests(world) if r["method"] == "GET"])
 
     assert requests_for(1) == requests_for(25) == 2 * 4  # 2 kinds x 4 resource groups
+
+
+def test_groups_added_by_full_id_elsewhere_are_checked_to_exist_never_compared(
+    world: Emulator, azure: Azure
+) -> None:
+    seed_resources(world, SUB, "rg-shared", 1)  # ag-0 exists there, managed by nobody here
+    there = ResourceId.for_resource(SUB, "rg-shared", AG_TYPE, "AG-0")
+    gone = ResourceId.for_resource(SUB, "rg-shared", AG_TYPE, "ag-gone")
+    nowhere = ResourceId.for_resource(SUB, "rg-nowhere", AG_TYPE, "ag-x")
+    scope = Scope(
+        frozenset({rg("rg-monitoring")}), referenced_groups=frozenset({there, gone, nowhere})
+    )
+    world.control.clear_requests()
+    live = read_live(scope, azure)
+    assert live.missing_action_groups == frozenset({gone, nowhere})
+    assert there not in live.resources  # another owner's: only checked to exist
+    assert live.missing_resource_groups == frozenset()  # rg-nowhere is nobody's home here
+    # One list per resource group and kind: 2 for the home, 1 per other group of references.
+    assert len([r for r in arm_requests(world) if r["method"] == "GET"]) == 2 + 2
 
 
 def test_unsupported_receivers_are_reported(world: Emulator, azure: Azure) -> None:

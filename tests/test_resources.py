@@ -290,7 +290,7 @@ def test_rule_read_normalises_case_order_and_omissions() -> None:
                     "recurrences": [
                         {"recurrenceType": "Monthly", "daysOfMonth": [15, 1]},
                         {"recurrenceType": "weekly", "daysOfWeek": ["saturday", "Monday"]},
-                    ]
+                    ],
                 },
             },
         }
