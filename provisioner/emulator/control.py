@@ -430,10 +430,6 @@ class EmulatorControl:
         """Add `ms` milliseconds to every ARM and sign-in request."""
         self._call("PUT", "latency", {"ms": ms})
 
-    def set_page_size(self, size: int) -> None:
-        """Page size of paged lists (actionRules, vaults, resource groups)."""
-        self._call("PUT", "settings", {"pageSize": size})
-
     def settings(self, **values: Any) -> dict[str, Any]:
         """Change settings (pageSize, vaultPatchAsync, lroRetryAfter); returns them all."""
         result: dict[str, Any] = self._call("PUT", "settings", values)

@@ -200,7 +200,7 @@ def test_lists_are_one_page_by_group_and_subscription(
     world: Emulator, monitor_client: MonitorManagementClient
 ) -> None:
     # facts §0.3: action-group lists are one page (the SDK ignores nextLink).
-    world.control.set_page_size(1)
+    world.control.settings(pageSize=1)
     for name in ("a1", "a2", "a3"):
         monitor_client.action_groups.create_or_update(RG, name, group())
     assert len(list(monitor_client.action_groups.list_by_resource_group(RG))) == 3

@@ -172,7 +172,7 @@ def test_lists_page_with_next_link(world: Emulator, vaults_client: RecoveryServi
         ]
     }
     world.control.seed(seed)
-    world.control.set_page_size(2)
+    world.control.settings(pageSize=2)
     assert len(list(vaults_client.vaults.list_by_subscription_id())) == 5
     assert len(list(vaults_client.vaults.list_by_resource_group("rg-backup"))) == 5
 
