@@ -21,7 +21,7 @@ from provisioner.emulator.exceptions import (
     Throttled,
 )
 from provisioner.emulator.state import EmulatorState
-from provisioner.emulator.throttling import operation_type
+from provisioner.emulator.throttling import operation_type, throttled_message
 from provisioner.emulator.urls import (
     ARM_ROUTES,
     CONTROL_ROUTES,
@@ -146,11 +146,10 @@ class EmulatorApp:
         )
         headers[f"x-ms-ratelimit-remaining-{scope}-{operation}"] = str(remaining)
         if not allowed:
-            word = control.operation_word(call.request.method)
             raise Throttled(
-                f"Number of '{word}' requests for subscription '{subscription}' actor '{call.caller}' exceeded."
-                f" Please try again after '{retry_after}' seconds after additional tokens are available."
-                " Refer to https://aka.ms/arm-throttling for additional information.",
+                throttled_message(
+                    call.request.method, subscription or "", call.caller, retry_after
+                ),
                 headers={"Retry-After": str(retry_after)},
             )
         check_api_version(call.api_version, found)

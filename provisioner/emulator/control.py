@@ -16,7 +16,7 @@ from provisioner.emulator.exceptions import ArmError, BadRequest
 from provisioner.emulator.models import World
 from provisioner.emulator.seed import SeedError, seeded_copy
 from provisioner.emulator.state import EmulatorState, Fault
-from provisioner.emulator.throttling import DEFAULT_LIMITS
+from provisioner.emulator.throttling import DEFAULT_LIMITS, throttled_message
 from provisioner.emulator.wire import Call, Reply
 
 
@@ -299,8 +299,9 @@ def fault_error(fault: Fault, method: str, path: str, client_id: str) -> ArmErro
         scope=path,
         client=client_id,
         seconds=fault.retry_after or 1,
-        subscription=subscription_of(path),
-        operation=operation_word(method),
+        throttled=throttled_message(
+            method, subscription_of(path), client_id, fault.retry_after or 1
+        ),
     )
     headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
     return ArmError(
@@ -322,10 +323,7 @@ FAULT_TEXT: dict[int, tuple[str, str]] = {
         "Conflict",
         "The operation on '{scope}' conflicts with another operation in progress. Please retry later.",
     ),
-    429: (
-        "SubscriptionRequestsThrottled",
-        "Number of '{operation}' requests for subscription '{subscription}' actor '{client}' exceeded. Please try again after '{seconds}' seconds after additional tokens are available. Refer to https://aka.ms/arm-throttling for additional information.",
-    ),
+    429: ("SubscriptionRequestsThrottled", "{throttled}"),  # as a real empty bucket words it
     500: (
         "InternalServerError",
         "Encountered internal server error. Diagnostic information: the emulator injected this fault.",
@@ -356,11 +354,6 @@ def subscription_of(path: str) -> str:
     """The subscription id in a path ('' when none)."""
     match = re.match(r"/subscriptions/([^/]+)", path, re.IGNORECASE)
     return match[1] if match else ""
-
-
-def operation_word(method: str) -> str:
-    """'read', 'write' or 'delete', as ARM's throttling message words it."""
-    return {"GET": "read", "HEAD": "read", "DELETE": "delete"}.get(method, "write")
 
 
 # ---- the Python client ----------------------------------------------------------------------
