@@ -15,7 +15,7 @@ from provisioner.emulator import action_groups
 from provisioner.emulator.exceptions import ArmError, BadRequest
 from provisioner.emulator.models import World
 from provisioner.emulator.seed import SeedError, seeded_copy
-from provisioner.emulator.state import EmulatorState, Fault
+from provisioner.emulator.state import EmulatorState, Fault, Settings
 from provisioner.emulator.throttling import DEFAULT_LIMITS, throttled_message
 from provisioner.emulator.wire import Call, Reply
 
@@ -190,7 +190,8 @@ def handle_counters(call: Call) -> Reply:
 def handle_latency(call: Call) -> Reply:
     """PUT /_emulator/latency {"ms": 50}: added before every ARM and sign-in request."""
     ms = integer(body_object(call, ("ms",)).get("ms"), "ms", minimum=0)
-    call.state.settings.latency_ms = ms
+    with call.state.lock:  # reset replaces `settings` under this lock; do not write a stale one
+        call.state.settings.latency_ms = ms
     return Reply(200, {"ms": ms})
 
 
@@ -200,22 +201,27 @@ def handle_settings(call: Call) -> Reply:
     page_size = integer(body.get("pageSize", 1), "pageSize", minimum=1)
     retry_after = integer(body.get("lroRetryAfter", 1), "lroRetryAfter", minimum=1)
     patch_async = boolean(body.get("vaultPatchAsync", True), "vaultPatchAsync")
-    settings = call.state.settings  # changed only once every value is known to be valid
-    if "pageSize" in body:
-        settings.page_size = page_size
-    if "lroRetryAfter" in body:
-        settings.lro_retry_after = retry_after
-    if "vaultPatchAsync" in body:
-        settings.vault_patch_async = patch_async
-    return Reply(
-        200,
-        {
-            "pageSize": settings.page_size,
-            "vaultPatchAsync": settings.vault_patch_async,
-            "lroRetryAfter": settings.lro_retry_after,
-            "latencyMs": settings.latency_ms,
-        },
-    )
+    # Changed only once every value is known to be valid, and under the lock so that two
+    # concurrent PUTs (or a reset) cannot interleave and the answer shows one consistent set.
+    with call.state.lock:
+        settings = call.state.settings
+        if "pageSize" in body:
+            settings.page_size = page_size
+        if "lroRetryAfter" in body:
+            settings.lro_retry_after = retry_after
+        if "vaultPatchAsync" in body:
+            settings.vault_patch_async = patch_async
+        return Reply(200, settings_json(settings))
+
+
+def settings_json(settings: Settings) -> dict[str, Any]:
+    """The settings as PUT /_emulator/settings answers them."""
+    return {
+        "pageSize": settings.page_size,
+        "vaultPatchAsync": settings.vault_patch_async,
+        "lroRetryAfter": settings.lro_retry_after,
+        "latencyMs": settings.latency_ms,
+    }
 
 
 def handle_throttling(call: Call) -> Reply:
