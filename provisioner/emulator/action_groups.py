@@ -200,7 +200,7 @@ def create_notification(
             f" the maximum is {ALERT_TYPE_MAX}."
         )
     now = utc_now()
-    details = [
+    actions = [
         action_detail(mechanism(array), str(receiver.get("name") or ""), now, failures or {})
         for array, required in RECEIVER_REQUIRED.items()
         for receiver in (  # the same receiver definitions as PUT (spec AG NotificationRequestBody)
@@ -209,7 +209,7 @@ def create_notification(
         )
     ]
     notification_id = uuid.uuid4().hex
-    world.notifications[notification_id] = {
+    details: JsonObject = {
         "context": {
             "notificationSource": "Microsoft.Insights/TestNotification",
             "contextType": f"Microsoft.Insights/{alert_type}",
@@ -217,8 +217,9 @@ def create_notification(
         "state": "Completed",  # both official examples (get/postTestNotifications…)
         "completedTime": now,
         "createdTime": now,
-        "actionDetails": details,
+        "actionDetails": actions,
     }
+    world.add_notification(notification_id, details)
     return notification_id
 
 
