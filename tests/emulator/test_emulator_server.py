@@ -20,6 +20,7 @@ from werkzeug.test import Client
 
 from provisioner.emulator import Emulator
 from provisioner.emulator.app import EmulatorApp
+from provisioner.emulator.auth import TOKEN_LIFETIME_SECONDS
 from provisioner.emulator.state import EmulatorState
 from provisioner.emulator.transport import HttpsServer
 from tests.seeds import DEFAULT_SUBSCRIPTION
@@ -207,3 +208,28 @@ def test_other_os_errors_are_warnings_with_their_traceback(
             https_get(server, context)
         record = wait_for_record(caplog, logging.WARNING)
     assert record.exc_info is not None and record.exc_info[0] is PermissionError
+
+
+def test_issued_tokens_are_forgotten_once_expired() -> None:
+    # A long run must not remember every token it ever issued: expired ones are dropped as
+    # new ones are issued, and a still-valid token still names its client.
+    now = [1000.0]
+    state = EmulatorState(clock=lambda: now[0])
+    client = Client(EmulatorApp(state))
+
+    def sign_in() -> str:
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": state.client_id,
+            "client_secret": state.client_secret,
+        }
+        response = client.post(f"/{state.tenant_id}/oauth2/v2.0/token", data=form)
+        assert response.status_code == 200
+        return str(response.get_json()["access_token"])
+
+    first, second = sign_in(), sign_in()
+    assert set(state.issued_tokens) == {first, second}
+    now[0] += TOKEN_LIFETIME_SECONDS + 1
+    third = sign_in()
+    assert set(state.issued_tokens) == {third}
+    assert state.token_client(third) == state.client_id
