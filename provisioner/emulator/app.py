@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from werkzeug.wrappers import Request, Response
 
-from provisioner.emulator import auth, control
+from provisioner.emulator import auth, faults
 from provisioner.emulator.exceptions import (
     ArmError,
     BadRequest,
@@ -133,7 +133,7 @@ class EmulatorApp:
         if fault.stall_seconds:
             time.sleep(fault.stall_seconds)
         if fault.status is not None:
-            raise control.fault_error(fault, method, path, self.state.client_id)
+            raise faults.fault_error(fault, method, path, self.state.client_id)
 
     def admit(self, call: Call, found: Route, headers: dict[str, str]) -> None:
         """Bearer token, token bucket (headers always, 429 when enforced), api-version."""

@@ -14,8 +14,7 @@ from azure.mgmt.monitor.models import (
     WebhookReceiver,
 )
 
-from provisioner.emulator import Emulator, models
-from provisioner.emulator.control import EmulatorControlError
+from provisioner.emulator import Emulator, EmulatorControlError, models
 from tests.emulator.conftest import AG_PATH, Raw, error_code
 from tests.seeds import DEFAULT_SEED
 
