@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from provisioner.emulator.control import EmulatorControl, EmulatorControlError
+from provisioner.emulator.client import EmulatorControl, EmulatorControlError
 from provisioner.emulator.persistence import StateFileError
 from provisioner.emulator.seed import SeedError
 from provisioner.emulator.server import Emulator

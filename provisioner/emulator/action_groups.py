@@ -23,6 +23,7 @@ from provisioner.emulator.models import (
 from provisioner.emulator.resource_types import (
     ResourceType,
     check_location_unchanged,
+    patch_tags_and_enabled,
     store,
     stored,
 )
@@ -172,21 +173,7 @@ def keep_receiver_statuses(properties: JsonObject, previous: JsonObject) -> None
 def patch(world: World, subscription: str, resource_group: str, name: str, body: Any) -> JsonObject:
     """ActionGroupPatchBody: only tags (replaced as a whole, ARM PATCH) and properties.enabled."""
     found = stored(world, TYPE, subscription, resource_group, name)
-    request = require_object(body, "the request body")
-    unknown = set(request) - {"tags", "properties"}
-    if unknown:
-        raise BadRequest(
-            f"Only 'tags' and 'properties.enabled' can be patched; got {sorted(unknown)}. Use PUT to change other fields."
-        )
-    if "tags" in request:
-        found.body["tags"] = optional_tags(request)
-    properties = require_object(request.get("properties") or {}, "'properties'")
-    if set(properties) - {"enabled"}:
-        raise BadRequest(
-            "Only 'properties.enabled' can be patched on an action group; use PUT for other fields."
-        )
-    if "enabled" in properties:
-        found.body["properties"]["enabled"] = require_bool(properties, "enabled", "the patch body")
+    patch_tags_and_enabled(found, body, "an action group")
     return found.body
 
 
@@ -213,7 +200,7 @@ def create_notification(
             f" the maximum is {ALERT_TYPE_MAX}."
         )
     now = utc_now()
-    details = [
+    actions = [
         action_detail(mechanism(array), str(receiver.get("name") or ""), now, failures or {})
         for array, required in RECEIVER_REQUIRED.items()
         for receiver in (  # the same receiver definitions as PUT (spec AG NotificationRequestBody)
@@ -222,7 +209,7 @@ def create_notification(
         )
     ]
     notification_id = uuid.uuid4().hex
-    world.notifications[notification_id] = {
+    details: JsonObject = {
         "context": {
             "notificationSource": "Microsoft.Insights/TestNotification",
             "contextType": f"Microsoft.Insights/{alert_type}",
@@ -230,8 +217,9 @@ def create_notification(
         "state": "Completed",  # both official examples (get/postTestNotifications…)
         "completedTime": now,
         "createdTime": now,
-        "actionDetails": details,
+        "actionDetails": actions,
     }
+    world.add_notification(notification_id, details)
     return notification_id
 
 

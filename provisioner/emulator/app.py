@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from werkzeug.wrappers import Request, Response
 
-from provisioner.emulator import auth, control
+from provisioner.emulator import auth, faults
 from provisioner.emulator.exceptions import (
     ArmError,
     BadRequest,
@@ -21,7 +21,7 @@ from provisioner.emulator.exceptions import (
     Throttled,
 )
 from provisioner.emulator.state import EmulatorState
-from provisioner.emulator.throttling import operation_type
+from provisioner.emulator.throttling import operation_type, throttled_message
 from provisioner.emulator.urls import (
     ARM_ROUTES,
     CONTROL_ROUTES,
@@ -133,7 +133,7 @@ class EmulatorApp:
         if fault.stall_seconds:
             time.sleep(fault.stall_seconds)
         if fault.status is not None:
-            raise control.fault_error(fault, method, path, self.state.client_id)
+            raise faults.fault_error(fault, method, path, self.state.client_id)
 
     def admit(self, call: Call, found: Route, headers: dict[str, str]) -> None:
         """Bearer token, token bucket (headers always, 429 when enforced), api-version."""
@@ -146,11 +146,10 @@ class EmulatorApp:
         )
         headers[f"x-ms-ratelimit-remaining-{scope}-{operation}"] = str(remaining)
         if not allowed:
-            word = control.operation_word(call.request.method)
             raise Throttled(
-                f"Number of '{word}' requests for subscription '{subscription}' actor '{call.caller}' exceeded."
-                f" Please try again after '{retry_after}' seconds after additional tokens are available."
-                " Refer to https://aka.ms/arm-throttling for additional information.",
+                throttled_message(
+                    call.request.method, subscription or "", call.caller, retry_after
+                ),
                 headers={"Retry-After": str(retry_after)},
             )
         check_api_version(call.api_version, found)

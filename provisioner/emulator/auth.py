@@ -1,8 +1,8 @@
 """Sign-in endpoints MSAL/azure-identity need: OpenID configuration and the token endpoint (facts §6).
 
 Decision: ARM routes accept *any* Bearer token, not only ones this process issued, because az
-caches tokens across emulator restarts (az-cli doc §6.5). Tokens we issue are remembered only
-to name the caller in systemData.
+caches tokens across emulator restarts (az-cli doc §6.5). Tokens we issue are remembered, until
+they expire, only to name the caller in systemData.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def token(call: Call) -> Reply:
     if problem is not None:
         return problem
     access_token = f"emulator-{secrets.token_urlsafe(24)}"
-    call.state.issued_tokens[access_token] = form.get("client_id", "")
+    call.state.remember_token(access_token, form.get("client_id", ""), TOKEN_LIFETIME_SECONDS)
     return Reply(
         200,
         {

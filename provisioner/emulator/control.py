@@ -1,21 +1,18 @@
-"""The /_emulator/ control API (handlers) and `EmulatorControl`, a typed client for it."""
+"""The /_emulator/ control API handlers (the client is `client.EmulatorControl`)."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
 import re
-import ssl
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from typing import Any
 
 from provisioner.emulator import action_groups
-from provisioner.emulator.exceptions import ArmError, BadRequest
+from provisioner.emulator.exceptions import BadRequest
 from provisioner.emulator.models import World
 from provisioner.emulator.seed import SeedError, seeded_copy
-from provisioner.emulator.state import EmulatorState, Fault
+from provisioner.emulator.state import EmulatorState, Fault, Settings
 from provisioner.emulator.throttling import DEFAULT_LIMITS
 from provisioner.emulator.wire import Call, Reply
 
@@ -190,7 +187,8 @@ def handle_counters(call: Call) -> Reply:
 def handle_latency(call: Call) -> Reply:
     """PUT /_emulator/latency {"ms": 50}: added before every ARM and sign-in request."""
     ms = integer(body_object(call, ("ms",)).get("ms"), "ms", minimum=0)
-    call.state.settings.latency_ms = ms
+    with call.state.lock:  # reset replaces `settings` under this lock; do not write a stale one
+        call.state.settings.latency_ms = ms
     return Reply(200, {"ms": ms})
 
 
@@ -200,22 +198,27 @@ def handle_settings(call: Call) -> Reply:
     page_size = integer(body.get("pageSize", 1), "pageSize", minimum=1)
     retry_after = integer(body.get("lroRetryAfter", 1), "lroRetryAfter", minimum=1)
     patch_async = boolean(body.get("vaultPatchAsync", True), "vaultPatchAsync")
-    settings = call.state.settings  # changed only once every value is known to be valid
-    if "pageSize" in body:
-        settings.page_size = page_size
-    if "lroRetryAfter" in body:
-        settings.lro_retry_after = retry_after
-    if "vaultPatchAsync" in body:
-        settings.vault_patch_async = patch_async
-    return Reply(
-        200,
-        {
-            "pageSize": settings.page_size,
-            "vaultPatchAsync": settings.vault_patch_async,
-            "lroRetryAfter": settings.lro_retry_after,
-            "latencyMs": settings.latency_ms,
-        },
-    )
+    # Changed only once every value is known to be valid, and under the lock so that two
+    # concurrent PUTs (or a reset) cannot interleave and the answer shows one consistent set.
+    with call.state.lock:
+        settings = call.state.settings
+        if "pageSize" in body:
+            settings.page_size = page_size
+        if "lroRetryAfter" in body:
+            settings.lro_retry_after = retry_after
+        if "vaultPatchAsync" in body:
+            settings.vault_patch_async = patch_async
+        return Reply(200, settings_json(settings))
+
+
+def settings_json(settings: Settings) -> dict[str, Any]:
+    """The settings as PUT /_emulator/settings answers them."""
+    return {
+        "pageSize": settings.page_size,
+        "vaultPatchAsync": settings.vault_patch_async,
+        "lroRetryAfter": settings.lro_retry_after,
+        "latencyMs": settings.latency_ms,
+    }
 
 
 def handle_throttling(call: Call) -> Reply:
@@ -283,199 +286,3 @@ def handle_state(call: Call) -> Reply:
 def handle_health(call: Call) -> Reply:
     """GET /_emulator/health."""
     return Reply(200, {"status": "ok", "url": call.state.url})
-
-
-# ---- faults as ARM would phrase them --------------------------------------------------------
-
-
-def fault_error(fault: Fault, method: str, path: str, client_id: str) -> ArmError:
-    """The ARM error an injected status stands for, with Retry-After when asked."""
-    status = fault.status or 500
-    code, message = FAULT_TEXT.get(
-        status, ("EmulatorInjectedFault", "The emulator injected this fault.")
-    )
-    message = message.format(
-        action=arm_action(method, path),
-        scope=path,
-        client=client_id,
-        seconds=fault.retry_after or 1,
-        subscription=subscription_of(path),
-        operation=operation_word(method),
-    )
-    headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
-    return ArmError(
-        fault.message or message, code=fault.code or code, status=status, headers=headers
-    )
-
-
-FAULT_TEXT: dict[int, tuple[str, str]] = {
-    400: ("BadRequest", "The request is invalid (injected by the emulator)."),
-    403: (
-        "AuthorizationFailed",
-        "The client '{client}' with object id '{client}' does not have authorization to perform action '{action}' over scope '{scope}' or the scope is invalid. If access was recently granted, please refresh your credentials.",
-    ),
-    404: (
-        "ResourceNotFound",
-        "The Resource at '{scope}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix",
-    ),
-    409: (
-        "Conflict",
-        "The operation on '{scope}' conflicts with another operation in progress. Please retry later.",
-    ),
-    429: (
-        "SubscriptionRequestsThrottled",
-        "Number of '{operation}' requests for subscription '{subscription}' actor '{client}' exceeded. Please try again after '{seconds}' seconds after additional tokens are available. Refer to https://aka.ms/arm-throttling for additional information.",
-    ),
-    500: (
-        "InternalServerError",
-        "Encountered internal server error. Diagnostic information: the emulator injected this fault.",
-    ),
-    502: ("BadGateway", "The gateway did not receive a response from the resource provider."),
-    503: (
-        "ServiceUnavailable",
-        "The service is unavailable. Please try again after '{seconds}' seconds.",
-    ),
-    504: (
-        "GatewayTimeout",
-        "The gateway did not receive a response from 'Microsoft.Insights' within the specified time period.",
-    ),
-}
-
-
-def arm_action(method: str, path: str) -> str:
-    """The RBAC action a request needs, e.g. Microsoft.Insights/actionGroups/write."""
-    match = re.search(r"/providers/([^/]+)/([^/]+)", path, re.IGNORECASE)
-    resource_type = (
-        f"{match[1]}/{match[2]}" if match else "Microsoft.Resources/subscriptions/resourceGroups"
-    )
-    verb = {"GET": "read", "DELETE": "delete", "POST": "action"}.get(method, "write")
-    return f"{resource_type}/{verb}"
-
-
-def subscription_of(path: str) -> str:
-    """The subscription id in a path ('' when none)."""
-    match = re.match(r"/subscriptions/([^/]+)", path, re.IGNORECASE)
-    return match[1] if match else ""
-
-
-def operation_word(method: str) -> str:
-    """'read', 'write' or 'delete', as ARM's throttling message words it."""
-    return {"GET": "read", "HEAD": "read", "DELETE": "delete"}.get(method, "write")
-
-
-# ---- the Python client ----------------------------------------------------------------------
-
-
-class EmulatorControlError(RuntimeError):
-    """The control API answered an error."""
-
-
-class EmulatorControl:
-    """Drives a running emulator's /_emulator/ API over HTTPS (tests, benchmarks, pipelines)."""
-
-    def __init__(self, url: str, ca_path: str) -> None:
-        self.url = url.rstrip("/")
-        self._tls = ssl.create_default_context(cafile=ca_path)
-
-    def reset(self, seed: dict[str, Any] | None = None) -> None:
-        """Empty world (or the seed), no faults, empty log, default settings."""
-        self._call("POST", "reset", {"seed": seed} if seed is not None else {})
-
-    def seed(self, doc: dict[str, Any]) -> None:
-        """Add a seed document's contents to the world."""
-        self._call("POST", "seed", doc)
-
-    def add_fault(
-        self,
-        method: str | None = None,
-        path: str = ".*",
-        *,
-        status: int | None = None,
-        count: int = 1,
-        retry_after: int | None = None,
-        stall_seconds: float = 0.0,
-        code: str | None = None,
-        message: str | None = None,
-    ) -> None:
-        """The next `count` requests matching method + path regex fail with `status` or stall."""
-        body: dict[str, Any] = {
-            "method": method,
-            "path": path,
-            "count": count,
-            "stallSeconds": stall_seconds,
-        }
-        optional = {"status": status, "retryAfter": retry_after, "code": code, "message": message}
-        body.update({k: v for k, v in optional.items() if v is not None})
-        self._call("POST", "faults", body)
-
-    def clear_faults(self) -> None:
-        """Remove every pending fault."""
-        self._call("DELETE", "faults")
-
-    def requests(self) -> list[dict[str, Any]]:
-        """The request log, oldest first: [{"method", "path", "status", "ms"}]."""
-        result: list[dict[str, Any]] = self._call("GET", "requests")
-        return result
-
-    def clear_requests(self) -> None:
-        """Clear the request log and counters."""
-        self._call("DELETE", "requests")
-
-    def counters(self) -> dict[str, int]:
-        """Requests per "<METHOD> <route>"."""
-        result: dict[str, int] = self._call("GET", "counters")
-        return result
-
-    def set_latency(self, ms: int) -> None:
-        """Add `ms` milliseconds to every ARM and sign-in request."""
-        self._call("PUT", "latency", {"ms": ms})
-
-    def set_page_size(self, size: int) -> None:
-        """Page size of paged lists (actionRules, vaults, resource groups)."""
-        self._call("PUT", "settings", {"pageSize": size})
-
-    def settings(self, **values: Any) -> dict[str, Any]:
-        """Change settings (pageSize, vaultPatchAsync, lroRetryAfter); returns them all."""
-        result: dict[str, Any] = self._call("PUT", "settings", values)
-        return result
-
-    def set_throttling(
-        self, enabled: bool, limits: dict[str, tuple[int, float]] | None = None
-    ) -> None:
-        """Enforce ARM's token buckets (429 when empty), optionally with smaller limits."""
-        body = {"enabled": enabled, "limits": {k: list(v) for k, v in (limits or {}).items()}}
-        self._call("PUT", "throttling", body)
-
-    def set_receiver_status(self, action_group_id: str, receiver: str, status: str) -> None:
-        """Mark an email/SMS receiver Disabled (unsubscribed) or Enabled."""
-        self._call(
-            "POST",
-            "receivers/status",
-            {"id": action_group_id, "receiver": receiver, "status": status},
-        )
-
-    def fail_test_notifications(self, receivers: dict[str, str]) -> None:
-        """Test notifications report these receivers (by name) Failed with the given detail."""
-        self._call("PUT", "notifications/failures", {"receivers": receivers})
-
-    def state(self) -> dict[str, Any]:
-        """The world snapshot."""
-        result: dict[str, Any] = self._call("GET", "state")
-        return result
-
-    def _call(self, method: str, route: str, body: Any = None) -> Any:
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(
-            f"{self.url}/_emulator/{route}",
-            data=data,
-            method=method,
-            headers={"Content-Type": "application/json"},
-        )
-        try:
-            with urllib.request.urlopen(request, context=self._tls, timeout=30) as response:
-                raw = response.read()
-        except urllib.error.HTTPError as error:
-            raise EmulatorControlError(
-                f"{method} /_emulator/{route}: {error.code} {error.read().decode(errors='replace')}"
-            ) from error
-        return json.loads(raw) if raw else None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 
@@ -31,10 +30,6 @@ class ArmError(Exception):
     def body(self) -> dict[str, Any]:
         """The ARM error envelope (common-api-details: `code` and `message` are mandatory)."""
         return {"error": {"code": self.code, "message": self.message}}
-
-    def to_json(self) -> bytes:
-        """The envelope as UTF-8 JSON bytes."""
-        return json.dumps(self.body()).encode()
 
 
 class BadRequest(ArmError):

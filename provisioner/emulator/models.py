@@ -21,6 +21,10 @@ from provisioner.emulator.exceptions import (
 JsonObject = dict[str, Any]
 
 DEFAULT_TENANT_ID = "11111111-1111-1111-1111-111111111111"
+# Test notifications and vault async operations kept, each (the most recent win). Both are
+# saved to the state file on every write, so a long-running emulator must not keep them all;
+# a client polls an operation within seconds, and an older id gets the usual 404.
+HISTORY_LIMIT = 1000
 
 # JSON types as the specs name them (see `type_name`), for `check_field_types` tables.
 STRING, BOOLEAN, OBJECT = "string", "boolean", "object"
@@ -119,6 +123,16 @@ class World:
         self.notifications = other.notifications
         self.operations = other.operations
 
+    def add_notification(self, notification_id: str, details: JsonObject) -> None:
+        """Remember a test notification's details, forgetting the oldest beyond the limit."""
+        self.notifications[notification_id] = details
+        keep_most_recent(self.notifications)
+
+    def add_operation(self, operation_id: str, status: JsonObject) -> None:
+        """Remember an async operation's status, forgetting the oldest beyond the limit."""
+        self.operations[operation_id] = status
+        keep_most_recent(self.operations)
+
     def subscription(self, subscription_id: str) -> Subscription:
         """The subscription, or ARM's 404 SubscriptionNotFound."""
         found = self.subscriptions.get(subscription_id.lower())
@@ -215,6 +229,14 @@ class World:
             )
         self.notifications.update(snapshot.get("notifications", {}))
         self.operations.update(snapshot.get("operations", {}))
+        keep_most_recent(self.notifications)  # a state file may predate the limit
+        keep_most_recent(self.operations)
+
+
+def keep_most_recent(records: dict[str, JsonObject]) -> None:
+    """Drop the oldest records (dicts keep insertion order) until at most HISTORY_LIMIT remain."""
+    while len(records) > HISTORY_LIMIT:
+        del records[next(iter(records))]
 
 
 # ---- small validation helpers shared by the resource backends ----------------------------

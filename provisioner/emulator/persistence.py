@@ -43,10 +43,15 @@ class StateFile:
         return True
 
     def save(self, world: World) -> None:
-        """Write the world atomically (temp file in the same directory, then os.replace)."""
-        with world.lock:
-            text = json.dumps(world.to_json(), indent=1, sort_keys=True)
+        """Write the world atomically (temp file in the same directory, then os.replace).
+
+        The file lock is held from the snapshot to the rename, so saves reach the disk in the
+        order their snapshots were taken: an older world can never replace a newer one. Lock
+        order is always file lock, then world lock; callers must not hold world.lock here.
+        """
         with self._lock:
+            with world.lock:
+                text = json.dumps(world.to_json(), indent=1, sort_keys=True)
             temporary = self.path.with_name(f".{STATE_FILE}.{os.getpid()}.tmp")
             temporary.write_text(text, encoding="utf-8")
             os.replace(temporary, self.path)

@@ -23,6 +23,7 @@ from provisioner.emulator.models import (
 )
 from provisioner.emulator.resource_types import (
     ResourceType,
+    patch_tags_and_enabled,
     store,
     stored,
 )
@@ -248,19 +249,6 @@ def patch(
 ) -> JsonObject:
     """PatchObject: only tags (replaced, ARM PATCH) and properties.enabled (spec APR)."""
     found = stored(world, TYPE, subscription, resource_group, name)
-    request = require_object(body, "the request body")
-    if set(request) - {"tags", "properties"}:
-        raise BadRequest(
-            "Only 'tags' and 'properties.enabled' can be patched on an alert processing rule."
-        )
-    properties = require_object(request.get("properties") or {}, "'properties'")
-    if set(properties) - {"enabled"}:
-        raise BadRequest(
-            "Only 'properties.enabled' can be patched on an alert processing rule; use PUT for other fields."
-        )
-    if "tags" in request:
-        found.body["tags"] = optional_tags(request)
-    if "enabled" in properties:
-        found.body["properties"]["enabled"] = require_bool(properties, "enabled", "the patch body")
+    patch_tags_and_enabled(found, body, "an alert processing rule")
     found.body["systemData"] = system_data(found.body["systemData"], caller)
     return found.body

@@ -7,9 +7,18 @@ shapes; these operations are the same for all of them, so they live here once.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from provisioner.emulator.exceptions import Conflict, resource_not_found
-from provisioner.emulator.models import JsonObject, StoredResource, World, resource_key
+from provisioner.emulator.exceptions import BadRequest, Conflict, resource_not_found
+from provisioner.emulator.models import (
+    JsonObject,
+    StoredResource,
+    World,
+    optional_tags,
+    require_bool,
+    require_object,
+    resource_key,
+)
 
 
 @dataclass(frozen=True)
@@ -78,6 +87,35 @@ def list_of_type(
     if resource_group is not None:
         world.resource_group(subscription, resource_group)
     return world.list(rtype.kind, subscription, resource_group)
+
+
+def patch_tags_and_enabled(found: StoredResource, body: Any, what: str) -> None:
+    """The PATCH action groups and rules share (spec AG ActionGroupPatchBody, spec APR
+    PatchObject): tags replaced as a whole (ARM PATCH) and properties.enabled, nothing else.
+
+    Everything is checked before anything changes, so a refused PATCH leaves the resource as
+    it was.
+    """
+    request = require_object(body, "the request body")
+    unknown = set(request) - {"tags", "properties"}
+    if unknown:
+        raise BadRequest(
+            f"Only 'tags' and 'properties.enabled' can be patched on {what}; got {sorted(unknown)}."
+            " Use PUT to change other fields."
+        )
+    properties = require_object(request.get("properties") or {}, "'properties'")
+    if set(properties) - {"enabled"}:
+        raise BadRequest(
+            f"Only 'properties.enabled' can be patched on {what}; use PUT for other fields."
+        )
+    tags = optional_tags(request) if "tags" in request else None
+    enabled = (
+        require_bool(properties, "enabled", "the patch body") if "enabled" in properties else None
+    )
+    if tags is not None:
+        found.body["tags"] = tags
+    if enabled is not None:
+        found.body["properties"]["enabled"] = enabled
 
 
 def canonical_location(location: str) -> str:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import Any
 
 from provisioner.emulator import action_groups, processing_rules, vaults
 from provisioner.emulator.exceptions import BadRequest, NotFound
 from provisioner.emulator.models import (
     JsonObject,
+    World,
     utc_now,
 )
 from provisioner.emulator.resource_types import (
@@ -242,21 +242,24 @@ def patch_vault(call: Call) -> Reply:
         result = vaults.patch(call.state.world, *_where(call), body)
         if not call.state.settings.vault_patch_async:
             return Reply(200, result)
-        operation_id = _record_operation(call.state.world.operations)
+        operation_id = _record_operation(call.state.world)
     return Reply(202, None, _async_headers(call, operation_id))
 
 
-def _record_operation(operations: dict[str, Any]) -> str:
+def _record_operation(world: World) -> str:
     """A finished async operation: the work is done before the 202 leaves (first poll completes)."""
     operation_id = str(uuid.uuid4())
     now = utc_now()
-    operations[operation_id] = {
-        "id": operation_id,
-        "name": operation_id,
-        "status": "Succeeded",
-        "startTime": now,
-        "endTime": now,
-    }
+    world.add_operation(
+        operation_id,
+        {
+            "id": operation_id,
+            "name": operation_id,
+            "status": "Succeeded",
+            "startTime": now,
+            "endTime": now,
+        },
+    )
     return operation_id
 
 

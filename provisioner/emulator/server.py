@@ -13,7 +13,7 @@ from typing import Any
 import trustme
 
 from provisioner.emulator.app import EmulatorApp
-from provisioner.emulator.control import EmulatorControl
+from provisioner.emulator.client import EmulatorControl
 from provisioner.emulator.persistence import StateFile
 from provisioner.emulator.seed import apply_seed
 from provisioner.emulator.state import EmulatorState, Settings

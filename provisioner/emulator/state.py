@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import re
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -79,7 +80,10 @@ class EmulatorState:
         default_factory=lambda: collections.deque(maxlen=REQUEST_LOG_LIMIT)
     )
     counters: collections.Counter[str] = field(default_factory=collections.Counter)
-    issued_tokens: dict[str, str] = field(default_factory=dict)
+    # Token → (client id, expiry on `clock`), in issue order; expired ones are dropped as new
+    # ones are issued, so a long run keeps only the tokens still valid.
+    issued_tokens: dict[str, tuple[str, float]] = field(default_factory=dict)
+    clock: Callable[[], float] = time.monotonic
     on_change: Callable[[], None] = lambda: None
 
     def take_fault(self, method: str, path: str) -> Fault | None:
@@ -90,6 +94,27 @@ class EmulatorState:
                     fault.count -= 1
                     return fault
             return None
+
+    def remember_token(self, token: str, client_id: str, lifetime_seconds: float) -> None:
+        """Remember who a token was issued to until it expires, forgetting expired ones."""
+        with self.lock:
+            now = self.clock()
+            self.forget_expired_tokens(now)
+            self.issued_tokens[token] = (client_id, now + lifetime_seconds)
+
+    def forget_expired_tokens(self, now: float) -> None:
+        """Every token has the same lifetime, so issue order is expiry order: trim the front."""
+        while self.issued_tokens:
+            oldest = next(iter(self.issued_tokens))
+            if self.issued_tokens[oldest][1] > now:
+                return
+            del self.issued_tokens[oldest]
+
+    def token_client(self, token: str) -> str | None:
+        """The client a still-valid token was issued to; None for any other token."""
+        with self.lock:
+            client_id, expires = self.issued_tokens.get(token, ("", 0.0))
+            return client_id if expires > self.clock() else None
 
     def record(self, method: str, path: str, route: str, status: int, ms: float) -> None:
         """Append to the request log and bump the counter for method + route."""

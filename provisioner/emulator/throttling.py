@@ -23,6 +23,16 @@ def operation_type(method: str) -> str:
     return "deletes" if method == "DELETE" else "writes"
 
 
+def throttled_message(method: str, subscription: str, actor: str, seconds: int) -> str:
+    """ARM's documented 429 message; it names the bucket in the singular ('read', 'write')."""
+    operation = operation_type(method).removesuffix("s")
+    return (
+        f"Number of '{operation}' requests for subscription '{subscription}' actor '{actor}'"
+        f" exceeded. Please try again after '{seconds}' seconds after additional tokens are"
+        " available. Refer to https://aka.ms/arm-throttling for additional information."
+    )
+
+
 @dataclass
 class Bucket:
     """One token bucket; a request spends a token even when the RP then fails [OBS]."""

@@ -24,6 +24,16 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 IDLE_TIMEOUT_SECONDS = 60  # an idle keep-alive connection frees its thread after this
+# What a client that goes away looks like from here: a reset or closed socket, a TLS
+# handshake or record it abandoned (ssl.SSLError covers SSLEOFError and a refused
+# certificate), or a silence longer than the idle timeout. Nothing the emulator did wrong.
+CLIENT_DISCONNECTS: tuple[type[BaseException], ...] = (
+    ConnectionResetError,
+    ConnectionAbortedError,
+    BrokenPipeError,
+    ssl.SSLError,
+    TimeoutError,
+)
 
 
 class KeepAliveHandler(BaseHTTPRequestHandler):
@@ -44,7 +54,7 @@ class KeepAliveHandler(BaseHTTPRequestHandler):
         """Serve one request, turning client disconnects into a quiet close."""
         try:
             super().handle_one_request()
-        except (ConnectionError, ssl.SSLError, TimeoutError):
+        except CLIENT_DISCONNECTS:
             self.close_connection = True
 
     def __getattr__(self, name: str) -> Any:
@@ -68,8 +78,7 @@ class KeepAliveHandler(BaseHTTPRequestHandler):
             response[:] = [status, headers]
             return lambda _: None
 
-        chunks: Iterable[bytes] = self.server.app(self.environ(body), start_response)
-        payload = b"".join(chunks)
+        payload = self.call_app(self.environ(body), start_response)
         status, headers = response
         self.send_response(int(status.split(" ", 1)[0]), status.split(" ", 1)[1])
         for name, value in headers:
@@ -79,6 +88,17 @@ class KeepAliveHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(payload)
+
+    def call_app(self, environ: dict[str, Any], start_response: Any) -> bytes:
+        """The app's whole body. Its iterable is closed afterwards, also on error, because PEP
+        3333 requires it: an app may release resources or run clean-up in close()."""
+        chunks: Iterable[bytes] = self.server.app(environ, start_response)
+        try:
+            return b"".join(chunks)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
 
     def refuse_unframed_request(self) -> None:
         """400 and close: without a valid Content-Length the body's end is unknown (RFC 9112
@@ -158,9 +178,10 @@ class HttpsServer(ThreadingHTTPServer):
         )
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        """A client that drops mid-handshake is not an emulator error."""
+        """A client that drops (mid-handshake, say) is not an emulator error: debug. Anything
+        else is, and goes to the log with its traceback rather than to stderr."""
         error = sys.exc_info()[1]
-        if isinstance(error, ConnectionError | ssl.SSLError | TimeoutError | OSError):
+        if isinstance(error, CLIENT_DISCONNECTS):
             log.debug("emulator: connection from %s ended: %s", client_address, error)
             return
-        super().handle_error(request, client_address)
+        log.warning("emulator: error serving %s", client_address, exc_info=True)

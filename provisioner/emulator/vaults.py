@@ -35,22 +35,16 @@ from provisioner.emulator.resource_types import (
 RESPONSE_TYPE = "Microsoft.RecoveryServices/vaults"
 TYPE = ResourceType(RESPONSE_TYPE, id_provider=RESPONSE_TYPE)
 KIND = TYPE.kind
-ALERT_STATES = ("Enabled", "Disabled")
 DEFAULT_MONITORING: JsonObject = {
     "azureMonitorAlertSettings": {"alertsForAllJobFailures": "Enabled"},
     "classicAlertSettings": {"alertsForCriticalOperations": "Enabled"},
 }
-# Read-only properties the service owns; a PATCH that sends them has them ignored.
-READ_ONLY_PROPERTIES = (
-    "provisioningState", "privateEndpointConnections", "privateEndpointStateForBackup",
-    "privateEndpointStateForSiteRecovery", "moveState", "moveDetails", "secureScore",
-    "bcdrSecurityLevel", "upgradeDetails", "backupStorageVersion", "resourceGuardOperationRequests",
-)  # fmt: skip
 # The writable VaultProperties members (2026-11-01 as azure-mgmt-recoveryservices 4.3.0 models
 # them; 2023-02-01 has a subset, spec RSV23). VaultProperties declares no additionalProperties,
 # so any other member sent in a PUT or PATCH is not part of the contract: the emulator ignores
 # it, as a deserializer into the service's model would (whether the service instead rejects it
-# is UNCONFIRMED).
+# is UNCONFIRMED). The service's read-only properties (provisioningState, moveState, ...) are
+# not in this allowlist either, so `writable()` drops them from a PUT or PATCH too.
 WRITABLE_PROPERTIES = {
     "encryption": OBJECT, "publicNetworkAccess": STRING, "monitoringSettings": OBJECT,
     "costManagementSettings": OBJECT, "restoreSettings": OBJECT, "redundancySettings": OBJECT,
@@ -72,11 +66,6 @@ def check_vault_types(request: JsonObject) -> None:
         check_field_types(request["sku"], SKU_FIELDS, "sku")
     if request.get("identity") is not None:
         check_field_types(request["identity"], IDENTITY_FIELDS, "identity")
-
-
-def normalised_location(location: str) -> str:
-    """ARM normalises vault locations: "West US" → "westus" (PUTVault_WithMonitoringSettings)."""
-    return canonical_location(location)
 
 
 def etag() -> str:
@@ -116,7 +105,7 @@ def put(
         "name": name,
         "type": RESPONSE_TYPE,
         "etag": etag(),
-        "location": normalised_location(location),
+        "location": canonical_location(location),
         "tags": optional_tags(request),
         "sku": {
             "tier": "Standard",
@@ -164,7 +153,7 @@ def patch(world: World, subscription: str, resource_group: str, name: str, body:
     check_vault_types(request)
     if (
         "location" in request
-        and normalised_location(str(request["location"])) != found.body["location"]
+        and canonical_location(str(request["location"])) != found.body["location"]
     ):
         raise BadRequest(
             "The location of a vault cannot be changed.", code="LocationNotAvailableForResourceType"

@@ -52,7 +52,7 @@ class Call:
     def caller(self) -> str:
         """Who is calling, for systemData: the client the bearer token was issued to."""
         token = self.request.headers.get("Authorization", "").partition(" ")[2]
-        return self.state.issued_tokens.get(token, self.state.client_id)
+        return self.state.token_client(token) or self.state.client_id
 
     def json_body(self) -> Any:
         """The JSON body (None when empty); 415 for a non-JSON media type, 400 for bad JSON."""

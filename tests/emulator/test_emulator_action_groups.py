@@ -185,6 +185,22 @@ def test_patch_replaces_tags_and_sets_enabled(monitor_client: MonitorManagementC
     assert patched.enabled is False
 
 
+def test_refused_patch_changes_nothing(raw: Raw) -> None:
+    # A PATCH with a non-patchable property is refused as a whole: its tags are not applied.
+    body = {
+        "location": "Global",
+        "tags": {"a": "1"},
+        "properties": {"groupShortName": "ops", "enabled": True},
+    }
+    assert raw("PUT", f"{AG_PATH}/ag", body, **{"api-version": "2023-01-01"}).status_code == 201
+    patch = {"tags": {"b": "2"}, "properties": {"groupShortName": "new"}}
+    refused = raw("PATCH", f"{AG_PATH}/ag", patch, **{"api-version": "2023-01-01"})
+    assert (refused.status_code, error_code(refused)) == (400, "BadRequest")
+    assert "properties.enabled" in refused.json()["error"]["message"]
+    after = raw("GET", f"{AG_PATH}/ag", **{"api-version": "2023-01-01"}).json()
+    assert (after["tags"], after["properties"]["groupShortName"]) == ({"a": "1"}, "ops")
+
+
 def test_delete_is_200_then_204(monitor_client: MonitorManagementClient) -> None:
     # facts §2: DELETE 200 when deleted, 204 when it did not exist.
     ops = monitor_client.action_groups
@@ -200,7 +216,7 @@ def test_lists_are_one_page_by_group_and_subscription(
     world: Emulator, monitor_client: MonitorManagementClient
 ) -> None:
     # facts §0.3: action-group lists are one page (the SDK ignores nextLink).
-    world.control.set_page_size(1)
+    world.control.settings(pageSize=1)
     for name in ("a1", "a2", "a3"):
         monitor_client.action_groups.create_or_update(RG, name, group())
     assert len(list(monitor_client.action_groups.list_by_resource_group(RG))) == 3

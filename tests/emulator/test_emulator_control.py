@@ -40,6 +40,17 @@ def test_500_fault_surfaces_after_retries_exhausted(
         list(monitor_client.action_groups.list_by_subscription_id(retry_total=0))
 
 
+def test_injected_429_words_its_message_as_an_empty_bucket_would(world: Emulator, raw: Raw) -> None:
+    world.control.add_fault("DELETE", "actionGroups", status=429, retry_after=7)
+    path = f"/subscriptions/{DEFAULT_SUBSCRIPTION}/resourceGroups/{RG}/providers/Microsoft.Insights/actionGroups/ag"
+    response = raw("DELETE", path, retry_total=0, **{"api-version": "2023-01-01"})
+    assert (response.status_code, response.headers["Retry-After"]) == (429, "7")
+    assert response.json()["error"]["message"].startswith(
+        f"Number of 'delete' requests for subscription '{DEFAULT_SUBSCRIPTION}' actor '"
+    )
+    assert "after '7' seconds" in response.json()["error"]["message"]
+
+
 def test_403_names_action_and_scope(
     world: Emulator, monitor_client: MonitorManagementClient
 ) -> None:

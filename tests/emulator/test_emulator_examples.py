@@ -225,7 +225,7 @@ def test_official_example_replays(
             seed_scope(world, item_base.split("/")[2], item_base.split("/")[4])
             put_existing(world, raw, item_base, item["name"], item, version=version)
         if expected_body and "nextLink" in expected_body:  # make our first page a partial one too
-            world.control.set_page_size(max(1, len(expected_body["value"]) - 1))
+            world.control.settings(pageSize=max(1, len(expected_body["value"]) - 1))
         method, url = "GET", base
     elif op == "subscribe":
         method, url = "POST", f"{base}/{name}/subscribe"

@@ -14,9 +14,8 @@ from azure.mgmt.monitor.models import (
     WebhookReceiver,
 )
 
-from provisioner.emulator import Emulator
-from provisioner.emulator.control import EmulatorControlError
-from tests.emulator.conftest import AG_PATH, Raw
+from provisioner.emulator import Emulator, EmulatorControlError, models
+from tests.emulator.conftest import AG_PATH, Raw, error_code
 from tests.seeds import DEFAULT_SEED
 
 RG = "rg-monitoring"
@@ -94,3 +93,25 @@ def test_create_notifications_validates_as_put_does(
     )
     assert response.status_code == 400
     assert needle in response.json()["error"]["message"]
+
+
+def test_only_the_most_recent_notifications_are_kept(
+    world: Emulator,
+    monitor_client: MonitorManagementClient,
+    raw: Raw,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Notifications are saved to the state file on every write: a long run keeps only the
+    # most recent HISTORY_LIMIT (1000; 3 here so the test stays fast), and those still read.
+    monkeypatch.setattr(models, "HISTORY_LIMIT", 3)
+    send_test(monitor_client)  # the group exists
+    body = {"alertType": "servicehealth"}
+    version = {"api-version": "2023-01-01"}
+    locations = [
+        raw("POST", f"{AG_PATH}/ag/createNotifications", body, **version).headers["Location"]
+        for _ in range(5)
+    ]
+    assert len(world.control.state()["notifications"]) == 3
+    assert raw("GET", locations[-1]).json()["state"] == "Completed"
+    forgotten = raw("GET", locations[0], retry_total=0)
+    assert (forgotten.status_code, error_code(forgotten)) == (404, "NotificationNotFound")

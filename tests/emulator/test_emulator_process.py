@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import concurrent.futures
+import http.client
 import json
 import os
 import signal
+import ssl
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -15,7 +19,7 @@ from click.testing import CliRunner
 
 from provisioner.cli import cli
 from provisioner.emulator import Emulator, StateFileError
-from tests.seeds import DEFAULT_SEED
+from tests.seeds import DEFAULT_SEED, DEFAULT_SUBSCRIPTION
 
 REPO = Path(__file__).resolve().parents[2]
 ALERTSYNC = Path(sys.executable).parent / "alertsync"
@@ -150,6 +154,42 @@ def test_state_survives_a_restart(tmp_path: Path) -> None:
     with Emulator(data_dir=tmp_path) as second:
         names = [rg["name"] for rg in second.control.state()["subscriptions"][0]["resourceGroups"]]
         assert "rg-extra" in names and "rg-backup" in names
+
+
+def put_action_groups(emulator: Emulator, names: list[str], together: threading.Barrier) -> None:
+    """PUT one action group per name over one keep-alive HTTPS connection (any bearer is
+    taken), each PUT sent together with the other threads' so their saves overlap."""
+    host, port = emulator.url.removeprefix("https://").split(":")
+    tls = ssl.create_default_context(cafile=emulator.ca_path)
+    connection = http.client.HTTPSConnection(host, int(port), context=tls, timeout=30)
+    groups = f"/subscriptions/{DEFAULT_SUBSCRIPTION}/resourceGroups/rg-monitoring/providers/Microsoft.Insights/actionGroups"
+    headers = {"Authorization": "Bearer test", "Content-Type": "application/json"}
+    try:
+        for name in names:
+            together.wait()
+            body = {"location": "Global", "properties": {"groupShortName": "g", "enabled": True}}
+            connection.request(
+                "PUT", f"{groups}/{name}?api-version=2023-01-01", json.dumps(body), headers
+            )
+            response = connection.getresponse()
+            assert response.status == 201, response.read()
+            response.read()
+    finally:
+        connection.close()
+
+
+def test_concurrent_writes_leave_the_final_world_in_the_state_file(tmp_path: Path) -> None:
+    # Each write saves a snapshot; if an older snapshot could be written after a newer one,
+    # the file would end up missing the last writes although memory has them.
+    with Emulator(data_dir=tmp_path, seed=DEFAULT_SEED) as emulator:
+        batches = [[f"ag-{thread}-{i}" for i in range(15)] for thread in range(8)]
+        together = threading.Barrier(len(batches), timeout=30)
+        with concurrent.futures.ThreadPoolExecutor(len(batches)) as pool:
+            list(pool.map(lambda names: put_action_groups(emulator, names, together), batches))
+        final_world = emulator.control.state()
+    kinds = [resource["kind"] for resource in final_world["resources"]]
+    assert kinds.count("microsoft.insights/actiongroups") == 8 * 15
+    assert json.loads((tmp_path / "state.json").read_text()) == final_world
 
 
 def test_corrupt_state_file_is_a_clear_error(tmp_path: Path) -> None:

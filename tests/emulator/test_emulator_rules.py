@@ -215,7 +215,7 @@ def test_lists_follow_next_link_pages(
     world: Emulator, rules_client: AlertProcessingRulesMgmtClient, action_group_id: str
 ) -> None:
     # facts §1 Paging: absolute nextLink on our host; page size 2 and 5 rules → 3 pages.
-    world.control.set_page_size(2)
+    world.control.settings(pageSize=2)
     ops = rules_client.alert_processing_rules
     for index in range(5):
         ops.create_or_update(RG, f"apr-{index}", rule(action_group_id))

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import logging
 import socket
 import ssl
+import threading
+import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
+import trustme
 from werkzeug.test import Client
 
 from provisioner.emulator import Emulator
 from provisioner.emulator.app import EmulatorApp
+from provisioner.emulator.auth import TOKEN_LIFETIME_SECONDS
 from provisioner.emulator.state import EmulatorState
+from provisioner.emulator.transport import HttpsServer
 from tests.seeds import DEFAULT_SUBSCRIPTION
 
 
@@ -112,3 +119,117 @@ def test_invalid_content_length_is_400_and_the_connection_closes(
     assert json.loads(body)["error"]["code"] == "InvalidRequestContent"
     assert "Traceback" not in capfd.readouterr().err
     assert world.control.state()["subscriptions"]  # still serving
+
+
+# ---- the HTTPS transport with a stand-in WSGI app ---------------------------------------------
+
+
+class ClosableBody:
+    """A WSGI response iterable that records whether the server closed it (PEP 3333)."""
+
+    def __init__(self, chunks: list[bytes]) -> None:
+        self.chunks = chunks
+        self.closed = threading.Event()
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.chunks)
+
+    def close(self) -> None:
+        self.closed.set()
+
+
+@contextlib.contextmanager
+def serving(app: Any) -> Iterator[tuple[HttpsServer, ssl.SSLContext]]:
+    """`app` behind a real HttpsServer on a free port; yields it and a client TLS context."""
+    authority = trustme.CA()
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    authority.issue_cert("127.0.0.1").configure_cert(server_context)
+    client_context = ssl.create_default_context()
+    authority.configure_trust(client_context)
+    server = HttpsServer("127.0.0.1", 0, app, server_context)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield server, client_context
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def https_get(server: HttpsServer, context: ssl.SSLContext) -> http.client.HTTPResponse:
+    connection = http.client.HTTPSConnection("127.0.0.1", server.server_address[1], context=context)
+    connection.request("GET", "/")
+    return connection.getresponse()
+
+
+def test_the_response_iterable_is_closed() -> None:
+    body = ClosableBody([b"hello, ", b"world"])
+
+    def app(environ: Any, start_response: Any) -> ClosableBody:
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return body
+
+    with serving(app) as (server, context):
+        assert https_get(server, context).read() == b"hello, world"
+        assert body.closed.wait(5)
+
+
+def wait_for_record(caplog: pytest.LogCaptureFixture, level: int) -> logging.LogRecord:
+    """The first transport log record at `level`, waiting for the server thread to write it."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        for record in caplog.records:
+            if record.name == "provisioner.emulator.transport" and record.levelno == level:
+                return record
+        time.sleep(0.02)
+    raise AssertionError(f"no {logging.getLevelName(level)} record from the transport")
+
+
+def test_a_client_dropping_mid_handshake_is_only_debug(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="provisioner.emulator.transport")
+    with serving(lambda environ, start_response: []) as (server, _):
+        with socket.create_connection(server.server_address) as plain:
+            plain.sendall(b"GET / HTTP/1.1\r\n\r\n")  # not a TLS ClientHello: the handshake fails
+        assert "ended" in wait_for_record(caplog, logging.DEBUG).getMessage()
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_other_os_errors_are_warnings_with_their_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # An OSError that is not a client going away (here from the app itself) is the
+    # emulator's problem: it must not vanish into the debug log.
+    def app(environ: Any, start_response: Any) -> list[bytes]:
+        raise PermissionError("cannot open the state file")
+
+    with serving(app) as (server, context):
+        with pytest.raises((http.client.HTTPException, ConnectionError)):
+            https_get(server, context)
+        record = wait_for_record(caplog, logging.WARNING)
+    assert record.exc_info is not None and record.exc_info[0] is PermissionError
+
+
+def test_issued_tokens_are_forgotten_once_expired() -> None:
+    # A long run must not remember every token it ever issued: expired ones are dropped as
+    # new ones are issued, and a still-valid token still names its client.
+    now = [1000.0]
+    state = EmulatorState(clock=lambda: now[0])
+    client = Client(EmulatorApp(state))
+
+    def sign_in() -> str:
+        form = {
+            "grant_type": "client_credentials",
+            "client_id": state.client_id,
+            "client_secret": state.client_secret,
+        }
+        response = client.post(f"/{state.tenant_id}/oauth2/v2.0/token", data=form)
+        assert response.status_code == 200
+        return str(response.get_json()["access_token"])
+
+    first, second = sign_in(), sign_in()
+    assert set(state.issued_tokens) == {first, second}
+    now[0] += TOKEN_LIFETIME_SECONDS + 1
+    third = sign_in()
+    assert set(state.issued_tokens) == {third}
+    assert state.token_client(third) == state.client_id

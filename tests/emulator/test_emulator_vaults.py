@@ -6,8 +6,8 @@ import pytest
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.mgmt.recoveryservices import RecoveryServicesClient
 
-from provisioner.emulator import Emulator
-from tests.emulator.conftest import VAULT_PATH, Raw
+from provisioner.emulator import Emulator, models
+from tests.emulator.conftest import VAULT_PATH, Raw, error_code
 from tests.seeds import DEFAULT_SEED, DEFAULT_SUBSCRIPTION
 
 VERSION = {"api-version": "2026-11-01"}
@@ -172,7 +172,7 @@ def test_lists_page_with_next_link(world: Emulator, vaults_client: RecoveryServi
         ]
     }
     world.control.seed(seed)
-    world.control.set_page_size(2)
+    world.control.settings(pageSize=2)
     assert len(list(vaults_client.vaults.list_by_subscription_id())) == 5
     assert len(list(vaults_client.vaults.list_by_resource_group("rg-backup"))) == 5
 
@@ -227,3 +227,21 @@ def test_members_vault_properties_do_not_declare_are_ignored(raw: Raw) -> None:
     properties = raw("GET", f"{VAULT_PATH}/RSV-JPE-LRS", **VERSION).json()["properties"]
     assert "foo" not in properties
     assert properties["publicNetworkAccess"] == "Disabled"
+
+
+def test_only_the_most_recent_operations_are_kept(
+    world: Emulator, raw: Raw, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Operations are saved to the state file on every write: a long run keeps only the most
+    # recent HISTORY_LIMIT (1000; 3 here so the test stays fast), and those still read.
+    monkeypatch.setattr(models, "HISTORY_LIMIT", 3)
+    statuses = [
+        raw("PATCH", f"{VAULT_PATH}/RSV-JPE-LRS", MONITORING_PATCH, **VERSION).headers[
+            "Azure-AsyncOperation"
+        ]
+        for _ in range(5)
+    ]
+    assert len(world.control.state()["operations"]) == 3
+    assert raw("GET", statuses[-1]).json()["status"] == "Succeeded"
+    forgotten = raw("GET", statuses[0], retry_total=0)
+    assert (forgotten.status_code, error_code(forgotten)) == (404, "OperationNotFound")
