@@ -82,10 +82,30 @@ def write_files(files: Sequence[SpecFile], out: Path, force: bool = False) -> li
             f"{', '.join(existing)} already exist{'s' if len(existing) == 1 else ''}; "
             "use --force to overwrite, or another --out folder"
         )
+    left = _other_spec_files(out, targets)
+    if force and left:
+        # Plan and apply read the whole folder: a file this export no longer writes would
+        # still declare its resources, and apply would re-create what was deleted in Azure.
+        raise ExportError(
+            f"{out} also holds {', '.join(left)}, which this export does not write; they would "
+            "still declare resources: delete them, or export into an empty folder"
+        )
     _make_folder(out)
     for target, file in zip(targets, files, strict=True):
         _write(target, file.text)
     return targets
+
+
+def _other_spec_files(out: Path, targets: Sequence[Path]) -> list[str]:
+    """Spec files (any case of .yaml/.yml) in `out` that are not among `targets`."""
+    if not out.is_dir():
+        return []
+    written = {t.name for t in targets}
+    return sorted(
+        p.name
+        for p in out.iterdir()
+        if p.suffix.lower() in (".yaml", ".yml") and p.is_file() and p.name not in written
+    )
 
 
 def _make_folder(out: Path) -> None:

@@ -58,6 +58,19 @@ def test_the_checksum_plan_printed_binds_apply(arm_env: dict[str, str], tmp_path
     assert alertsync(arm_env, tmp_path, "plan", "--detailed-exitcode").code == 0
 
 
+def test_a_plan_file_that_cannot_be_written_is_one_error_line(
+    arm_env: dict[str, str], tmp_path: Path
+) -> None:
+    write_spec(tmp_path, "backup.yaml", SEED_SCENARIO)
+    target = tmp_path / "no-such-folder" / "plan.json"
+    run = alertsync(arm_env, tmp_path, "plan", "--out", str(target))
+    assert run.code == 1
+    assert run.err.strip().splitlines()[-1] == (
+        f"error: cannot write the plan to {target}: No such file or directory"
+    )
+    assert "Traceback" not in run.err
+
+
 def test_plan_and_checksum_together_are_a_usage_error(
     arm_env: dict[str, str], tmp_path: Path
 ) -> None:

@@ -387,6 +387,19 @@ def test_existing_files_are_not_overwritten_without_force(tmp_path: Path) -> Non
     assert (tmp_path / "rg-a.yaml").read_text() == "new\n"
 
 
+def test_a_forced_export_refuses_to_leave_stale_spec_files_behind(tmp_path: Path) -> None:
+    # rg-gone.yaml came from an earlier export; its resources are gone from Azure since.
+    (tmp_path / "rg-gone.yaml").write_text("old\n")
+    (tmp_path / "notes.txt").write_text("not a spec\n")
+    files = [SpecFile("rg-a.yaml", {}, "new\n")]
+    with pytest.raises(ExportError, match="also holds rg-gone.yaml, which this export does not"):
+        write_files(files, tmp_path, force=True)
+    assert not (tmp_path / "rg-a.yaml").exists()  # nothing written: all checked first
+    (tmp_path / "rg-gone.yaml").unlink()
+    write_files(files, tmp_path, force=True)
+    assert (tmp_path / "rg-a.yaml").read_text() == "new\n"
+
+
 def test_output_folder_that_is_a_file_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "out").write_text("")
     with pytest.raises(ExportError, match="it is a file"):

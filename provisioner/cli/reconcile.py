@@ -139,10 +139,17 @@ def plan(
     else:
         click.echo(RENDERERS[output_format](the_plan), nl=False)
     if out is not None:
-        out.write_text(render_json(the_plan), encoding="utf-8")
+        _write_plan_file(out, render_json(the_plan))
         click.echo(f"Plan written to {out} (checksum {the_plan.checksum()}).", err=True)
     _refuse_problems(the_plan)
     return EXIT_CHANGES if detailed_exitcode and the_plan.has_changes else EXIT_OK
+
+
+def _write_plan_file(out: Path, text: str) -> None:
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise AlertsyncError(f"cannot write the plan to {out}: {error.strerror}") from error
 
 
 @cli.command()
