@@ -52,19 +52,20 @@ def test_drift_shows_exactly_the_changed_field_and_apply_repairs_it(
     applied: Path, arm_env: dict[str, str], monitor_client: MonitorManagementClient
 ) -> None:
     group = monitor_client.action_groups.get("rg-monitoring", AG)
-    group.email_receivers[0].email_address = "someone-else@example.com"  # oncall sorts second
     receiver = next(r for r in group.email_receivers if r.name == "oncall")
     receiver.email_address = "intruder@example.com"
     monitor_client.action_groups.create_or_update("rg-monitoring", AG, group)
     drift = alertsync(arm_env, applied, "plan", "--detailed-exitcode", "--format", "json")
     assert drift.code == 2, drift.err
     (change,) = json.loads(drift.out)["changes"]
-    paths = {f["path"]: (f["old"], f["new"]) for f in change["fields"]}
-    assert paths["emailReceivers[oncall].address"] == (
-        "intruder@example.com",
-        "oncall@example.com",
-    )
     assert change["action"] == "update"
+    assert change["fields"] == [  # exactly that field: nothing else is reported as changed
+        {
+            "path": "emailReceivers[oncall].address",
+            "old": "intruder@example.com",
+            "new": "oncall@example.com",
+        }
+    ]
     assert alertsync(arm_env, applied, "apply", "--yes").code == 0
     assert alertsync(arm_env, applied, "plan", "--detailed-exitcode").code == 0
 
@@ -94,13 +95,21 @@ def test_reordered_recased_and_lowercase_live_state_shows_no_diff(
     monitor_client.action_groups.create_or_update("rg-monitoring", AG, rewritten)
     rule = rules_client.alert_processing_rules.get_by_name("rg-monitoring", APR)
     rule.properties.scopes = [s.lower() for s in rule.properties.scopes]
-    rule.properties.conditions[0].values = ["sev1"]
+    condition = rule.properties.conditions[0]
+    condition.field, condition.operator = "severity", "equals"
+    condition.values_property = ["sev1"]  # the SDK's name for the JSON `values`
     rule.properties.actions[0].action_group_ids = [
         i.upper().replace("SUBSCRIPTIONS", "subscriptions")
         for i in rule.properties.actions[0].action_group_ids
     ]
     rule.location = "global"
     rules_client.alert_processing_rules.create_or_update("rg-monitoring", APR, rule)
+    stored = rules_client.alert_processing_rules.get_by_name("rg-monitoring", APR).as_dict()
+    assert stored["properties"]["conditions"][0] == {  # Azure keeps the case it was sent
+        "field": "severity",
+        "operator": "equals",
+        "values": ["sev1"],
+    }
     run = alertsync(arm_env, applied, "plan", "--detailed-exitcode")
     assert run.code == 0, run.out + run.err
 

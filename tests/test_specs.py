@@ -196,9 +196,12 @@ def test_schema_operators_per_field_match_the_model() -> None:
         assert [o[0].upper() + o[1:] for o in allowed] == list(operators), field
 
 
-def test_schema_file_is_formatted_json() -> None:
+def test_schema_file_is_draft_2020_12_json_formatted_for_review() -> None:
+    # The published contract: reviewed in diffs, so one stable layout (2-space indent, newline).
     text = SCHEMA_PATH.read_text(encoding="utf-8")
-    assert json.loads(text)["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    schema = json.loads(text)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert text == json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
 
 
 # --- semantic checks on what the schema rejected ---------------------------------------------
