@@ -12,11 +12,13 @@ from typing import Any, Final, TypeVar
 from provisioner.errors import AlertsyncError
 from provisioner.ids import ResourceId
 from provisioner.model import (
+    KIND_LABELS,
     ActionGroup,
     AlertProcessingRule,
     Secret,
     VaultAlertSettings,
     owner_of,
+    plural,
 )
 from provisioner.spec_yaml import SCHEMA_URL, to_yaml
 from provisioner.to_spec import SpecContext, file_document
@@ -243,10 +245,6 @@ def _by_home(resources: Sequence[R]) -> dict[str, list[R]]:
 # --- what to tell the user -------------------------------------------------------------------
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
 def summary_lines(result: Export, destination: str) -> list[str]:
     """What was exported where, what was left out, and what the user must do before plan/apply."""
     if not result.files:
@@ -255,8 +253,7 @@ def summary_lines(result: Export, destination: str) -> list[str]:
     for file in result.files:
         for index, section in enumerate(("actionGroups", "alertProcessingRules", "vaults")):
             counts[index] += len(file.document.get(section, ()))
-    kinds = ("action group", "alert processing rule", "vault")
-    what = ", ".join(_plural(n, kind) for n, kind in zip(counts, kinds, strict=True))
+    what = ", ".join(plural(n, kind) for n, kind in zip(counts, KIND_LABELS.values(), strict=True))
     names = ", ".join(f.name for f in result.files)
     lines = [f'Exported {what} (owner "{result.owner}") to {destination}: {names}.']
     adopt = _adopt_lines(result, "DIR" if destination == "stdout" else destination)
@@ -264,7 +261,7 @@ def summary_lines(result: Export, destination: str) -> list[str]:
 
 
 def _skipped_note(result: Export) -> str:
-    return f" ({_plural(len(result.skipped), 'resource')} skipped)" if result.skipped else ""
+    return f" ({plural(len(result.skipped), 'resource')} skipped)" if result.skipped else ""
 
 
 def _skipped_lines(result: Export) -> list[str]:
@@ -285,6 +282,6 @@ def _adopt_lines(result: Export, folder: str) -> list[str]:
     if not result.unmanaged:
         return []
     return [
-        f"{_plural(len(result.unmanaged), 'exported resource')} without alertsync's ownership "
+        f"{plural(len(result.unmanaged), 'exported resource')} without alertsync's ownership "
         f"tags: the first plan/apply needs --adopt (`alertsync apply {folder} --adopt`) to tag them."
     ]

@@ -308,3 +308,15 @@ class VaultAlertSettings:
 
 
 Resource = ActionGroup | AlertProcessingRule | VaultAlertSettings
+
+# What each kind is called in sentences, in the order the spec sections come.
+KIND_LABELS: Final[dict[type[Resource], str]] = {
+    ActionGroup: "action group",
+    AlertProcessingRule: "alert processing rule",
+    VaultAlertSettings: "vault",
+}
+
+
+def plural(count: int, noun: str) -> str:
+    """`1 vault`, `2 vaults`."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"

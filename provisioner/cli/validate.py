@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from provisioner.cli.app import EXIT_ERROR, cli, spec_paths, spec_paths_or_default
+
+if TYPE_CHECKING:
+    from provisioner.model import Resource
 
 
 @cli.command()
@@ -36,19 +40,12 @@ def validate(paths: tuple[Path, ...]) -> None:
     click.echo(_validate_summary(len(documents), list(state.resources.values())))
 
 
-def _validate_summary(files: int, resources: list[object]) -> str:
+def _validate_summary(files: int, resources: list[Resource]) -> str:
     """`3 files valid: 2 action groups, 1 alert processing rule, 1 vault`."""
     from collections import Counter
 
-    counts = Counter(type(resource).__name__ for resource in resources)
-    kinds = (
-        ("ActionGroup", "action group"),
-        ("AlertProcessingRule", "alert processing rule"),
-        ("VaultAlertSettings", "vault"),
-    )
-    parts = [_plural(counts[kind], label) for kind, label in kinds]
-    return f"{_plural(files, 'file')} valid: {', '.join(parts)}"
+    from provisioner.model import KIND_LABELS, plural
 
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
+    counts = Counter(type(resource) for resource in resources)
+    parts = [plural(counts[kind], label) for kind, label in KIND_LABELS.items()]
+    return f"{plural(files, 'file')} valid: {', '.join(parts)}"
