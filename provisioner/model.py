@@ -16,6 +16,18 @@ from provisioner.ids import ResourceId
 MANAGED_BY_TAG: Final = "managed-by"
 MANAGED_BY_VALUE: Final = "alertsync"
 OWNER_TAG: Final = "alertsync-owner"
+OWNERSHIP_TAGS: Final = (MANAGED_BY_TAG, OWNER_TAG)  # lower case: compare casefolded names
+
+# Receiver arrays of actionGroups api 2023-01-01 that ActionGroup has no field for yet.
+UNSUPPORTED_RECEIVER_KINDS: Final = (
+    "itsmReceivers",
+    "azureAppPushReceivers",
+    "automationRunbookReceivers",
+    "voiceReceivers",
+    "logicAppReceivers",
+    "azureFunctionReceivers",
+    "eventHubReceivers",
+)
 
 GLOBAL_LOCATION: Final = "Global"
 

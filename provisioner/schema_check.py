@@ -16,6 +16,7 @@ from typing import Any
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 from jsonschema.exceptions import ValidationError, best_match  # type: ignore[import-untyped]
 
+from provisioner.model import UNSUPPORTED_RECEIVER_KINDS
 from provisioner.yaml_loader import JsonPath
 
 # In a checkout this is schemas/ at the top; in a wheel, the data package provisioner.schemas.
@@ -35,15 +36,7 @@ _OPERATORS = {"equals", "notEquals", "contains", "doesNotContain"}
 
 # The receiver kinds of api 2023-01-01 the spec language does not have yet: saying so beats
 # "did you mean 'armRoleReceivers'?", which would send the user after the wrong key.
-_UNSUPPORTED_RECEIVERS = (
-    "itsmReceivers",
-    "azureAppPushReceivers",
-    "automationRunbookReceivers",
-    "voiceReceivers",
-    "logicAppReceivers",
-    "azureFunctionReceivers",
-    "eventHubReceivers",
-)
+_UNSUPPORTED_RECEIVERS = UNSUPPORTED_RECEIVER_KINDS
 
 # The key each _KEY_HINTS entry stands for, so "missing required key" is not said twice.
 _KEY_MEANT = {

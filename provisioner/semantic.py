@@ -14,7 +14,7 @@ from email_validator import EmailNotValidError, validate_email
 from provisioner.document import SpecDocument, format_json_path, is_at_or_under
 from provisioner.errors import SpecProblem
 from provisioner.ids import ACTION_GROUP_TYPE, VAULT_TYPE, ResourceId, is_guid
-from provisioner.model import FIELD_VALUES, MANAGED_BY_TAG, OWNER_TAG
+from provisioner.model import FIELD_VALUES, OWNERSHIP_TAGS
 from provisioner.schema_check import schema
 from provisioner.timezones import WINDOWS_TIME_ZONES, canonical_time_zone
 from provisioner.yaml_loader import JsonPath
@@ -33,7 +33,7 @@ RECEIVER_KINDS = {
     "armRoleReceivers": "ARM role",
 }
 _AAD_KEYS = ("objectId", "identifierUri", "tenantId")
-_RESERVED_TAGS = (MANAGED_BY_TAG, OWNER_TAG)
+_RESERVED_TAGS = OWNERSHIP_TAGS
 MAX_TAGS = 50  # per resource, Azure's limit (tag-resources.md), ownership tags included
 
 

@@ -10,8 +10,7 @@ from provisioner.ids import VAULT_TYPE, ResourceId
 from provisioner.model import (
     FIELD_OPERATORS,
     GLOBAL_LOCATION,
-    MANAGED_BY_TAG,
-    OWNER_TAG,
+    OWNERSHIP_TAGS,
     ActionGroup,
     AlertProcessingRule,
     ArmRoleReceiver,
@@ -26,7 +25,7 @@ from provisioner.model import (
 )
 
 API_VERSION: Final = "alertsync/v1"
-_RESERVED_TAGS: Final = frozenset({MANAGED_BY_TAG, OWNER_TAG})
+_RESERVED_TAGS: Final = frozenset(OWNERSHIP_TAGS)
 
 Document = dict[str, Any]
 

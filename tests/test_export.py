@@ -392,7 +392,7 @@ def test_a_forced_export_refuses_to_leave_stale_spec_files_behind(tmp_path: Path
     (tmp_path / "rg-gone.yaml").write_text("old\n")
     (tmp_path / "notes.txt").write_text("not a spec\n")
     files = [SpecFile("rg-a.yaml", {}, "new\n")]
-    with pytest.raises(ExportError, match="also holds rg-gone.yaml, which this export does not"):
+    with pytest.raises(ExportError, match=r"also holds rg-gone\.yaml, which this export does not"):
         write_files(files, tmp_path, force=True)
     assert not (tmp_path / "rg-a.yaml").exists()  # nothing written: all checked first
     (tmp_path / "rg-gone.yaml").unlink()

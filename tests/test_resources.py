@@ -18,6 +18,7 @@ from provisioner.ids import ResourceId
 from provisioner.model import (
     DAYS_OF_WEEK,
     FIELD_OPERATORS,
+    UNSUPPORTED_RECEIVER_KINDS,
     ActionGroup,
     AlertProcessingRule,
     ArmRoleReceiver,
@@ -637,3 +638,8 @@ def test_guids_read_back_in_lower_case_like_the_specs_build_them() -> None:
     (receiver,) = ag_from_json(body).arm_role_receivers
     assert receiver.role_id == role.lower()
     assert ag_from_json(body) == full_group()
+
+
+def test_the_receivers_live_groups_may_hold_are_the_ones_specs_refuse() -> None:
+    # Both sides name the receiver kinds alertsync cannot carry from one list.
+    assert tuple(action_groups._UNSUPPORTED) == UNSUPPORTED_RECEIVER_KINDS
