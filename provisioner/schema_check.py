@@ -23,13 +23,17 @@ from provisioner.yaml_loader import JsonPath
 _CHECKOUT_SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "alertsync.schema.json"
 
 # Keys people carry over from ARM templates, other tools or typos seen in the wild (AMBA shipped
-# `useCommonSchema`, which Azure ignored silently).
-_KEY_HINTS = {
-    "useCommonSchema": "did you mean 'useCommonAlertSchema'?",
-    "emailAddress": "did you mean 'address'?",
-    "groupShortName": "did you mean 'shortName'?",
-    "serviceUri": "webhook URLs carry secrets and are never written in YAML: put the URL in an "
-    "environment variable and name it in 'serviceUriFromEnv'",
+# `useCommonSchema`, which Azure ignored silently): the key each stands for (so "missing required
+# key" is not said twice) and, where "did you mean" is not enough, what to say instead.
+_KEYS_MEANT: dict[str, tuple[str, str | None]] = {
+    "useCommonSchema": ("useCommonAlertSchema", None),
+    "emailAddress": ("address", None),
+    "groupShortName": ("shortName", None),
+    "serviceUri": (
+        "serviceUriFromEnv",
+        "webhook URLs carry secrets and are never written in YAML: put the URL in an "
+        "environment variable and name it in 'serviceUriFromEnv'",
+    ),
 }
 
 _OPERATORS = {"equals", "notEquals", "contains", "doesNotContain"}
@@ -37,14 +41,6 @@ _OPERATORS = {"equals", "notEquals", "contains", "doesNotContain"}
 # The receiver kinds of api 2023-01-01 the spec language does not have yet: saying so beats
 # "did you mean 'armRoleReceivers'?", which would send the user after the wrong key.
 _UNSUPPORTED_RECEIVERS = UNSUPPORTED_RECEIVER_KINDS
-
-# The key each _KEY_HINTS entry stands for, so "missing required key" is not said twice.
-_KEY_MEANT = {
-    "useCommonSchema": "useCommonAlertSchema",
-    "emailAddress": "address",
-    "groupShortName": "shortName",
-    "serviceUri": "serviceUriFromEnv",
-}
 
 _TYPE_NAMES = {
     "string": "a string",
@@ -174,7 +170,7 @@ def _unknown_keys(error: ValidationError, path: JsonPath) -> Iterator[SchemaIssu
             yield SchemaIssue((*path, key), message, at_key=True)
             continue
         message = _unknown_key_message(key, allowed, _label(path))
-        meant = _KEY_MEANT.get(key) or _close_key(key, allowed)
+        meant = _KEYS_MEANT[key][0] if key in _KEYS_MEANT else _close_key(key, allowed)
         yield SchemaIssue((*path, key), message, at_key=True, suggests=meant)
 
 
@@ -182,9 +178,10 @@ def _unknown_key_message(key: str, allowed: Sequence[str], label: str) -> str:
     if key in _OPERATORS and set(allowed) <= _OPERATORS:  # an operator its field does not take
         return f"operator '{key}' is not allowed for {label} (allowed: {', '.join(allowed)})"
     message = f"unknown key '{key}'"
+    if key in _KEYS_MEANT:
+        meant, hint = _KEYS_MEANT[key]
+        return f"{message}; {hint or f'did you mean {meant!r}?'}"
     close = _close_key(key, allowed)
-    if key in _KEY_HINTS:
-        return f"{message}; {_KEY_HINTS[key]}"
     if close:
         return f"{message}; did you mean '{close}'?"
     return f"{message} (expected one of: {', '.join(allowed)})" if allowed else message
