@@ -22,8 +22,8 @@ JsonObject = dict[str, Any]
 
 DEFAULT_TENANT_ID = "11111111-1111-1111-1111-111111111111"
 # Test notifications and vault async operations kept, each (the most recent win). Both are
-# saved to the state file on every write, so a long-running emulator must not keep them all;
-# a client polls an operation within seconds, and an older id gets the usual 404.
+# saved in the state file with the rest of the world, so a long-running emulator must not keep
+# them all; a client polls an operation within seconds, and an older id gets the usual 404.
 HISTORY_LIMIT = 1000
 
 # JSON types as the specs name them (see `type_name`), for `check_field_types` tables.

@@ -14,7 +14,7 @@ import trustme
 
 from provisioner.emulator.app import EmulatorApp
 from provisioner.emulator.client import EmulatorControl
-from provisioner.emulator.persistence import StateFile
+from provisioner.emulator.persistence import StateFile, StateSaver
 from provisioner.emulator.seed import apply_seed
 from provisioner.emulator.state import EmulatorState, Settings
 from provisioner.emulator.transport import HttpsServer
@@ -46,6 +46,7 @@ class Emulator:
         )
         self._server: HttpsServer | None = None
         self._thread: threading.Thread | None = None
+        self._saver: StateSaver | None = None
         self._temporary: tempfile.TemporaryDirectory[str] | None = None
         self.ca_path = ""
         self.url = ""
@@ -66,6 +67,8 @@ class Emulator:
             daemon=True,
         )
         self._thread.start()
+        if self._saver is not None:
+            self._saver.start(name=f"emulator-saver-{self.port}")
         log.info("emulator: serving %s (CA %s)", self.url, self.ca_path)
         return self
 
@@ -89,29 +92,49 @@ class Emulator:
         return context
 
     def _load_world(self, directory: Path) -> None:
-        """With a data dir: the saved state if any (the seed is then ignored), else the seed."""
-        if self.data_dir is not None:
-            state_file = StateFile(directory)
-            loaded = state_file.load_into(self.state.world)
-            self.state.on_change = lambda: state_file.save(self.state.world)
-            if loaded:
-                if self._seed is not None:
-                    log.info("emulator: %s exists, so the seed was not applied", state_file.path)
-                return
+        """With a data dir: the saved state if any (the seed is then ignored), else the seed,
+        saved before serving so that the file exists once start() returns."""
+        if self.data_dir is None:
+            self._apply_seed()
+            return
+        state_file = StateFile(directory)
+        if state_file.load_into(self.state.world):
+            if self._seed is not None:
+                log.info("emulator: %s exists, so the seed was not applied", state_file.path)
+        else:
+            self._apply_seed()
+            state_file.save(self.state.world)
+        self._saver = StateSaver(state_file, self.state.world)
+        self.state.on_change = self._saver.mark_dirty
+
+    def _apply_seed(self) -> None:
+        """Add the seed (if any) to the world."""
         with self.state.world.lock:
             apply_seed(self.state.world, self._seed)
-        self.state.on_change()
+
+    def flush_state(self) -> None:
+        """Write every write acknowledged so far to state.json now (a no-op without a data dir).
+
+        While running, the file lags the world by up to persistence.SAVE_INTERVAL_SECONDS;
+        a test that reads it calls this first.
+        """
+        if self._saver is not None:
+            self._saver.flush()
 
     def stop(self) -> None:
-        """Stop serving and release the port (and the temporary directory, if any)."""
+        """Stop serving and release the port, then save the last state synchronously (and
+        remove the temporary directory, if any)."""
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        if self._saver is not None:
+            self._saver.stop()
         if self._temporary is not None:
             self._temporary.cleanup()
         self._server = self._thread = self._temporary = None
+        self._saver = None
 
     def __enter__(self) -> Emulator:
         return self.start()

@@ -18,7 +18,8 @@ import pytest
 from click.testing import CliRunner
 
 from provisioner.cli import cli
-from provisioner.emulator import Emulator, StateFileError
+from provisioner.emulator import Emulator, StateFileError, persistence
+from provisioner.emulator.persistence import StateFile
 from tests.seeds import DEFAULT_SEED, DEFAULT_SUBSCRIPTION
 
 REPO = Path(__file__).resolve().parents[2]
@@ -111,6 +112,11 @@ def test_cli_emulator_serves_a_plain_sdk_script_and_stops_on_sigterm(tmp_path: P
             if pipe is not None:
                 pipe.close()
     assert stopped == 0
+    # SIGTERM saved the script's last writes: the vault patch, and both deletes.
+    saved = json.loads((tmp_path / "data" / "state.json").read_text())
+    [vault] = saved["resources"]
+    classic = vault["body"]["properties"]["monitoringSettings"]["classicAlertSettings"]
+    assert classic["alertsForCriticalOperations"] == "Disabled"
 
 
 def test_cli_rejects_a_bad_seed_file_naming_it(tmp_path: Path) -> None:
@@ -137,7 +143,7 @@ def test_cli_rejects_a_bad_seed_file_naming_it(tmp_path: Path) -> None:
 
 
 def test_state_survives_a_restart(tmp_path: Path) -> None:
-    # Issue 3 §6: state file in the data dir, written atomically after each write.
+    # Issue 3 §6: state file in the data dir, written atomically (in the background).
     with Emulator(data_dir=tmp_path, seed=DEFAULT_SEED) as first:
         seed = {
             "subscriptions": [
@@ -190,6 +196,66 @@ def test_concurrent_writes_leave_the_final_world_in_the_state_file(tmp_path: Pat
     kinds = [resource["kind"] for resource in final_world["resources"]]
     assert kinds.count("microsoft.insights/actiongroups") == 8 * 15
     assert json.loads((tmp_path / "state.json").read_text()) == final_world
+
+
+def count_state_file_writes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Spy on StateFile.write (one call is one temp file + os.replace); the list grows per write."""
+    writes: list[str] = []
+    original = StateFile.write
+
+    def spy(self: StateFile, text: str) -> None:
+        writes.append(text)
+        original(self, text)
+
+    monkeypatch.setattr(StateFile, "write", spy)
+    return writes
+
+
+def test_a_burst_of_writes_is_saved_in_far_fewer_file_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Rewriting the whole file per request made a burst cost O(N²); writes must coalesce.
+    writes = count_state_file_writes(monkeypatch)
+    with Emulator(data_dir=tmp_path, seed=DEFAULT_SEED) as emulator:
+        assert len(writes) == 1  # the seeded world, saved before start() returns
+        put_action_groups(emulator, [f"ag-{i}" for i in range(200)], threading.Barrier(1))
+        emulator.flush_state()
+        flushed = len(writes)
+    assert flushed < 200 / 4, f"{flushed} file writes for 200 PUTs"
+    assert len(writes) == flushed  # nothing changed since the flush: stop writes nothing
+
+
+def test_stop_saves_the_final_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # With an interval the test never reaches, only stop() can have written the last writes.
+    monkeypatch.setattr(persistence, "SAVE_INTERVAL_SECONDS", 60)
+    with Emulator(data_dir=tmp_path, seed=DEFAULT_SEED) as emulator:
+        put_action_groups(emulator, [f"ag-{i}" for i in range(20)], threading.Barrier(1))
+        final_world = emulator.control.state()
+        assert json.loads((tmp_path / "state.json").read_text()) != final_world  # still lagging
+    assert json.loads((tmp_path / "state.json").read_text()) == final_world
+
+
+def test_flush_state_writes_what_was_acknowledged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(persistence, "SAVE_INTERVAL_SECONDS", 60)
+    with Emulator(data_dir=tmp_path, seed=DEFAULT_SEED) as emulator:
+        put_action_groups(emulator, ["ag-flushed"], threading.Barrier(1))
+        emulator.flush_state()
+        assert json.loads((tmp_path / "state.json").read_text()) == emulator.control.state()
+
+
+def saver_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("emulator-saver-")]
+
+
+def test_the_saver_thread_stops_with_the_emulator(tmp_path: Path) -> None:
+    with Emulator(data_dir=tmp_path, seed=DEFAULT_SEED) as emulator:
+        name = f"emulator-saver-{emulator.port}"
+        assert [t.name for t in saver_threads()].count(name) == 1
+    assert name not in [t.name for t in saver_threads()]
+    with Emulator(seed=DEFAULT_SEED) as memory_only:  # no data dir: nothing to save
+        assert f"emulator-saver-{memory_only.port}" not in [t.name for t in saver_threads()]
 
 
 def test_corrupt_state_file_is_a_clear_error(tmp_path: Path) -> None:

@@ -157,10 +157,14 @@ def serving(app: Any) -> Iterator[tuple[HttpsServer, ssl.SSLContext]]:
         thread.join(timeout=5)
 
 
-def https_get(server: HttpsServer, context: ssl.SSLContext) -> http.client.HTTPResponse:
+def https_get(server: HttpsServer, context: ssl.SSLContext) -> bytes:
+    """GET / and its body; the connection is closed (an open one is a ResourceWarning)."""
     connection = http.client.HTTPSConnection("127.0.0.1", server.server_address[1], context=context)
-    connection.request("GET", "/")
-    return connection.getresponse()
+    try:
+        connection.request("GET", "/")
+        return connection.getresponse().read()
+    finally:
+        connection.close()
 
 
 def test_the_response_iterable_is_closed() -> None:
@@ -171,7 +175,7 @@ def test_the_response_iterable_is_closed() -> None:
         return body
 
     with serving(app) as (server, context):
-        assert https_get(server, context).read() == b"hello, world"
+        assert https_get(server, context) == b"hello, world"
         assert body.closed.wait(5)
 
 
