@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import email.utils
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -192,6 +194,12 @@ class ResourceNotFound(AzureError):
     """The resource (or its resource group) a call named does not exist."""
 
 
+class TestNotificationLimit(AzureError):
+    """Azure refused a test notification (429): its per-group or per-subscription quota is used."""
+
+    __test__ = False  # not a pytest test class, whatever its name
+
+
 def _service_error(exc: HttpResponseError) -> tuple[str | None, str]:
     """The ARM error code and message (flat and wrapped bodies both parse, facts §1)."""
     if exc.error is not None and (exc.error.code or exc.error.message):
@@ -246,6 +254,7 @@ class Azure:
         self, settings: AzureSettings | None = None, credential: TokenCredential | None = None
     ) -> None:
         self.settings = settings or AzureSettings.from_env()
+        _check_ca_bundle(self.settings.ca_bundle)
         self._credential = SharedTokenCredential(credential or make_credential(self.settings))
         self._clients: dict[str, _Clients] = {}
         self._session = _pooled_session()
@@ -467,13 +476,18 @@ class Azure:
             raise
         body = action_groups.notification_request(live, alert_type)
 
-        result = self._call(
-            action,
-            MONITORING_ROLE,
-            lambda: ops.begin_create_notifications_at_action_group_resource_level(
-                rg, name, body
-            ).result(),
-        )
+        def send() -> Any:
+            try:
+                poller = ops.begin_create_notifications_at_action_group_resource_level(
+                    rg, name, body
+                )
+            except HttpResponseError as exc:
+                if exc.status_code == THROTTLED:
+                    raise TestNotificationLimit(f"{action}: {_test_limit_text(exc)}") from exc
+                raise
+            return poller.result()
+
+        result = self._call(action, MONITORING_ROLE, send)
         return action_groups.from_arm(live), action_groups.notification_result_from_arm(result)
 
     # --- alert processing rules ---
@@ -549,8 +563,45 @@ class Azure:
         return vaults.from_arm(result)
 
 
+def _test_limit_text(exc: HttpResponseError) -> str:
+    """One sentence: which limit, and when to try again (from Retry-After when it is given)."""
+    wait = _retry_after_seconds(exc)
+    when = (
+        "in a few minutes"
+        if wait is None
+        else f"in {wait:.0f}s (after {time.strftime('%H:%M:%S %Z', time.localtime(time.time() + wait))})"
+    )
+    return (
+        "Azure's limit on test notifications was reached (2 per action group and 5 per "
+        f"subscription every 5 minutes); try again {when}"
+    )
+
+
+def _retry_after_seconds(exc: HttpResponseError) -> float | None:
+    """Retry-After of an error response: delta-seconds or an HTTP date (RFC 9110 §10.2.3)."""
+    headers: Any = getattr(exc.response, "headers", None) or {}
+    value = headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
 def _status(exc: SdkError) -> int | None:
     return exc.status_code if isinstance(exc, HttpResponseError) else None
+
+
+def _check_ca_bundle(path: str | None) -> None:
+    """A missing CA file would otherwise surface as "certificate was not trusted"."""
+    if path and not os.path.exists(path):
+        raise AzureError(f"CA bundle file not found: {path} (ALERTSYNC_CA_BUNDLE)")
 
 
 def _rg(resource_id: ResourceId) -> str:
