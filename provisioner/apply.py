@@ -83,7 +83,7 @@ def apply(
         try:
             for _, phase in groupby(plan.changes, key=phase_of):
                 for outcome in _phase_outcomes(list(phase), azure, pool, failed, stop):
-                    if outcome.status != "done":
+                    if outcome.status in ("failed", "skipped"):  # not started: not a failure
                         failed[outcome.change.id] = outcome.change
                     if on_progress is not None:
                         on_progress(outcome)

@@ -107,19 +107,23 @@ class ThrottlePause(HTTPPolicy[Any, Any]):
         """Stop waiting: paused requests go on (or give up) at once; used when apply stops."""
         self._interrupted.set()
 
+    @property
+    def interrupted(self) -> bool:
+        return self._interrupted.is_set()
+
     def send(self, request: PipelineRequest[Any]) -> PipelineResponse[Any, Any]:
         started = time.monotonic()
+        self._wait_for_resume()
         while True:
-            self._wait_for_resume()
             response = self.next.send(request)
             if response.http_response.status_code != THROTTLED or not _is_idempotent(request):
                 return response
-            resume_at = self._pause_all(_retry_after(response))
-            if resume_at - started > self.budget or self._interrupted.is_set():
+            if self._pause_all(_retry_after(response)) - started > self.budget:
                 return response
-            log.debug(
-                "throttled: %s %s waits", request.http_request.method, request.http_request.url
-            )
+            log.debug("throttled: %s %s", request.http_request.method, request.http_request.url)
+            self._wait_for_resume()
+            if self._interrupted.is_set():
+                return response  # a 429 was not processed: give up rather than write late
 
     def _pause_all(self, retry_after: float | None) -> float:
         """Push the shared resume time out to this 429's Retry-After; returns it."""
@@ -345,6 +349,9 @@ class Azure:
             raise AzureError(f"{action}: {detail}", detail=detail) from exc
 
     def _throttled_for(self, seconds: float) -> str:
+        if self._throttle.interrupted:
+            # A 429 was not processed: the change was not made, whatever the interrupt's timing.
+            return "; not applied: throttled, and the apply was interrupted while it waited"
         return (
             f"; still throttled after {seconds:.0f}s of waiting (alertsync waits up to "
             f"ALERTSYNC_THROTTLE_BUDGET={self.settings.throttle_budget:g}s per request); another "

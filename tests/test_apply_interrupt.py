@@ -121,3 +121,20 @@ def test_an_interrupted_apply_starts_no_more_changes_and_reports_each(
     assert rerun.code == 0, rerun.err
     assert f"Apply complete: {len(not_started)} done, 0 failed" in rerun.out
     assert alertsync(arm_env, tmp_path, "plan", "--detailed-exitcode").code == 0
+
+
+def test_a_second_interrupt_exits_at_once(
+    world: Emulator, arm_env: dict[str, str], tmp_path: Path
+) -> None:
+    _many_groups(tmp_path, 3)
+    world.control.add_fault("PUT", "actionGroups/ag-000$", stall_seconds=20)
+    with Apply(arm_env, tmp_path) as run:
+        assert run.first_done.wait(60), "\n".join(run.err_lines)
+        run.process.send_signal(signal.SIGINT)  # ag-000 stays in flight for 20 s
+        time.sleep(0.5)
+        run.process.send_signal(signal.SIGINT)
+        interrupted_at = time.monotonic()
+        exit_code, _ = run.finish(timeout=60)
+        assert time.monotonic() - interrupted_at < 5
+    assert exit_code == 130
+    assert any(line.startswith("Interrupted again: exiting now") for line in run.err_lines)
