@@ -252,6 +252,9 @@ class _Interrupt:
 
     @contextlib.contextmanager
     def handling_signals(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield  # only the main thread may set handlers (the CLI run inside a test thread)
+            return
         signums = (signal.SIGINT, signal.SIGTERM)
         previous = {s: signal.signal(s, self._on_signal) for s in signums}
         try:
