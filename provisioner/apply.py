@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import chain, groupby
 from typing import Literal, Protocol
 
@@ -18,7 +19,8 @@ from provisioner.plan import Plan, phase_of
 
 log = logging.getLogger(__name__)
 
-Status = Literal["done", "failed", "skipped"]
+# "not started": the apply was interrupted before this change was sent.
+Status = Literal["done", "failed", "skipped", "not started"]
 
 
 class Writer(Protocol):
@@ -37,12 +39,15 @@ class Outcome:
     status: Status
     seconds: float
     error: str | None = None
+    # Its request was already sent when the apply was interrupted, so it ran to its end.
+    in_flight_at_interrupt: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class ApplyResult:
     outcomes: tuple[Outcome, ...]
     seconds: float
+    interrupted: bool = False
 
     @property
     def ok(self) -> bool:
@@ -56,29 +61,48 @@ Progress = Callable[[Outcome], None]
 
 
 def apply(
-    plan: Plan, azure: Writer, *, max_workers: int = 16, on_progress: Progress | None = None
+    plan: Plan,
+    azure: Writer,
+    *,
+    max_workers: int = 16,
+    on_progress: Progress | None = None,
+    stop: threading.Event | None = None,
 ) -> ApplyResult:
     """Run every change; a failure is recorded and independent changes still run.
 
     `on_progress` hears of each change the moment its outcome is known (so a progress bar moves
     while a phase runs); the result lists the outcomes in plan order, whatever order they came in.
+    Once `stop` is set (the CLI sets it on SIGINT/SIGTERM) no further change starts: each is
+    reported "not started", while requests already sent run to their end (a write half-sent
+    cannot be recalled), so every change still gets exactly one outcome.
     """
-    started = time.monotonic()
+    started, stop = time.monotonic(), stop or threading.Event()
     outcomes: list[Outcome] = []
     failed: dict[ResourceId, Change] = {}
     with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="apply") as pool:
-        for _, phase in groupby(plan.changes, key=phase_of):
-            for outcome in _phase_outcomes(list(phase), azure, pool, failed):
-                if outcome.status != "done":
-                    failed[outcome.change.id] = outcome.change
-                if on_progress is not None:
-                    on_progress(outcome)
-                outcomes.append(outcome)
-    return ApplyResult(_in_plan_order(outcomes, plan), time.monotonic() - started)
+        try:
+            for _, phase in groupby(plan.changes, key=phase_of):
+                for outcome in _phase_outcomes(list(phase), azure, pool, failed, stop):
+                    if outcome.status in ("failed", "skipped"):  # not started: not a failure
+                        failed[outcome.change.id] = outcome.change
+                    if on_progress is not None:
+                        on_progress(outcome)
+                    outcomes.append(outcome)
+        except KeyboardInterrupt:
+            # A caller without signal handling: leaving the pool waits for every queued change,
+            # so make them stop before they start.
+            stop.set()
+            raise
+    ordered = _in_plan_order(outcomes, plan)
+    return ApplyResult(ordered, time.monotonic() - started, interrupted=stop.is_set())
 
 
 def _phase_outcomes(
-    batch: list[Change], azure: Writer, pool: ThreadPoolExecutor, failed: dict[ResourceId, Change]
+    batch: list[Change],
+    azure: Writer,
+    pool: ThreadPoolExecutor,
+    failed: dict[ResourceId, Change],
+    stop: threading.Event,
 ) -> Iterable[Outcome]:
     """A phase's skips at once, then each started change as it completes.
 
@@ -88,7 +112,7 @@ def _phase_outcomes(
     blockers = {c.id: _dependencies(c, failed) for c in batch}
     skipped = [_skip(c, blockers[c.id]) for c in batch if blockers[c.id]]
     running: list[Future[Outcome]] = [
-        pool.submit(_run, c, azure) for c in batch if not blockers[c.id]
+        pool.submit(_run, c, azure, stop) for c in batch if not blockers[c.id]
     ]
     return chain(skipped, (future.result() for future in as_completed(running)))
 
@@ -98,16 +122,32 @@ def _in_plan_order(outcomes: list[Outcome], plan: Plan) -> tuple[Outcome, ...]:
     return tuple(sorted(outcomes, key=lambda o: position[o.change.id]))
 
 
-def _run(change: Change, azure: Writer) -> Outcome:
+NOT_STARTED_REASON = "not started: the apply was interrupted"
+
+
+def _run(change: Change, azure: Writer, stop: threading.Event) -> Outcome:
+    """Write one change, unless the apply was interrupted while it waited in the queue.
+
+    Checked as each change leaves the queue rather than by cancelling queued futures: a worker
+    may take a change at any moment, and this check leaves no gap between the two.
+    """
+    if stop.is_set():
+        return Outcome(change, "not started", 0.0, NOT_STARTED_REASON)
     started = time.monotonic()
+    outcome = _attempt(change, azure)
+    seconds = time.monotonic() - started
+    return replace(outcome, seconds=seconds, in_flight_at_interrupt=stop.is_set())
+
+
+def _attempt(change: Change, azure: Writer) -> Outcome:
     try:
         _write(change, azure)
     except AlertsyncError as error:
-        return Outcome(change, "failed", time.monotonic() - started, _reason(error))
+        return Outcome(change, "failed", 0.0, _reason(error))
     except Exception as error:  # a bug must not stop independent changes; it is still reported
         log.exception("unexpected error applying %s", change.id)
-        return Outcome(change, "failed", time.monotonic() - started, f"unexpected error: {error!r}")
-    return Outcome(change, "done", time.monotonic() - started)
+        return Outcome(change, "failed", 0.0, f"unexpected error: {error!r}")
+    return Outcome(change, "done", 0.0)
 
 
 def _reason(error: AlertsyncError) -> str:

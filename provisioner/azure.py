@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import email.utils
 import logging
+import os
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Final, TypeVar
@@ -19,8 +22,8 @@ from azure.core.exceptions import (
     ServiceRequestError,
     ServiceResponseError,
 )
-from azure.core.pipeline import PipelineRequest
-from azure.core.pipeline.policies import CustomHookPolicy, RetryPolicy
+from azure.core.pipeline import PipelineRequest, PipelineResponse
+from azure.core.pipeline.policies import CustomHookPolicy, HTTPPolicy, RetryPolicy
 from azure.core.pipeline.transport import RequestsTransport
 from azure.mgmt.alertprocessingrules import AlertProcessingRulesMgmtClient
 from azure.mgmt.monitor import MonitorManagementClient
@@ -42,17 +45,100 @@ T = TypeVar("T")
 
 # azure-core retries 408/429/5xx only for idempotent methods and, for PATCH, only 500/503/504
 # (facts §1). Our only PATCH is the vault's monitoringSettings, a merge of fixed values and so
-# idempotent: retry it like PUT. POST (test notifications) stays excluded: a retry would send
-# the notifications twice (a 429 with Retry-After is still retried, as azure-core does anyway).
+# idempotent: retry it like PUT. POST (test notifications) is never retried: a retry would send
+# the notifications twice, and its 429 means the test quota is used up (facts §2).
 _RETRY_METHODS: Final = frozenset({"HEAD", "GET", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE"})
+
+THROTTLED: Final = 429
+
+# When a 429 comes without Retry-After (ARM always sends one), wait this long before re-sending.
+_DEFAULT_THROTTLE_PAUSE: Final = 1.0
+
+
+def _is_idempotent(request: PipelineRequest[Any]) -> bool:
+    return request.http_request.method.upper() in _RETRY_METHODS
 
 
 class ArmRetryPolicy(RetryPolicy[Any, Any]):
-    """azure-core's RetryPolicy (Retry-After honoured) that also retries PATCH on 429/5xx."""
+    """azure-core's RetryPolicy (Retry-After honoured) that retries PATCH on 5xx, never a POST,
+    and leaves 429 to ThrottlePause, which waits it out without spending these retries."""
 
     def configure_retries(self, options: dict[str, Any]) -> dict[str, Any]:
         options.setdefault("retry_on_methods", _RETRY_METHODS)
         return super().configure_retries(options)
+
+    def is_retry(self, settings: dict[str, Any], response: PipelineResponse[Any, Any]) -> bool:
+        if response.http_response.status_code == THROTTLED:
+            return False
+        if response.http_request.method.upper() == "POST":
+            return False
+        return bool(super().is_retry(settings, response))
+
+
+# Reads Retry-After (then retry-after-ms, x-ms-retry-after-ms) exactly as azure-core does.
+_RETRY_AFTER_READER: Final = RetryPolicy()
+
+
+def _retry_after(response: PipelineResponse[Any, Any]) -> float | None:
+    """Seconds the response asks us to wait, or None when it does not say."""
+    return _RETRY_AFTER_READER.get_retry_after(response)
+
+
+class ThrottlePause(HTTPPolicy[Any, Any]):
+    """On a 429, pause every request of the run until Retry-After has passed, then re-send.
+
+    ARM's write bucket refills at 10 tokens a second for the whole subscription (facts §5): when
+    16 workers each wait out their own Retry-After and give up after a few tries, an apply of a
+    few hundred changes fails changes while tokens keep arriving. One shared "resume at" makes
+    all clients of one Azure object back off together; re-sending here (a per-retry policy, so
+    each attempt is still signed and counted) spends no RetryPolicy budget. A request gives up
+    only after `budget` seconds of throttling; its 429 then surfaces as the error. Only
+    idempotent requests are re-sent: a POST's 429 is returned at once.
+    """
+
+    def __init__(self, budget: float) -> None:
+        super().__init__()
+        self.budget = budget
+        self._lock = threading.Lock()
+        self._resume_at = 0.0
+        self._interrupted = threading.Event()
+
+    def interrupt(self) -> None:
+        """Stop waiting: paused requests go on (or give up) at once; used when apply stops."""
+        self._interrupted.set()
+
+    @property
+    def interrupted(self) -> bool:
+        return self._interrupted.is_set()
+
+    def send(self, request: PipelineRequest[Any]) -> PipelineResponse[Any, Any]:
+        started = time.monotonic()
+        self._wait_for_resume()
+        while True:
+            response = self.next.send(request)
+            if response.http_response.status_code != THROTTLED or not _is_idempotent(request):
+                return response
+            if self._pause_all(_retry_after(response)) - started > self.budget:
+                return response
+            log.debug("throttled: %s %s", request.http_request.method, request.http_request.url)
+            self._wait_for_resume()
+            if self._interrupted.is_set():
+                return response  # a 429 was not processed: give up rather than write late
+
+    def _pause_all(self, retry_after: float | None) -> float:
+        """Push the shared resume time out to this 429's Retry-After; returns it."""
+        delay = _DEFAULT_THROTTLE_PAUSE if retry_after is None else retry_after
+        with self._lock:
+            self._resume_at = max(self._resume_at, time.monotonic() + delay)
+            return self._resume_at
+
+    def _wait_for_resume(self) -> None:
+        while not self._interrupted.is_set():
+            with self._lock:
+                remaining = self._resume_at - time.monotonic()
+            if remaining <= 0:
+                return
+            self._interrupted.wait(remaining)
 
 
 class RequestCounter:
@@ -112,6 +198,12 @@ class ResourceNotFound(AzureError):
     """The resource (or its resource group) a call named does not exist."""
 
 
+class TestNotificationLimit(AzureError):
+    """Azure refused a test notification (429): its per-group or per-subscription quota is used."""
+
+    __test__ = False  # not a pytest test class, whatever its name
+
+
 def _service_error(exc: HttpResponseError) -> tuple[str | None, str]:
     """The ARM error code and message (flat and wrapped bodies both parse, facts §1)."""
     if exc.error is not None and (exc.error.code or exc.error.message):
@@ -166,11 +258,17 @@ class Azure:
         self, settings: AzureSettings | None = None, credential: TokenCredential | None = None
     ) -> None:
         self.settings = settings or AzureSettings.from_env()
+        _check_ca_bundle(self.settings.ca_bundle)
         self._credential = SharedTokenCredential(credential or make_credential(self.settings))
         self._clients: dict[str, _Clients] = {}
         self._session = _pooled_session()
         self._lock = threading.Lock()
         self.requests = RequestCounter()
+        self._throttle = ThrottlePause(self.settings.throttle_budget)
+
+    def interrupt(self) -> None:
+        """Requests waiting out throttling stop waiting (apply was interrupted)."""
+        self._throttle.interrupt()
 
     # --- clients ---
 
@@ -194,6 +292,8 @@ class Azure:
                 retry_backoff_max=s.retry_backoff_max,
             ),
             "custom_hook_policy": CustomHookPolicy(raw_request_hook=self.requests),
+            # Inserted right after the RetryPolicy: each re-send is signed and counted.
+            "per_retry_policies": [self._throttle],
         }
 
     def _clients_for(self, subscription: str) -> _Clients:
@@ -239,11 +339,24 @@ class Azure:
 
     def _call(self, action: str, role: str, fn: Callable[[], T]) -> T:
         """Run one SDK call; any SDK error becomes one AzureError naming `action`."""
+        started = time.monotonic()
         try:
             return fn()
         except SdkError as exc:
             detail = self._explain(role, exc)
+            if _status(exc) == THROTTLED:
+                detail = detail.rstrip(".") + self._throttled_for(time.monotonic() - started)
             raise AzureError(f"{action}: {detail}", detail=detail) from exc
+
+    def _throttled_for(self, seconds: float) -> str:
+        if self._throttle.interrupted:
+            # A 429 was not processed: the change was not made, whatever the interrupt's timing.
+            return "; not applied: throttled, and the apply was interrupted while it waited"
+        return (
+            f"; still throttled after {seconds:.0f}s of waiting (alertsync waits up to "
+            f"ALERTSYNC_THROTTLE_BUDGET={self.settings.throttle_budget:g}s per request); another "
+            "client may be using the same limits: re-run `alertsync apply` to converge"
+        )
 
     def _explain(self, role: str, exc: SdkError) -> str:
         """What went wrong and what to do, without the action (the caller adds it)."""
@@ -369,13 +482,19 @@ class Azure:
                 ) from err.__cause__
             raise
         body = action_groups.notification_request(live, alert_type)
-        result = self._call(
-            action,
-            MONITORING_ROLE,
-            lambda: ops.begin_create_notifications_at_action_group_resource_level(
-                rg, name, body
-            ).result(),
-        )
+
+        def send() -> Any:
+            try:
+                poller = ops.begin_create_notifications_at_action_group_resource_level(
+                    rg, name, body
+                )
+            except HttpResponseError as exc:
+                if exc.status_code == THROTTLED:
+                    raise TestNotificationLimit(f"{action}: {_test_limit_text(exc)}") from exc
+                raise
+            return poller.result()
+
+        result = self._call(action, MONITORING_ROLE, send)
         return action_groups.from_arm(live), action_groups.notification_result_from_arm(result)
 
     # --- alert processing rules ---
@@ -449,6 +568,47 @@ class Azure:
             lambda: ops.begin_update(rg, name, body).result(),
         )
         return vaults.from_arm(result)
+
+
+def _test_limit_text(exc: HttpResponseError) -> str:
+    """One sentence: which limit, and when to try again (from Retry-After when it is given)."""
+    wait = _retry_after_seconds(exc)
+    when = (
+        "in a few minutes"
+        if wait is None
+        else f"in {wait:.0f}s (after {time.strftime('%H:%M:%S %Z', time.localtime(time.time() + wait))})"
+    )
+    return (
+        "Azure's limit on test notifications was reached (2 per action group and 5 per "
+        f"subscription every 5 minutes); try again {when}"
+    )
+
+
+def _retry_after_seconds(exc: HttpResponseError) -> float | None:
+    """Retry-After of an error response: delta-seconds or an HTTP date (RFC 9110 §10.2.3)."""
+    headers: Any = getattr(exc.response, "headers", None) or {}
+    value = headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _status(exc: SdkError) -> int | None:
+    return exc.status_code if isinstance(exc, HttpResponseError) else None
+
+
+def _check_ca_bundle(path: str | None) -> None:
+    """A missing CA file would otherwise surface as "certificate was not trusted"."""
+    if path and not os.path.exists(path):
+        raise AzureError(f"CA bundle file not found: {path} (ALERTSYNC_CA_BUNDLE)")
 
 
 def _rg(resource_id: ResourceId) -> str:

@@ -6,6 +6,8 @@ failing. Nothing mocks the SDK.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -83,3 +85,37 @@ def test_a_failure_names_only_what_azure_said_the_change_already_names_the_resou
     )
     (outcome,) = apply(plan, azure).outcomes
     assert outcome.error == "(BadRequest) no such thing"
+
+
+def test_once_stopped_no_change_starts_and_each_is_reported_not_started(
+    azure: Azure, world: Emulator
+) -> None:
+    plan = creating(group("ag-a"), group("ag-b"), rule("apr-a", groups=("ag-a",)))
+    stop = threading.Event()
+    stop.set()
+    world.control.clear_requests()
+    reported: list[Outcome] = []
+    result = apply(plan, azure, on_progress=reported.append, stop=stop)
+    assert result.interrupted and not result.ok
+    assert [o.status for o in result.outcomes] == ["not started"] * 3
+    assert len(reported) == 3
+    assert world.control.requests() == []
+
+
+def test_a_throttled_request_gives_up_waiting_when_the_apply_is_interrupted(
+    azure: Azure, world: Emulator
+) -> None:
+    world.control.add_fault("PUT", "actionGroups/ag-a$", status=429, count=1, retry_after=30)
+    stop = threading.Event()
+    waiting = threading.Timer(1.0, lambda: (stop.set(), azure.interrupt()))
+    waiting.start()
+    started = time.monotonic()
+    result = apply(creating(group("ag-a")), azure, stop=stop)
+    waiting.join()
+    assert time.monotonic() - started < 10  # not the 30 s Retry-After
+    [outcome] = result.outcomes
+    assert outcome.status == "failed" and outcome.in_flight_at_interrupt
+    assert outcome.error is not None
+    assert outcome.error.endswith(
+        "not applied: throttled, and the apply was interrupted while it waited"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -97,3 +98,40 @@ def test_bad_options_exit_1(
     run = alertsync(arm_env, applied, "test-notify", AG, *args)
     assert run.code == 1
     assert message in run.err
+
+
+def test_rate_limited_test_is_not_retried_and_says_when_to_try_again(
+    applied: Path, arm_env: dict[str, str], world: Emulator
+) -> None:
+    # Azure allows 2 tests per group and 5 per subscription every 5 minutes (facts §2). A retry
+    # would notify everyone twice; waiting out Retry-After (300 s here) would look like a hang.
+    world.control.add_fault(
+        method="POST", path="createNotifications", status=429, count=1, retry_after=300
+    )
+    world.control.clear_requests()
+    started = time.monotonic()
+    run = alertsync(arm_env, applied, "test-notify", AG)
+    assert time.monotonic() - started < 20
+    assert run.code == 1
+    assert run.out == ""
+    [sentence] = run.err.splitlines()
+    assert sentence.startswith(f'error: testing action group "{AG}"')
+    assert "Azure's limit on test notifications was reached" in sentence
+    assert "try again in 300s (after " in sentence
+    tests = [r for r in world.control.requests() if r["path"].endswith("createNotifications")]
+    assert [r["status"] for r in tests] == [429]
+
+
+def test_alert_type_is_accepted_in_any_case(applied: Path, arm_env: dict[str, str]) -> None:
+    run = alertsync(arm_env, applied, "test-notify", AG, "--alert-type", "LogAlertV2")
+    assert run.code == 0, run.err
+    assert run.out.startswith("Test notification (logalertv2) of action group")
+
+
+def test_a_missing_ca_bundle_is_named(applied: Path, arm_env: dict[str, str]) -> None:
+    env = {**arm_env, "ALERTSYNC_CA_BUNDLE": "/nonexistent/ca.pem"}
+    run = alertsync(env, applied, "test-notify", AG)
+    assert run.code == 1
+    assert run.err.strip() == (
+        "error: CA bundle file not found: /nonexistent/ca.pem (ALERTSYNC_CA_BUNDLE)"
+    )

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING
 
 import click
@@ -187,6 +192,8 @@ def apply(
     Recomputes the plan from the specs (PATH, default specs/) and live Azure. With --plan
     or --checksum, refuses (exit 3) when that plan is stale. Unsafe plans need --force.
     Exit 0 when everything applied, 1 when any change failed (re-run to converge).
+    Ctrl-C (or SIGTERM) starts no further change, lets requests already sent finish and
+    reports every change; exit 130 (143 for SIGTERM). A second Ctrl-C exits at once.
     """
     from provisioner.reconcile import Options, make_plan, read_plan_file
     from provisioner.render import render_text
@@ -206,8 +213,12 @@ def apply(
         if not the_plan.has_changes:
             return EXIT_OK
         _confirm(yes, len(the_plan.changes))
-        result = _apply_with_progress(the_plan, azure, color)
+        interrupt = _Interrupt(azure)
+        with interrupt.handling_signals():
+            result = _apply_with_progress(the_plan, azure, color, interrupt.stop)
     click.echo(_result_line(result))
+    if result.interrupted and interrupt.signum is not None:
+        return 128 + interrupt.signum  # the shell's convention: 130 for SIGINT, 143 for SIGTERM
     return EXIT_OK if result.ok else EXIT_ERROR
 
 
@@ -233,13 +244,64 @@ def _bind_to_review(the_plan: Plan, saved: SavedPlan | None, checksum: str | Non
         check_not_stale(the_plan, checksum, None)
 
 
-def _apply_with_progress(the_plan: Plan, azure: Azure, color: bool) -> ApplyResult:
+class _Interrupt:
+    """SIGINT/SIGTERM during apply: the first stops new changes, the second exits at once.
+
+    CI cancels a job with SIGTERM, a user with Ctrl-C; both must leave an honest report of what
+    was applied. The handlers only set flags and write with os.write: a signal handler that
+    used the buffered sys.stderr could re-enter a write the main thread was in.
+    """
+
+    def __init__(self, azure: Azure) -> None:
+        self.stop = threading.Event()
+        self.signum: int | None = None
+        self._azure = azure
+
+    @contextlib.contextmanager
+    def handling_signals(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield  # only the main thread may set handlers (the CLI run inside a test thread)
+            return
+        signums = (signal.SIGINT, signal.SIGTERM)
+        previous = {s: signal.signal(s, self._on_signal) for s in signums}
+        try:
+            yield
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        if self.stop.is_set():
+            _say(
+                "Interrupted again: exiting now. Requests in flight may still be applied; "
+                "run `alertsync plan` to see what changed."
+            )
+            os._exit(128 + signum)
+        self.signum = signum
+        self.stop.set()
+        self._azure.interrupt()  # requests waiting out throttling stop waiting
+        _say(
+            "Interrupted: starting no more changes; waiting for the requests in flight "
+            "(a write already sent cannot be recalled). Press Ctrl-C again to exit at once."
+        )
+
+
+def _say(sentence: str) -> None:
+    os.write(sys.stderr.fileno(), f"{sentence}\n".encode())
+
+
+def _apply_with_progress(
+    the_plan: Plan, azure: Azure, color: bool, stop: threading.Event
+) -> ApplyResult:
     """One line per finished change; on a terminal, a live progress bar below them."""
     from provisioner.apply import apply as run_apply
 
     if not sys.stderr.isatty():
         return run_apply(
-            the_plan, azure, on_progress=lambda o: click.echo(_outcome_line(o, color), err=True)
+            the_plan,
+            azure,
+            on_progress=lambda o: click.echo(_outcome_line(o, color), err=True),
+            stop=stop,
         )
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -255,10 +317,10 @@ def _apply_with_progress(the_plan: Plan, azure: Azure, color: bool) -> ApplyResu
             )
             progress.advance(task)
 
-        return run_apply(the_plan, azure, on_progress=report)
+        return run_apply(the_plan, azure, on_progress=report, stop=stop)
 
 
-_STYLES = {"done": "green", "failed": "red", "skipped": "yellow"}
+_STYLES = {"done": "green", "failed": "red", "skipped": "yellow", "not started": "yellow"}
 
 
 def _confirm(yes: bool, count: int) -> None:
@@ -273,20 +335,43 @@ def _confirm(yes: bool, count: int) -> None:
 _DONE_VERBS = {"create": "created", "update": "updated", "adopt": "adopted", "delete": "deleted"}
 
 
+_IN_FLIGHT = "; in flight at the interrupt"
+
+
 def _outcome_line(outcome: Outcome, color: bool) -> str:
     change = outcome.change
+    in_flight = _IN_FLIGHT if outcome.in_flight_at_interrupt else ""
     if outcome.status == "done":
-        line = f"✓ {_DONE_VERBS[change.action]} {change.id.describe()} ({outcome.seconds:.1f}s)"
+        line = (
+            f"✓ {_DONE_VERBS[change.action]} {change.id.describe()} "
+            f"({outcome.seconds:.1f}s{in_flight})"
+        )
         return click.style(line, fg="green") if color else line
     mark = "✗" if outcome.status == "failed" else "-"
     line = f"{mark} {change.action} {change.id.describe()}: {outcome.error}"
-    return click.style(line, fg="red") if color else line
+    line += f" ({in_flight[2:]})" if in_flight else ""
+    return click.style(line, fg=_STYLES[outcome.status]) if color else line
 
 
 def _result_line(result: ApplyResult) -> str:
+    if result.interrupted:
+        return _interrupted_line(result)
     return (
         f"Apply {'complete' if result.ok else 'incomplete'}: {result.count('done')} done, "
         f"{result.count('failed')} failed, {result.count('skipped')} skipped "
         f"in {result.seconds:.1f}s."
         + ("" if result.ok else " Re-run `alertsync apply` to converge once the cause is fixed.")
+    )
+
+
+def _interrupted_line(result: ApplyResult) -> str:
+    """`Apply interrupted: 10 done, 190 not started; …` (failed and skipped only when any)."""
+    counts = [f"{result.count('done')} done"]
+    counts += [f"{result.count(s)} {s}" for s in ("failed", "skipped") if result.count(s)]
+    counts.append(f"{result.count('not started')} not started")
+    in_flight = sum(1 for o in result.outcomes if o.in_flight_at_interrupt)
+    finished = f" ({in_flight} in flight at the interrupt, finished)" if in_flight else ""
+    return (
+        f"Apply interrupted: {', '.join(counts)}{finished} in {result.seconds:.1f}s; "
+        "re-run `alertsync apply` to converge."
     )

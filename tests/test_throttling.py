@@ -1,0 +1,117 @@
+"""Throttling (429) through the real SDK against the emulator: one shared pause, no lost changes.
+
+ARM's write bucket refills for the whole subscription at once (facts §5); these tests check that
+the Azure layer waits throttling out together and only fails after ALERTSYNC_THROTTLE_BUDGET.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from provisioner.azure import Azure
+from provisioner.errors import AzureError
+from provisioner.settings import AzureSettings
+from tests.builders import SUB, group
+from tests.e2e import alertsync, write_doc
+
+if TYPE_CHECKING:
+    from provisioner.emulator import Emulator
+
+
+@pytest.fixture
+def azure(world: Emulator) -> Iterator[Azure]:
+    with Azure(AzureSettings.from_env(world.env())) as client:
+        yield client
+
+
+def _statuses(world: Emulator, method: str) -> list[int]:
+    return [r["status"] for r in world.control.requests() if r["method"] == method]
+
+
+def _wait_for_status(world: Emulator, method: str, status: int) -> None:
+    deadline = time.monotonic() + 10
+    while status not in _statuses(world, method):
+        assert time.monotonic() < deadline, f"no {method} {status} reached the emulator"
+        time.sleep(0.02)
+
+
+def test_a_429_pauses_every_request_of_the_run_until_retry_after(
+    world: Emulator, azure: Azure
+) -> None:
+    world.control.add_fault(method="PUT", path="actionGroups", status=429, count=1, retry_after=2)
+    world.control.clear_requests()
+    writer = threading.Thread(target=azure.put_action_group, args=(group("ag-a"),))
+    writer.start()
+    _wait_for_status(world, "PUT", 429)
+    throttled_at = time.monotonic()
+    # Another client (rules, not action groups) of the same Azure object: it waits too.
+    azure.list_processing_rules(SUB, "rg-monitoring")
+    waited = time.monotonic() - throttled_at
+    writer.join()
+    assert waited >= 1.5, f"the read went ahead after {waited:.2f}s instead of pausing"
+    assert _statuses(world, "PUT")[-1] in (200, 201)
+
+
+def test_throttled_requests_do_not_spend_the_retry_budget(world: Emulator, azure: Azure) -> None:
+    # retry_status is 5: more 429s than that must still end in success.
+    world.control.add_fault(method="PUT", path="actionGroups", status=429, count=8, retry_after=0)
+    world.control.clear_requests()
+    azure.requests.reset()
+    azure.put_action_group(group("ag-a"))
+    assert _statuses(world, "PUT") == [429] * 8 + [201]
+    assert azure.requests.count == 9  # every re-send is still counted
+
+
+def test_throttling_longer_than_the_budget_fails_saying_so(world: Emulator) -> None:
+    env = {**world.env(), "ALERTSYNC_THROTTLE_BUDGET": "1.5"}
+    world.control.add_fault(method="PUT", path="actionGroups", status=429, count=20, retry_after=1)
+    with Azure(AzureSettings.from_env(env)) as azure, pytest.raises(AzureError) as err:
+        azure.put_action_group(group("ag-a"))
+    message = str(err.value)
+    assert "(SubscriptionRequestsThrottled)" in message
+    assert "still throttled after 1s of waiting" in message
+    assert "ALERTSYNC_THROTTLE_BUDGET=1.5s" in message
+    assert "re-run `alertsync apply` to converge" in message
+    assert len(_statuses(world, "PUT")) == 2  # gave up instead of retrying on
+
+
+def test_the_throttle_budget_must_be_seconds() -> None:
+    with pytest.raises(AzureError, match="ALERTSYNC_THROTTLE_BUDGET must be a number of seconds"):
+        AzureSettings.from_env({"ALERTSYNC_THROTTLE_BUDGET": "5m"})
+    assert AzureSettings.from_env({}).throttle_budget == 300.0
+
+
+def _many_groups(folder: Path, count: int) -> None:
+    receivers = [{"name": "oncall", "address": "oncall@example.com"}]
+    groups = [
+        {"name": f"ag-{i:03}", "shortName": f"ag{i:03}", "emailReceivers": receivers}
+        for i in range(count)
+    ]
+    doc = {
+        "apiVersion": "alertsync/v1",
+        "owner": "load",
+        "subscription": SUB,
+        "resourceGroup": "rg-monitoring",
+        "actionGroups": groups,
+    }
+    write_doc(folder, "load.yaml", doc)
+
+
+def test_apply_under_small_write_buckets_slows_down_and_completes(
+    world: Emulator, arm_env: dict[str, str], tmp_path: Path
+) -> None:
+    # Before the shared pause, 16 workers each gave up after 5 tries while tokens kept coming:
+    # some changes failed ("Apply incomplete").
+    _many_groups(tmp_path, 60)
+    world.control.set_throttling(True, {"writes": (10, 5), "reads": (5, 2)})
+    run = alertsync(arm_env, tmp_path, "apply", "--yes")
+    assert run.code == 0, run.err + run.out
+    assert "Apply complete: 60 done, 0 failed" in run.out
+    assert 429 in _statuses(world, "PUT")  # it was throttled, and waited
+    assert alertsync(arm_env, tmp_path, "plan", "--detailed-exitcode").code == 0
