@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from itertools import chain, groupby
-from typing import Literal, Protocol
+from typing import Literal, Protocol, assert_never
 
 from provisioner.diff import Change
 from provisioner.errors import AlertsyncError, AzureError
@@ -160,18 +160,27 @@ def _reason(error: AlertsyncError) -> str:
 
 
 def _write(change: Change, azure: Writer) -> None:
-    resource = change.desired
+    """The one request a change needs; every kind is matched, none falls through as done."""
     if change.action == "delete":
-        if isinstance(change.live, AlertProcessingRule):
-            azure.delete_processing_rule(change.id)
-        else:
-            azure.delete_action_group(change.id)
-    elif isinstance(resource, ActionGroup):
-        azure.put_action_group(resource)
-    elif isinstance(resource, AlertProcessingRule):
-        azure.put_processing_rule(resource)
-    elif isinstance(resource, VaultAlertSettings):
-        azure.patch_vault(resource)
+        match change.live:
+            case AlertProcessingRule():
+                azure.delete_processing_rule(change.id)
+            case ActionGroup():
+                azure.delete_action_group(change.id)
+            case _:  # vaults are never deleted: no plan holds such a change
+                raise AssertionError(f"cannot delete {change.id}")
+        return
+    match change.desired:
+        case ActionGroup() as group:
+            azure.put_action_group(group)
+        case AlertProcessingRule() as rule:
+            azure.put_processing_rule(rule)
+        case VaultAlertSettings() as settings:
+            azure.patch_vault(settings)
+        case None:
+            raise AssertionError(f"{change.action} of {change.id} without a desired resource")
+        case unknown:
+            assert_never(unknown)
 
 
 def _dependencies(change: Change, failed: dict[ResourceId, Change]) -> list[ResourceId]:
