@@ -7,7 +7,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
+from azure.core import AzureClouds
 from azure.identity import AzureAuthorityHosts
+from azure.mgmt.core.tools import get_arm_endpoints
 
 from provisioner.errors import AzureError
 
@@ -22,28 +24,26 @@ class Cloud:
     credential_scope: str
 
 
-# The names `az cloud list` uses. Endpoints and scopes as azure-mgmt-core's get_arm_endpoints
-# (US Government's ARM audience is management.core.usgovcloudapi.net, not its ARM host).
+def _cloud(name: str, cloud: AzureClouds, authority_host: str) -> Cloud:
+    endpoints = get_arm_endpoints(cloud)  # azure-mgmt-core's table, so new audiences follow it
+    return Cloud(
+        name, authority_host, endpoints["resource_manager"], endpoints["credential_scopes"][0]
+    )
+
+
+# The names `az cloud list` uses. (US Government's ARM audience is management.core.usgovcloudapi.net,
+# not its ARM host: get_arm_endpoints knows.)
 CLOUDS: Final[dict[str, Cloud]] = {
     c.name.lower(): c
     for c in (
-        Cloud(
-            "AzureCloud",
-            AzureAuthorityHosts.AZURE_PUBLIC_CLOUD,
-            "https://management.azure.com/",
-            "https://management.azure.com/.default",
+        _cloud(
+            "AzureCloud", AzureClouds.AZURE_PUBLIC_CLOUD, AzureAuthorityHosts.AZURE_PUBLIC_CLOUD
         ),
-        Cloud(
-            "AzureChinaCloud",
-            AzureAuthorityHosts.AZURE_CHINA,
-            "https://management.chinacloudapi.cn/",
-            "https://management.chinacloudapi.cn/.default",
-        ),
-        Cloud(
+        _cloud("AzureChinaCloud", AzureClouds.AZURE_CHINA_CLOUD, AzureAuthorityHosts.AZURE_CHINA),
+        _cloud(
             "AzureUSGovernment",
+            AzureClouds.AZURE_US_GOVERNMENT,
             AzureAuthorityHosts.AZURE_GOVERNMENT,
-            "https://management.usgovcloudapi.net/",
-            "https://management.core.usgovcloudapi.net/.default",
         ),
     )
 }
