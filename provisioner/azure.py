@@ -541,23 +541,6 @@ class Azure:
         found = self._list("vaults", _sub(subscription), ops.list_by_subscription_id)
         return [vaults.from_arm(v) for v in found]
 
-    def get_vault(self, vault_id: ResourceId) -> VaultAlertSettings | None:
-        """The vault's alert settings; None when the vault (or its resource group) is missing.
-
-        Any other 404 (SubscriptionNotFound: a wrong subscription or credential) is an error.
-        """
-        ops = self._clients_for(vault_id.subscription).vaults.vaults
-        rg, name = _rg(vault_id), vault_id.name
-        try:
-            found = self._call(
-                f"reading {vault_id.describe()}", READER_ROLE, lambda: ops.get(rg, name)
-            )
-        except AzureError as err:
-            if _not_found_code(err) in ("", "resourcenotfound", "resourcegroupnotfound"):
-                return None
-            raise
-        return vaults.from_arm(found)
-
     def patch_vault(self, settings: VaultAlertSettings) -> VaultAlertSettings:
         """Merge the managed settings into the vault (a LRO in api 2026-11-01); returns the result."""
         ops = self._clients_for(settings.id.subscription).vaults.vaults

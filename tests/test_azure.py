@@ -221,13 +221,11 @@ def test_processing_rule_put_list_delete(azure: Azure) -> None:
 
 
 @needs_emulator
-def test_vault_settings_get_patch_list(azure: Azure) -> None:
-    assert azure.get_vault(VAULT) == VaultAlertSettings(VAULT, True, True)  # Azure's default
+def test_vault_settings_patch_and_list(azure: Azure) -> None:
+    assert azure.list_vaults(SUB, "rg-backup") == [VaultAlertSettings(VAULT, True, True)]  # default
     patched = azure.patch_vault(VaultAlertSettings(VAULT, classic_alerts=False))
     assert patched == VaultAlertSettings(VAULT, job_failure_alerts=True, classic_alerts=False)
     assert azure.list_vaults(SUB, "rg-backup") == [patched]
-    missing = ResourceId.for_resource(SUB, "rg-backup", "Microsoft.RecoveryServices/vaults", "nope")
-    assert azure.get_vault(missing) is None
 
 
 @needs_emulator
@@ -242,18 +240,6 @@ def test_missing_resource_group_is_a_clear_error(azure: Azure) -> None:
 
 
 UNKNOWN_SUB = "99999999-9999-9999-9999-999999999999"
-
-
-@needs_emulator
-def test_unknown_subscription_is_not_taken_for_a_missing_vault(azure: Azure) -> None:
-    # ARM names the missing part (facts §5): only a missing vault or group means "no vault".
-    vault = ResourceId.for_resource(
-        UNKNOWN_SUB, "rg-backup", "Microsoft.RecoveryServices/vaults", "v"
-    )
-    with pytest.raises(AzureError, match="SubscriptionNotFound"):
-        azure.get_vault(vault)
-    missing_group = ResourceId.for_resource(SUB, "rg-x", "Microsoft.RecoveryServices/vaults", "v")
-    assert azure.get_vault(missing_group) is None
 
 
 @needs_emulator
