@@ -102,8 +102,7 @@ def compute(desired: Desired, live: Live, *, prune: bool = False, adopt: bool = 
     if prune:
         changes += [_delete(rid, live.resources[rid]) for rid in orphans]
     problems += _missing_resource_groups(desired, live)
-    problems += _missing_scope_vaults(desired, live)
-    problems += _missing_action_groups(desired, live)
+    problems += _missing_references(desired, live)
     warnings = tuple(_unsubscribed(desired, live))
     return Diff(tuple(changes), tuple(problems), () if prune else orphans, warnings)
 
@@ -281,41 +280,31 @@ def _missing_resource_groups(desired: Desired, live: Live) -> list[Problem]:
     return problems
 
 
-def _missing_scope_vaults(desired: Desired, live: Live) -> list[Problem]:
-    """Rules scoped to vaults that do not exist (a vault also under `vaults:` is reported there)."""
+_NO_VAULT = "alertsync never creates vaults: fix the scope or create the vault first"
+_NO_GROUP = "fix the ID, or declare or create the group first"
+
+
+def _missing_references(desired: Desired, live: Live) -> list[Problem]:
+    """Rules naming what does not exist: a vault as a scope (a vault also under `vaults:` is
+    reported there), or an action group neither in Azure nor declared (Azure would refuse it)."""
     problems = []
     for rid, want in desired.resources.items():
         if not isinstance(want, AlertProcessingRule):
             continue
-        for scope in want.scopes:
-            if scope in live.missing_vaults and scope not in desired.resources:
-                problems.append(
-                    Problem(
-                        rid,
-                        f"{rid.describe()} is scoped to {scope.describe()}, which does not exist; "
-                        "alertsync never creates vaults: fix the scope or create the vault first",
-                        desired.sources.get(rid),
-                    )
+        missing = [
+            *((s, "is scoped to", _NO_VAULT) for s in want.scopes if s in live.missing_vaults),
+            *(
+                (g, "adds", _NO_GROUP)
+                for g in want.action_group_ids
+                if g in live.missing_action_groups
+            ),
+        ]
+        for target, verb, fix in missing:
+            if target not in desired.resources:
+                message = (
+                    f"{rid.describe()} {verb} {target.describe()}, which does not exist; {fix}"
                 )
-    return problems
-
-
-def _missing_action_groups(desired: Desired, live: Live) -> list[Problem]:
-    """Rules adding action groups that neither exist nor are declared: Azure would refuse them."""
-    problems = []
-    for rid, want in desired.resources.items():
-        if not isinstance(want, AlertProcessingRule):
-            continue
-        for group in want.action_group_ids:
-            if group in live.missing_action_groups and group not in desired.resources:
-                problems.append(
-                    Problem(
-                        rid,
-                        f"{rid.describe()} adds {group.describe()}, which does not exist: fix "
-                        "the ID, or declare or create the group first",
-                        desired.sources.get(rid),
-                    )
-                )
+                problems.append(Problem(rid, message, desired.sources.get(rid)))
     return problems
 
 

@@ -51,6 +51,23 @@ def write_doc(folder: Path, name: str, doc: dict[str, object]) -> Path:
     return specs
 
 
+def write_many_groups(folder: Path, count: int, owner: str = "load") -> Path:
+    """A spec of `count` action groups (ag-000, ag-001, …) with one email receiver each."""
+    receivers = [{"name": "oncall", "address": "oncall@example.com"}]
+    groups = [
+        {"name": f"ag-{i:03}", "shortName": f"ag{i:03}", "emailReceivers": receivers}
+        for i in range(count)
+    ]
+    doc = {
+        "apiVersion": "alertsync/v1",
+        "owner": owner,
+        "subscription": SUB,
+        "resourceGroup": "rg-monitoring",
+        "actionGroups": groups,
+    }
+    return write_doc(folder, "load.yaml", doc)
+
+
 SEED_SCENARIO = f"""
     apiVersion: alertsync/v1
     owner: backup-alerts

@@ -16,28 +16,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.e2e import SUB, alertsync, write_doc
+from tests.e2e import alertsync, write_many_groups
 
 if TYPE_CHECKING:
     from provisioner.emulator import Emulator
 
 GROUPS = 80
-
-
-def _many_groups(folder: Path, count: int) -> None:
-    receivers = [{"name": "oncall", "address": "oncall@example.com"}]
-    groups = [
-        {"name": f"ag-{i:03}", "shortName": f"ag{i:03}", "emailReceivers": receivers}
-        for i in range(count)
-    ]
-    doc = {
-        "apiVersion": "alertsync/v1",
-        "owner": "load",
-        "subscription": SUB,
-        "resourceGroup": "rg-monitoring",
-        "actionGroups": groups,
-    }
-    write_doc(folder, "load.yaml", doc)
 
 
 class Apply:
@@ -92,7 +76,7 @@ def _created(world: Emulator) -> int:
 def test_an_interrupted_apply_starts_no_more_changes_and_reports_each(
     world: Emulator, arm_env: dict[str, str], tmp_path: Path, signum: int, code: int
 ) -> None:
-    _many_groups(tmp_path, GROUPS)
+    write_many_groups(tmp_path, GROUPS)
     world.control.set_latency(500)
     world.control.clear_requests()
     with Apply(arm_env, tmp_path) as run:
@@ -127,7 +111,7 @@ def test_a_second_interrupt_exits_at_once(
     world: Emulator, arm_env: dict[str, str], tmp_path: Path
 ) -> None:
     stall = 4.0
-    _many_groups(tmp_path, 3)
+    write_many_groups(tmp_path, 3)
     world.control.add_fault("PUT", "actionGroups/ag-000$", stall_seconds=stall)
     with Apply(arm_env, tmp_path) as run:
         assert run.first_done.wait(60), "\n".join(run.err_lines)

@@ -18,7 +18,7 @@ from provisioner.azure import Azure
 from provisioner.errors import AzureError
 from provisioner.settings import AzureSettings
 from tests.builders import SUB, group
-from tests.e2e import alertsync, write_doc
+from tests.e2e import alertsync, write_many_groups
 
 if TYPE_CHECKING:
     from provisioner.emulator import Emulator
@@ -87,28 +87,12 @@ def test_the_throttle_budget_must_be_seconds() -> None:
     assert AzureSettings.from_env({}).throttle_budget == 300.0
 
 
-def _many_groups(folder: Path, count: int) -> None:
-    receivers = [{"name": "oncall", "address": "oncall@example.com"}]
-    groups = [
-        {"name": f"ag-{i:03}", "shortName": f"ag{i:03}", "emailReceivers": receivers}
-        for i in range(count)
-    ]
-    doc = {
-        "apiVersion": "alertsync/v1",
-        "owner": "load",
-        "subscription": SUB,
-        "resourceGroup": "rg-monitoring",
-        "actionGroups": groups,
-    }
-    write_doc(folder, "load.yaml", doc)
-
-
 def test_apply_under_small_write_buckets_slows_down_and_completes(
     world: Emulator, arm_env: dict[str, str], tmp_path: Path
 ) -> None:
     # Before the shared pause, 16 workers each gave up after 5 tries while tokens kept coming:
     # some changes failed ("Apply incomplete").
-    _many_groups(tmp_path, 60)
+    write_many_groups(tmp_path, 60)
     world.control.set_throttling(True, {"writes": (10, 5), "reads": (5, 2)})
     run = alertsync(arm_env, tmp_path, "apply", "--yes")
     assert run.code == 0, run.err + run.out
