@@ -12,7 +12,7 @@ from itertools import chain, groupby
 from typing import Literal, Protocol, assert_never
 
 from provisioner.diff import Change
-from provisioner.errors import AlertsyncError, AzureError
+from provisioner.errors import AlertsyncError, AzureError, NotSent
 from provisioner.ids import ResourceId
 from provisioner.model import ActionGroup, AlertProcessingRule, VaultAlertSettings
 from provisioner.plan import Plan, phase_of
@@ -132,16 +132,24 @@ def _run(change: Change, azure: Writer, stop: threading.Event) -> Outcome:
     may take a change at any moment, and this check leaves no gap between the two.
     """
     if stop.is_set():
-        return Outcome(change, "not started", 0.0, NOT_STARTED_REASON)
+        return _not_started(change)
     started = time.monotonic()
     outcome = _attempt(change, azure)
+    if outcome.status == "not started":
+        return outcome
     seconds = time.monotonic() - started
     return replace(outcome, seconds=seconds, in_flight_at_interrupt=stop.is_set())
+
+
+def _not_started(change: Change) -> Outcome:
+    return Outcome(change, "not started", 0.0, NOT_STARTED_REASON)
 
 
 def _attempt(change: Change, azure: Writer) -> Outcome:
     try:
         _write(change, azure)
+    except NotSent:  # interrupted while it waited out throttling: nothing was written
+        return _not_started(change)
     except AlertsyncError as error:
         return Outcome(change, "failed", 0.0, _reason(error))
     except Exception as error:  # a bug must not stop independent changes; it is still reported

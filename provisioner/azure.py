@@ -30,7 +30,7 @@ from azure.mgmt.monitor import MonitorManagementClient
 from azure.mgmt.recoveryservices import RecoveryServicesClient
 
 from provisioner.credentials import SharedTokenCredential, make_credential
-from provisioner.errors import AzureError
+from provisioner.errors import AzureError, NotSent
 from provisioner.ids import ResourceId
 from provisioner.model import ActionGroup, AlertProcessingRule, VaultAlertSettings
 from provisioner.resources import action_groups, processing_rules, vaults
@@ -51,8 +51,11 @@ _RETRY_METHODS: Final = frozenset({"HEAD", "GET", "PUT", "DELETE", "PATCH", "OPT
 
 THROTTLED: Final = 429
 
-# When a 429 comes without Retry-After (ARM always sends one), wait this long before re-sending.
+# When a 429 comes without Retry-After (ARM always sends one), wait this long before re-sending;
+# and never less than the minimum, so that a Retry-After of 0 is no busy loop.
 _DEFAULT_THROTTLE_PAUSE: Final = 1.0
+_MIN_THROTTLE_PAUSE: Final = 0.25
+_READS: Final = frozenset({"GET", "HEAD"})
 
 
 def _is_idempotent(request: PipelineRequest[Any]) -> bool:
@@ -91,9 +94,13 @@ class ThrottlePause(HTTPPolicy[Any, Any]):
     16 workers each wait out their own Retry-After and give up after a few tries, an apply of a
     few hundred changes fails changes while tokens keep arriving. One shared "resume at" makes
     all clients of one Azure object back off together; re-sending here (a per-retry policy, so
-    each attempt is still signed and counted) spends no RetryPolicy budget. A request gives up
-    only after `budget` seconds of throttling; its 429 then surfaces as the error. Only
-    idempotent requests are re-sent: a POST's 429 is returned at once.
+    each attempt is still signed and counted) spends no RetryPolicy budget.
+
+    Each request waits at most `budget` seconds in all, including the shared pause it finds on
+    arrival; a 429 whose Retry-After would take it past that surfaces at once and holds nobody
+    else up. Only idempotent requests are re-sent: a POST's 429 is returned at once. Once
+    interrupted, a write that has not been sent is never sent (NotSent), while reads (lists,
+    long-running-operation polls) still wait: what Azure accepted must still be read back.
     """
 
     def __init__(self, budget: float) -> None:
@@ -104,41 +111,44 @@ class ThrottlePause(HTTPPolicy[Any, Any]):
         self._interrupted = threading.Event()
 
     def interrupt(self) -> None:
-        """Stop waiting: paused requests go on (or give up) at once; used when apply stops."""
+        """Writes waiting out throttling give up at once, unsent; used when apply stops."""
         self._interrupted.set()
 
-    @property
-    def interrupted(self) -> bool:
-        return self._interrupted.is_set()
-
     def send(self, request: PipelineRequest[Any]) -> PipelineResponse[Any, Any]:
-        started = time.monotonic()
-        self._wait_for_resume()
+        deadline = time.monotonic() + self.budget
+        write = request.http_request.method.upper() not in _READS
         while True:
+            self._wait(deadline, interruptible=write)
+            if write and self._interrupted.is_set():
+                raise NotSent(
+                    f"{request.http_request.method} was not sent: the apply was interrupted"
+                )
             response = self.next.send(request)
             if response.http_response.status_code != THROTTLED or not _is_idempotent(request):
                 return response
-            if self._pause_all(_retry_after(response)) - started > self.budget:
+            delay = max(_retry_after(response) or _DEFAULT_THROTTLE_PAUSE, _MIN_THROTTLE_PAUSE)
+            if time.monotonic() + delay > deadline:
                 return response
             log.debug("throttled: %s %s", request.http_request.method, request.http_request.url)
-            self._wait_for_resume()
-            if self._interrupted.is_set():
-                return response  # a 429 was not processed: give up rather than write late
+            self._pause_all(delay)
 
-    def _pause_all(self, retry_after: float | None) -> float:
-        """Push the shared resume time out to this 429's Retry-After; returns it."""
-        delay = _DEFAULT_THROTTLE_PAUSE if retry_after is None else retry_after
+    def _pause_all(self, delay: float) -> None:
+        """Push the shared resume time out to now + delay."""
         with self._lock:
             self._resume_at = max(self._resume_at, time.monotonic() + delay)
-            return self._resume_at
 
-    def _wait_for_resume(self) -> None:
-        while not self._interrupted.is_set():
+    def _wait(self, deadline: float, *, interruptible: bool) -> None:
+        """Until the shared resume time (it may move on meanwhile), the deadline or, when
+        interruptible, an interrupt: whichever comes first."""
+        while not (interruptible and self._interrupted.is_set()):
             with self._lock:
-                remaining = self._resume_at - time.monotonic()
+                remaining = min(self._resume_at, deadline) - time.monotonic()
             if remaining <= 0:
                 return
-            self._interrupted.wait(remaining)
+            if interruptible:
+                self._interrupted.wait(remaining)
+            else:
+                time.sleep(remaining)
 
 
 class RequestCounter:
@@ -260,6 +270,7 @@ class Azure:
         self.settings = settings or AzureSettings.from_env()
         _check_ca_bundle(self.settings.ca_bundle)
         self._credential = SharedTokenCredential(credential or make_credential(self.settings))
+        self._owns_credential = credential is None  # a caller's credential is the caller's to close
         self._clients: dict[str, _Clients] = {}
         self._session = _pooled_session()
         self._lock = threading.Lock()
@@ -327,7 +338,8 @@ class Azure:
             c.rules.close()
             c.vaults.close()
         self._session.close()
-        self._credential.close()
+        if self._owns_credential:
+            self._credential.close()
 
     def __enter__(self) -> Azure:
         return self
@@ -349,9 +361,6 @@ class Azure:
             raise AzureError(f"{action}: {detail}", detail=detail) from exc
 
     def _throttled_for(self, seconds: float) -> str:
-        if self._throttle.interrupted:
-            # A 429 was not processed: the change was not made, whatever the interrupt's timing.
-            return "; not applied: throttled, and the apply was interrupted while it waited"
         return (
             f"; still throttled after {seconds:.0f}s of waiting (alertsync waits up to "
             f"ALERTSYNC_THROTTLE_BUDGET={self.settings.throttle_budget:g}s per request); another "

@@ -62,3 +62,7 @@ class AzureError(AlertsyncError):
     def __init__(self, message: str, detail: str | None = None) -> None:
         super().__init__(message)
         self.detail = detail if detail is not None else message
+
+
+class NotSent(AlertsyncError):
+    """A write was not sent because the apply was interrupted while it waited (throttling)."""

@@ -16,12 +16,18 @@ import pytest
 
 from provisioner.azure import Azure
 from provisioner.errors import AzureError
+from provisioner.ids import ResourceId
+from provisioner.model import VaultAlertSettings
 from provisioner.settings import AzureSettings
 from tests.builders import SUB, group
 from tests.e2e import alertsync, write_many_groups
 
 if TYPE_CHECKING:
     from provisioner.emulator import Emulator
+
+VAULT = ResourceId.for_resource(
+    SUB, "rg-backup", "Microsoft.RecoveryServices/vaults", "RSV-JPE-LRS"
+)
 
 
 @pytest.fixture
@@ -79,6 +85,63 @@ def test_throttling_longer_than_the_budget_fails_saying_so(world: Emulator) -> N
     assert "ALERTSYNC_THROTTLE_BUDGET=1.5s" in message
     assert "re-run `alertsync apply` to converge" in message
     assert len(_statuses(world, "PUT")) == 2  # gave up instead of retrying on
+
+
+def test_a_retry_after_beyond_the_budget_fails_at_once_and_holds_nobody_up(
+    world: Emulator,
+) -> None:
+    env = {**world.env(), "ALERTSYNC_THROTTLE_BUDGET": "2"}
+    world.control.add_fault("PUT", "actionGroups/ag-a$", status=429, count=1, retry_after=20)
+    with Azure(AzureSettings.from_env(env)) as azure:
+        started = time.monotonic()
+        with pytest.raises(AzureError, match="SubscriptionRequestsThrottled"):
+            azure.put_action_group(group("ag-a"))
+        azure.put_action_group(group("ag-b"))  # not paused by a wait ag-a will never make
+        assert time.monotonic() - started < 10, "a 20 s Retry-After held the run up"
+
+
+def test_an_interrupt_never_sends_a_write_that_was_waiting(world: Emulator, azure: Azure) -> None:
+    world.control.add_fault("PUT", "actionGroups/ag-a$", status=429, count=1, retry_after=30)
+    world.control.clear_requests()
+    errors: dict[str, BaseException] = {}
+
+    def put(name: str) -> None:
+        try:
+            azure.put_action_group(group(name))
+        except BaseException as error:
+            errors[name] = error
+
+    first = threading.Thread(target=put, args=("ag-a",))
+    first.start()
+    _wait_for_status(world, "PUT", 429)  # ag-a throttled: the whole run now pauses 30 s
+    second = threading.Thread(target=put, args=("ag-b",))
+    second.start()
+    time.sleep(0.3)  # ag-b is waiting for the shared pause, unsent
+    azure.interrupt()
+    first.join(timeout=10)
+    second.join(timeout=10)
+    assert {name: type(error).__name__ for name, error in errors.items()} == {
+        "ag-a": "NotSent",
+        "ag-b": "NotSent",
+    }
+    puts = [r["path"].rsplit("/", 1)[-1] for r in world.control.requests() if r["method"] == "PUT"]
+    assert puts == ["ag-a"]  # the one refused PUT; ag-b was never sent
+
+
+def test_reads_still_wait_out_throttling_after_an_interrupt(world: Emulator, azure: Azure) -> None:
+    # A vault PATCH Azure accepted is polled with GETs: an interrupt must not cut that short.
+    world.control.add_fault("GET", "operationStatus", status=429, count=1, retry_after=1)
+    result: list[VaultAlertSettings] = []
+    patch = threading.Thread(
+        target=lambda: result.append(
+            azure.patch_vault(VaultAlertSettings(VAULT, classic_alerts=False))
+        )
+    )
+    patch.start()
+    _wait_for_status(world, "GET", 429)
+    azure.interrupt()
+    patch.join(timeout=10)
+    assert result == [VaultAlertSettings(VAULT, job_failure_alerts=True, classic_alerts=False)]
 
 
 def test_the_throttle_budget_must_be_seconds() -> None:
