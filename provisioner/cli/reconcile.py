@@ -8,7 +8,7 @@ import re
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
@@ -248,8 +248,9 @@ class _Interrupt:
     """SIGINT/SIGTERM during apply: the first stops new changes, the second exits at once.
 
     CI cancels a job with SIGTERM, a user with Ctrl-C; both must leave an honest report of what
-    was applied. The handlers only set flags and write with os.write: a signal handler that
-    used the buffered sys.stderr could re-enter a write the main thread was in.
+    was applied. The handler only sets flags (the apply's own output says what happens next);
+    for the second signal it writes with os.write, since a handler that used the buffered
+    sys.stderr could re-enter a write the main thread was in.
     """
 
     def __init__(self, azure: Azure) -> None:
@@ -271,23 +272,51 @@ class _Interrupt:
                 signal.signal(signum, handler)
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
-        if self.stop.is_set():
-            _say(
-                "Interrupted again: exiting now. Requests in flight may still be applied; "
-                "run `alertsync plan` to see what changed."
-            )
-            os._exit(128 + signum)
+        # A plain attribute, set first: a second signal arriving inside the first handler's
+        # Event.set() must not wait on the lock that call holds.
+        if self.signum is not None:
+            _exit_at_once(signum)
         self.signum = signum
         self.stop.set()
-        self._azure.interrupt()  # requests waiting out throttling stop waiting
-        _say(
-            "Interrupted: starting no more changes; waiting for the requests in flight "
-            "(a write already sent cannot be recalled). Press Ctrl-C again to exit at once."
-        )
+        self._azure.interrupt()  # writes waiting out throttling give up, unsent
 
 
-def _say(sentence: str) -> None:
-    os.write(sys.stderr.fileno(), f"{sentence}\n".encode())
+INTERRUPTED = (
+    "Interrupted: starting no more changes; waiting for the requests in flight "
+    "(a write already sent cannot be recalled). Press Ctrl-C again to exit at once."
+)
+
+
+def _exit_at_once(signum: int) -> None:
+    show_cursor = "\x1b[?25h" if sys.stderr.isatty() else ""  # the progress bar hid it
+    sentence = (
+        "Interrupted again: exiting now. Requests in flight may still be applied; "
+        "run `alertsync plan` to see what changed."
+    )
+    os.write(sys.stderr.fileno(), f"{show_cursor}\n{sentence}\n".encode())
+    os._exit(128 + signum)
+
+
+@contextlib.contextmanager
+def _announcing(stop: threading.Event, say: Callable[[str], None]) -> Iterator[None]:
+    """Say INTERRUPTED through `say` (the progress bar's console on a terminal) once `stop` is
+    set, from a thread of its own: the signal handler must not print, and the main thread may
+    be waiting for a slow request."""
+    finished = threading.Event()
+
+    def announce() -> None:
+        while not finished.is_set():
+            if stop.wait(0.1):
+                say(INTERRUPTED)
+                return
+
+    announcer = threading.Thread(target=announce, name="apply-interrupt", daemon=True)
+    announcer.start()
+    try:
+        yield
+    finally:
+        finished.set()
+        announcer.join()
 
 
 def _apply_with_progress(
@@ -297,12 +326,13 @@ def _apply_with_progress(
     from provisioner.apply import apply as run_apply
 
     if not sys.stderr.isatty():
-        return run_apply(
-            the_plan,
-            azure,
-            on_progress=lambda o: click.echo(_outcome_line(o, color), err=True),
-            stop=stop,
-        )
+        with _announcing(stop, lambda sentence: click.echo(sentence, err=True)):
+            return run_apply(
+                the_plan,
+                azure,
+                on_progress=lambda o: click.echo(_outcome_line(o, color), err=True),
+                stop=stop,
+            )
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -317,7 +347,8 @@ def _apply_with_progress(
             )
             progress.advance(task)
 
-        return run_apply(the_plan, azure, on_progress=report, stop=stop)
+        with _announcing(stop, progress.console.print):
+            return run_apply(the_plan, azure, on_progress=report, stop=stop)
 
 
 _STYLES = {"done": "green", "failed": "red", "skipped": "yellow", "not started": "yellow"}
