@@ -46,6 +46,8 @@ class Live(Protocol):
     @property
     def missing_action_groups(self) -> frozenset[ResourceId]: ...
     @property
+    def warnings(self) -> tuple[str, ...]: ...
+    @property
     def unsupported_receivers(self) -> Mapping[ResourceId, tuple[str, ...]]: ...
 
 
@@ -103,7 +105,7 @@ def compute(desired: Desired, live: Live, *, prune: bool = False, adopt: bool = 
         changes += [_delete(rid, live.resources[rid]) for rid in orphans]
     problems += _missing_resource_groups(desired, live)
     problems += _missing_references(desired, live)
-    warnings = tuple(_unsubscribed(desired, live))
+    warnings = (*_unsubscribed(desired, live), *live.warnings)
     return Diff(tuple(changes), tuple(problems), () if prune else orphans, warnings)
 
 

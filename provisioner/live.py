@@ -10,6 +10,7 @@ from types import MappingProxyType
 from typing import Literal, Protocol
 
 from provisioner.azure import Azure, ResourceGroupNotFound
+from provisioner.errors import AzureError
 from provisioner.ids import ResourceId
 from provisioner.model import Resource
 
@@ -46,6 +47,8 @@ class LiveState:
     unsupported_receivers: Mapping[ResourceId, tuple[str, ...]] = field(
         default_factory=lambda: MappingProxyType({})
     )
+    # What could not be checked, and why (a resource group of referenced groups not readable).
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +59,7 @@ class _Found:
     resources: tuple[Resource, ...] = ()
     unsupported: tuple[tuple[ResourceId, tuple[str, ...]], ...] = ()
     missing: bool = False
+    unreadable: str | None = None  # why a list only meant to check references could not be read
 
 
 _Read = Callable[["Azure", ResourceId], _Found]
@@ -104,6 +108,12 @@ def _tolerating_missing(azure: Azure, job: _Job) -> _Found:
     except ResourceGroupNotFound:
         log.info("%s does not exist", job.group.describe())
         return _Found(job.group, missing=True)
+    except AzureError as error:
+        # Groups managed elsewhere are only checked to exist: a resource group the credential
+        # may not read (Reader on the homes only) must not fail the whole plan.
+        if job.role != "references":
+            raise
+        return _Found(job.group, unreadable=str(error))
 
 
 def _jobs(desired: DesiredScope) -> list[_Job]:
@@ -138,9 +148,12 @@ def read_live(desired: DesiredScope, azure: Azure, max_workers: int = 8) -> Live
     unsupported: dict[ResourceId, tuple[str, ...]] = {}
     missing_groups: set[ResourceId] = set()
     seen: set[ResourceId] = set()  # every resource listed, whatever the list's role
+    unchecked: dict[ResourceId, str] = {}  # resource group -> why it could not be read
     for job, found in _run(azure, _jobs(desired), max_workers):
         if found.missing and job.role == "home":
             missing_groups.add(found.group)
+        if found.unreadable is not None:
+            unchecked[found.group] = found.unreadable
         seen.update(r.id for r in found.resources)
         resources.update((r.id, r) for r in found.resources if _wanted(r.id, job, desired))
         unsupported.update(found.unsupported)
@@ -148,8 +161,16 @@ def read_live(desired: DesiredScope, azure: Azure, max_workers: int = 8) -> Live
         resources=MappingProxyType(resources),
         missing_vaults=frozenset(v for v in desired.vaults if v not in seen),
         missing_resource_groups=frozenset(missing_groups),
-        missing_action_groups=frozenset(g for g in desired.referenced_groups if g not in seen),
+        missing_action_groups=frozenset(
+            g
+            for g in desired.referenced_groups
+            if g not in seen and g.resource_group_id() not in unchecked
+        ),
         unsupported_receivers=MappingProxyType(unsupported),
+        warnings=tuple(
+            f"cannot check that the action groups rules add in {group.describe()} exist: {why}"
+            for group, why in sorted(unchecked.items())
+        ),
     )
 
 

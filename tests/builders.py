@@ -79,6 +79,7 @@ class State:
     missing_vaults: frozenset[ResourceId] = frozenset()
     missing_resource_groups: frozenset[ResourceId] = frozenset()
     missing_action_groups: frozenset[ResourceId] = frozenset()
+    warnings: tuple[str, ...] = ()
     unsupported_receivers: dict[ResourceId, tuple[str, ...]] = field(default_factory=dict)
 
 

@@ -199,6 +199,22 @@ def test_groups_added_by_full_id_elsewhere_are_checked_to_exist_never_compared(
     assert len([r for r in arm_requests(world) if r["method"] == "GET"]) == 2 + 2
 
 
+def test_a_resource_group_of_references_that_cannot_be_read_is_a_warning_not_a_failure(
+    world: Emulator, azure: Azure
+) -> None:
+    # Reader on the home resource groups only: the referenced group's resource group answers 403.
+    elsewhere = ResourceId.for_resource(SUB, "rg-shared", AG_TYPE, "ag-noc")
+    world.control.add_fault(method="GET", path="rg-shared/providers", status=403, count=1)
+    scope = Scope(frozenset({rg("rg-monitoring")}), referenced_groups=frozenset({elsewhere}))
+    live = read_live(scope, azure)
+    assert live.missing_action_groups == frozenset()  # unknown, not missing
+    (warning,) = live.warnings
+    assert warning.startswith(
+        f"cannot check that the action groups rules add in {rg('rg-shared').describe()} exist: "
+    )
+    assert "Reader" in warning  # the role the credential lacks, as every 403 says
+
+
 def test_unsupported_receivers_are_reported(world: Emulator, azure: Azure) -> None:
     voice = ag_body(voiceReceivers=[{"name": "ops", "countryCode": "1", "phoneNumber": "5551234"}])
     gid = ResourceId.for_resource(SUB, "rg-monitoring", AG_TYPE, "legacy")
