@@ -240,10 +240,30 @@ def _silences(change: Change) -> Iterable[str]:
     want, have = change.desired, change.live
     if not isinstance(want, AlertProcessingRule) or want.action_type != "RemoveAllActionGroups":
         return
+    rule = change.id.describe()
     if isinstance(have, AlertProcessingRule) and have.action_type == "AddActionGroups":
-        yield f"turns {change.id.describe()} from adding action groups into suppressing notifications"
-    elif have is None and want.schedule is None and want.enabled:
-        yield f"creates {change.id.describe()}, which suppresses notifications at all times (no schedule)"
+        yield f"turns {rule} from adding action groups into suppressing notifications"
+    if _suppresses_at_all_times(want) and not (
+        isinstance(have, AlertProcessingRule) and _suppresses_at_all_times(have)
+    ):
+        # Enabling it, dropping its schedule or its end date: each starts a silence nobody
+        # ends, as surely as creating one.
+        always = "at all times (no end date, no recurrence)"
+        if have is None:
+            yield f"creates {rule}, which suppresses notifications {always}"
+        else:
+            yield f"makes {rule} suppress notifications {always}"
+
+
+def _suppresses_at_all_times(rule: AlertProcessingRule) -> bool:
+    """An enabled suppression rule whose schedule never ends and never pauses: a schedule of
+    only a start date or a time zone suppresses from then on, as no schedule does."""
+    schedule = rule.schedule
+    return (
+        rule.enabled
+        and rule.action_type == "RemoveAllActionGroups"
+        and (schedule is None or (schedule.effective_until is None and not schedule.recurrences))
+    )
 
 
 def _dangling_groups(

@@ -74,9 +74,64 @@ def _each_once(files: Iterable[Path]) -> list[Path]:
     return list(first.values())
 
 
+# Enough to fix a file by; past it, more lines only bury the first ones (a few hundred bytes of
+# aliases can otherwise fill a terminal with tens of thousands).
+MAX_PROBLEMS_PER_FILE = 200
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class UnshownProblems(SpecProblem):
+    """The last line of a file's problems when there were more than MAX_PROBLEMS_PER_FILE."""
+
+    count: int = 0
+
+
 def sorted_problems(problems: Iterable[SpecProblem]) -> list[SpecProblem]:
-    """Problems in file, line, column order: how editors and people read them."""
-    return sorted(problems, key=lambda p: (p.path, p.line, p.column))
+    """Problems in file, line, column order (how editors and people read them), each said once
+    and at most MAX_PROBLEMS_PER_FILE per file, then a line saying how many more there are.
+
+    Safe to apply again to its own result with more problems added: the count carries over.
+    """
+    files = _by_file(_each_said_once(problems))
+    return [shown for path, found in files.items() for shown in _within_limit(path, found)]
+
+
+def _within_limit(path: str, found: list[SpecProblem]) -> list[SpecProblem]:
+    """One file's problems in line, column order, the first MAX_PROBLEMS_PER_FILE of them, and
+    a line counting the rest (those an earlier call left out included)."""
+    unshown = sum(p.count for p in found if isinstance(p, UnshownProblems))
+    ordered = sorted(
+        (p for p in found if not isinstance(p, UnshownProblems)), key=lambda p: (p.line, p.column)
+    )
+    shown = ordered[:MAX_PROBLEMS_PER_FILE]
+    unshown += len(ordered) - len(shown)
+    if unshown:
+        shown.append(_unshown(path, shown[-1] if shown else None, unshown))
+    return shown
+
+
+def _each_said_once(problems: Iterable[SpecProblem]) -> Iterable[SpecProblem]:
+    """The first of the problems with one file, line, column and message: the schema and the
+    checks meet an aliased anchor's text once per alias, at a different json path each time."""
+    seen: set[tuple[str, int, int, str]] = set()
+    for problem in problems:
+        said = (problem.path, problem.line, problem.column, problem.message)
+        if said not in seen:
+            seen.add(said)
+            yield problem
+
+
+def _by_file(problems: Iterable[SpecProblem]) -> dict[str, list[SpecProblem]]:
+    files: dict[str, list[SpecProblem]] = {}
+    for problem in problems:
+        files.setdefault(problem.path, []).append(problem)
+    return dict(sorted(files.items()))
+
+
+def _unshown(path: str, last_shown: SpecProblem | None, count: int) -> UnshownProblems:
+    line, column = (last_shown.line, last_shown.column) if last_shown else (1, 1)
+    message = f"{count} more problem(s) in this file not shown; fix those above and validate again"
+    return UnshownProblems(path, line, column, message, count=count)
 
 
 def _load_file(file: Path) -> tuple[SpecDocument | None, list[SpecProblem]]:

@@ -201,6 +201,7 @@ class _Converter:
     def __init__(self, source: SourceMap, problems: list[LoadProblem]) -> None:
         self.source = source
         self.problems = problems
+        self.reported: set[tuple[Position, str]] = set()
         self.open: set[int] = set()  # nodes being converted: an alias to one of them is a cycle
         self.alias_values = 0  # values added by expanding aliases, against MAX_ALIAS_VALUES
         self.expanding: list[tuple[_AliasNode, JsonPath]] = []  # outermost first
@@ -224,7 +225,7 @@ class _Converter:
     def _expand(self, alias: _AliasNode, path: JsonPath) -> Any:
         if id(alias.target) in self.open:
             message = "a YAML alias refers to the node that contains it (a cycle)"
-            self.problems.append(LoadProblem(_position(alias.start_mark), message, path))
+            self._report(LoadProblem(_position(alias.start_mark), message, path))
             return None
         self.expanding.append((alias, path))
         try:
@@ -273,7 +274,7 @@ class _Converter:
         if isinstance(value, str) and node.tag != _STANDARD_TAG + "merge":
             return value
         what = "merge keys (<<)" if node.tag == _STANDARD_TAG + "merge" else "non-string keys"
-        self.problems.append(
+        self._report(
             LoadProblem(_position(node.start_mark), f"{what} are not supported here", path)
         )
         return None
@@ -282,12 +283,21 @@ class _Converter:
         # PyYAML keeps the last of two equal keys silently; a second `severity:` condition would
         # then replace the first without a word. Reject it instead.
         message = f"duplicate key '{key}' (first written at line {first[0]})"
-        self.problems.append(LoadProblem(here, message, path))
+        self._report(LoadProblem(here, message, path))
 
     def _check_tag(self, node: yaml.Node, path: JsonPath) -> None:
         if not node.tag.startswith(_STANDARD_TAG):
             message = f"YAML tag {node.tag} is not supported"
-            self.problems.append(LoadProblem(_position(node.start_mark), message, path))
+            self._report(LoadProblem(_position(node.start_mark), message, path))
+
+    def _report(self, problem: LoadProblem) -> None:
+        """Each problem once: every alias of an anchored node converts its text again, and
+        would say the same thing about the same place once per alias (tens of thousands of
+        lines for a few hundred bytes)."""
+        written_at = (problem.position, problem.message)
+        if written_at not in self.reported:
+            self.reported.add(written_at)
+            self.problems.append(problem)
 
 
 def _scalar(node: yaml.ScalarNode) -> Any:

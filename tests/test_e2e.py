@@ -305,7 +305,9 @@ def test_a_schedule_with_several_weekly_recurrences_converges(
 
 
 def test_a_location_change_is_refused_before_azure_is_asked(
-    applied: Path, arm_env: dict[str, str]
+    applied: Path,
+    arm_env: dict[str, str],
+    world,  # type: ignore[no-untyped-def]
 ) -> None:
     spec = applied / "specs" / "backup.yaml"
     text = spec.read_text()
@@ -315,10 +317,16 @@ def test_a_location_change_is_refused_before_azure_is_asked(
             "    shortName: backuponcall\n    location: swedencentral\n",
         )
     )
+    world.control.clear_requests()  # the first apply's writes, made by the `applied` fixture
     run = alertsync(arm_env, applied, "apply", "--yes")
     assert run.code == 3
     assert "is in location 'Global' and Azure cannot move it to 'swedencentral'" in run.err
     assert "Apply complete" not in run.out + run.err
+    # Refused by the plan, not by Azure answering a PUT with 409: the plan read Azure, and
+    # nothing was written.
+    arm = [r for r in world.control.requests() if r["path"].startswith("/subscriptions")]
+    assert any(r["method"] == "GET" for r in arm)
+    assert [r for r in arm if r["method"] != "GET"] == []
 
 
 def test_a_missing_vault_is_a_clear_plan_error(arm_env: dict[str, str], tmp_path: Path) -> None:

@@ -125,21 +125,63 @@ def test_resources_with_an_owner_tag_but_no_managed_by_are_not_counted_as_owned(
     assert plan.changes == ()  # not ours: never pruned, and no fraction to judge
 
 
-def test_a_rule_turned_into_suppression_is_unsafe() -> None:
-    silenced = rule(action_type="RemoveAllActionGroups", action_group_ids=())
-    plan = plan_of(state(silenced), state(rule()))
-    assert plan.unsafe == (
-        f"turns {rule_id('apr-jobs').describe()} from adding action groups into suppressing "
-        "notifications",
-    )
+SILENCED = rule(action_type="RemoveAllActionGroups", action_group_ids=())
+WEEKLY = Schedule(recurrences=(Recurrence("Weekly", days_of_week=("Sunday",)),))
+UNTIL = Schedule(effective_until="2026-12-01T00:00:00", time_zone="Tokyo Standard Time")
+TURNED = (
+    f"turns {rule_id('apr-jobs').describe()} from adding action groups into suppressing "
+    "notifications"
+)
+CREATED_ALWAYS = (
+    f"creates {rule_id('apr-jobs').describe()}, which suppresses notifications at all times "
+    "(no end date, no recurrence)"
+)
+MADE_ALWAYS = (
+    f"makes {rule_id('apr-jobs').describe()} suppress notifications at all times "
+    "(no end date, no recurrence)"
+)
 
 
-def test_a_new_suppression_rule_is_unsafe_only_without_a_schedule() -> None:
-    silenced = rule(action_type="RemoveAllActionGroups", action_group_ids=())
-    assert plan_of(state(silenced), state()).unsafe == (
-        f"creates {rule_id('apr-jobs').describe()}, which suppresses notifications at all times "
-        "(no schedule)",
-    )
-    window = Schedule(recurrences=(Recurrence("Weekly", days_of_week=("Sunday",)),))
-    scheduled = dataclasses.replace(silenced, schedule=window)
-    assert plan_of(state(scheduled), state()).unsafe == ()
+def silenced(schedule: Schedule | None = None, *, enabled: bool = True):  # type: ignore[no-untyped-def]
+    return dataclasses.replace(SILENCED, schedule=schedule, enabled=enabled)
+
+
+def test_a_rule_turned_into_suppression_is_unsafe_whatever_its_schedule() -> None:
+    assert plan_of(state(silenced(WEEKLY)), state(rule())).unsafe == (TURNED,)
+    # Without a window it also suppresses at all times: both reasons hold.
+    assert plan_of(state(silenced()), state(rule())).unsafe == (TURNED, MADE_ALWAYS)
+
+
+def test_a_new_suppression_rule_is_unsafe_unless_it_ends_or_recurs() -> None:
+    assert plan_of(state(silenced()), state()).unsafe == (CREATED_ALWAYS,)
+    assert plan_of(state(silenced(WEEKLY)), state()).unsafe == ()
+    assert plan_of(state(silenced(UNTIL)), state()).unsafe == ()
+    assert plan_of(state(silenced(enabled=False)), state()).unsafe == ()
+
+
+def test_a_schedule_of_only_a_start_or_a_time_zone_suppresses_forever() -> None:
+    for schedule in (
+        Schedule(time_zone="Tokyo Standard Time"),
+        Schedule(effective_from="2026-01-01T00:00:00"),
+    ):
+        assert plan_of(state(silenced(schedule)), state()).unsafe == (CREATED_ALWAYS,)
+
+
+def test_enabling_a_suppression_rule_without_a_window_is_unsafe() -> None:
+    plan = plan_of(state(silenced()), state(silenced(enabled=False)))
+    assert plan.unsafe == (MADE_ALWAYS,)
+    # Enabling one with a weekly window only restores the window.
+    assert plan_of(state(silenced(WEEKLY)), state(silenced(WEEKLY, enabled=False))).unsafe == ()
+
+
+def test_removing_the_window_of_a_suppression_rule_is_unsafe() -> None:
+    assert plan_of(state(silenced()), state(silenced(WEEKLY))).unsafe == (MADE_ALWAYS,)
+    assert plan_of(state(silenced()), state(silenced(UNTIL))).unsafe == (MADE_ALWAYS,)
+
+
+def test_a_rule_that_already_suppressed_at_all_times_is_not_flagged_again() -> None:
+    # Editing its description changes nothing about the silence it already made.
+    changed = dataclasses.replace(silenced(), description="maintenance")
+    plan = plan_of(state(changed), state(silenced()))
+    assert plan.count("update") == 1
+    assert plan.unsafe == ()

@@ -246,3 +246,48 @@ def test_a_schema_error_does_not_hide_the_semantic_errors_of_its_resource() -> N
     case = FIXTURES / "invalid" / "rule-schema-and-semantic-errors.yaml"
     messages = [p.message for p in problems_of([case])]
     assert len(messages) == 3, messages
+
+
+def test_a_mistake_in_aliased_text_is_reported_once(tmp_path: Path) -> None:
+    # Each alias of the receivers makes the schema and the checks meet the bad address again.
+    groups = "".join(
+        f"  - {{name: ag-{i}, shortName: g{i}, emailReceivers: *mail}}\n" for i in range(50)
+    )
+    (tmp_path / "f.yaml").write_text(
+        "apiVersion: alertsync/v1\nowner: x\n"
+        "subscription: 00000000-0000-0000-0000-000000000000\nresourceGroup: rg\n"
+        "receivers: &mail [{name: oncall, address: not-an-address}]\n"
+        f"actionGroups:\n{groups}"
+    )
+    problems = problems_of([tmp_path / "f.yaml"])
+    at_the_anchor = [p for p in problems if p.line == 5 and "not-an-address" in p.message]
+    assert len(at_the_anchor) == 1, "\n".join(map(str, problems))
+    assert len(problems) <= 3, "\n".join(map(str, problems))
+
+
+def _many_unknown_keys(tmp_path: Path, count: int) -> Path:
+    keys = "".join(f"unknown{i}: 1\n" for i in range(count))
+    (tmp_path / "f.yaml").write_text(f"apiVersion: alertsync/v1\nowner: x\n{keys}")
+    return tmp_path / "f.yaml"
+
+
+def test_a_file_reports_at_most_200_problems_and_says_how_many_more(tmp_path: Path) -> None:
+    (tmp_path / "ok.yaml").write_text("apiVersion: alertsync/v1\nowner: y\n")
+    problems = problems_of([_many_unknown_keys(tmp_path, 300), tmp_path / "ok.yaml"])
+    assert len(problems) == specs.MAX_PROBLEMS_PER_FILE + 1
+    *shown, last = problems
+    assert all("unknown key 'unknown" in p.message for p in shown)
+    assert shown == sorted(shown, key=lambda p: p.line)
+    assert (last.path, last.line) == (str(tmp_path / "f.yaml"), shown[-1].line)
+    assert last.message.startswith("100 more problem(s) in this file not shown")
+
+
+def test_sorting_again_with_more_problems_keeps_the_count(tmp_path: Path) -> None:
+    # `validate` sorts the per-file problems again with the checks across files added.
+    file = _many_unknown_keys(tmp_path, 300)
+    _, problems = specs.check([file])
+    across = SpecProblem(str(file), 1, 1, "declared twice")
+    again = specs.sorted_problems([*problems, across, *problems])
+    assert len(again) == specs.MAX_PROBLEMS_PER_FILE + 1
+    assert again[0] == across
+    assert again[-1].message.startswith("101 more problem(s) in this file not shown")
