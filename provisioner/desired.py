@@ -42,6 +42,7 @@ from provisioner.model import (
     sort_receivers,
 )
 from provisioner.semantic import entries, home, scope_id
+from provisioner.specs import sorted_problems
 from provisioner.timezones import canonical_time_zone
 from provisioner.yaml_loader import JsonPath
 
@@ -107,7 +108,7 @@ def check_across(
     for document in documents:
         builder.add_rules(document)
     owners = frozenset(d.owner for d in documents if d.is_sound(()))
-    problems = sorted(builder.problems, key=lambda p: (p.path, p.line, p.column))
+    problems = sorted_problems(builder.problems)  # each said once, a bounded number per file
     return builder.state(owners), problems
 
 

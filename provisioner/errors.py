@@ -26,12 +26,20 @@ class SpecProblem:
         return f"{where}: {self.message} (at {self.json_path})"
 
 
+@dataclass(frozen=True, slots=True)
+class UnshownProblems(SpecProblem):
+    """The last line of a file's problems when there were more than can usefully be shown."""
+
+    count: int = 0
+
+
 class SpecError(AlertsyncError):
     """The specs are invalid; carries every problem found, not just the first."""
 
     def __init__(self, problems: list[SpecProblem]) -> None:
         self.problems = problems
-        super().__init__(f"{len(problems)} problem(s) in the specs")
+        total = sum(p.count if isinstance(p, UnshownProblems) else 1 for p in problems)
+        super().__init__(f"{total} problem(s) in the specs")
 
 
 class SafetyError(AlertsyncError):

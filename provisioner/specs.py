@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from provisioner.document import INHERITED_KEYS, SpecDocument, format_json_path, is_at_or_under
-from provisioner.errors import SpecError, SpecProblem
+from provisioner.errors import SpecError, SpecProblem, UnshownProblems
 from provisioner.schema_check import schema_issues
 from provisioner.semantic import check_document, entries
 from provisioner.yaml_loader import JsonPath, load_yaml
@@ -77,13 +77,6 @@ def _each_once(files: Iterable[Path]) -> list[Path]:
 # Enough to fix a file by; past it, more lines only bury the first ones (a few hundred bytes of
 # aliases can otherwise fill a terminal with tens of thousands).
 MAX_PROBLEMS_PER_FILE = 200
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class UnshownProblems(SpecProblem):
-    """The last line of a file's problems when there were more than MAX_PROBLEMS_PER_FILE."""
-
-    count: int = 0
 
 
 def sorted_problems(problems: Iterable[SpecProblem]) -> list[SpecProblem]:

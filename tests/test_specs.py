@@ -280,6 +280,7 @@ def test_a_file_reports_at_most_200_problems_and_says_how_many_more(tmp_path: Pa
     assert shown == sorted(shown, key=lambda p: p.line)
     assert (last.path, last.line) == (str(tmp_path / "f.yaml"), shown[-1].line)
     assert last.message.startswith("100 more problem(s) in this file not shown")
+    assert str(SpecError(problems)) == "300 problem(s) in the specs"  # the unshown counted too
 
 
 def test_sorting_again_with_more_problems_keeps_the_count(tmp_path: Path) -> None:
