@@ -56,6 +56,9 @@ THROTTLED: Final = 429
 _DEFAULT_THROTTLE_PAUSE: Final = 1.0
 _MIN_THROTTLE_PAUSE: Final = 0.25
 _READS: Final = frozenset({"GET", "HEAD"})
+# Keys of ThrottlePause's own in a request's pipeline context.
+_DEADLINE: Final = "alertsync_throttle_deadline"
+_SENT: Final = "alertsync_sent"
 
 
 def _is_idempotent(request: PipelineRequest[Any]) -> bool:
@@ -115,18 +118,27 @@ class ThrottlePause(HTTPPolicy[Any, Any]):
         self._interrupted.set()
 
     def send(self, request: PipelineRequest[Any]) -> PipelineResponse[Any, Any]:
-        deadline = time.monotonic() + self.budget
+        # This policy runs once per RetryPolicy attempt; the request's context outlives them,
+        # so the budget and "was it ever sent" are per request, not per attempt.
+        context = request.context
+        deadline = context.get(_DEADLINE) or time.monotonic() + self.budget
+        context[_DEADLINE] = deadline
         write = request.http_request.method.upper() not in _READS
         while True:
             self._wait(deadline, interruptible=write)
-            if write and self._interrupted.is_set():
+            if write and self._interrupted.is_set() and not context.get(_SENT):
                 raise NotSent(
                     f"{request.http_request.method} was not sent: the apply was interrupted"
                 )
+            # A retry of a write Azure may have applied (a timeout, a 5xx) goes on after an
+            # interrupt; a 429 says it was not processed, so that one is not sent again.
+            context[_SENT] = True
             response = self.next.send(request)
             if response.http_response.status_code != THROTTLED or not _is_idempotent(request):
                 return response
-            delay = max(_retry_after(response) or _DEFAULT_THROTTLE_PAUSE, _MIN_THROTTLE_PAUSE)
+            context[_SENT] = False
+            asked = _retry_after(response)
+            delay = max(_DEFAULT_THROTTLE_PAUSE if asked is None else asked, _MIN_THROTTLE_PAUSE)
             if time.monotonic() + delay > deadline:
                 return response
             log.debug("throttled: %s %s", request.http_request.method, request.http_request.url)

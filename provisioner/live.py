@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal, Protocol
 
+from azure.core.exceptions import HttpResponseError
+
 from provisioner.azure import Azure, ResourceGroupNotFound
 from provisioner.errors import AzureError
 from provisioner.ids import ResourceId
@@ -110,10 +112,16 @@ def _tolerating_missing(azure: Azure, job: _Job) -> _Found:
         return _Found(job.group, missing=True)
     except AzureError as error:
         # Groups managed elsewhere are only checked to exist: a resource group the credential
-        # may not read (Reader on the homes only) must not fail the whole plan.
-        if job.role != "references":
+        # may not read (Reader on the homes only) must not fail the whole plan. Any other
+        # failure (5xx, network, throttling) is an error: the check must not be skipped.
+        if job.role != "references" or not _access_denied(error):
             raise
         return _Found(job.group, unreadable=str(error))
+
+
+def _access_denied(error: AzureError) -> bool:
+    cause = error.__cause__
+    return isinstance(cause, HttpResponseError) and cause.status_code == 403
 
 
 def _jobs(desired: DesiredScope) -> list[_Job]:

@@ -215,6 +215,17 @@ def test_a_resource_group_of_references_that_cannot_be_read_is_a_warning_not_a_f
     assert "Reader" in warning  # the role the credential lacks, as every 403 says
 
 
+def test_a_failing_list_of_references_fails_the_read_the_check_is_never_skipped(
+    world: Emulator, azure: Azure
+) -> None:
+    # Only "access denied" is tolerated: a 500 must not quietly skip the existence check.
+    elsewhere = ResourceId.for_resource(SUB, "rg-shared", AG_TYPE, "ag-noc")
+    world.control.add_fault(method="GET", path="rg-shared/providers", status=500, count=20)
+    scope = Scope(frozenset({rg("rg-monitoring")}), referenced_groups=frozenset({elsewhere}))
+    with pytest.raises(AzureError, match="listing action groups in resource group"):
+        read_live(scope, azure)
+
+
 def test_unsupported_receivers_are_reported(world: Emulator, azure: Azure) -> None:
     voice = ag_body(voiceReceivers=[{"name": "ops", "countryCode": "1", "phoneNumber": "5551234"}])
     gid = ResourceId.for_resource(SUB, "rg-monitoring", AG_TYPE, "legacy")

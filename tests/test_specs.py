@@ -288,7 +288,16 @@ def test_sorting_again_with_more_problems_keeps_the_count(tmp_path: Path) -> Non
     file = _many_unknown_keys(tmp_path, 300)
     _, problems = specs.check([file])
     across = SpecProblem(str(file), 1, 1, "declared twice")
-    again = specs.sorted_problems([*problems, across, *problems])
+    again = specs.sorted_problems([*problems, across])
     assert len(again) == specs.MAX_PROBLEMS_PER_FILE + 1
     assert again[0] == across
     assert again[-1].message.startswith("101 more problem(s) in this file not shown")
+
+
+def test_counts_of_unshown_problems_add_up_however_alike_they_read(tmp_path: Path) -> None:
+    # Two lists each cut at the same place with the same count: two batches left out, not one.
+    file = _many_unknown_keys(tmp_path, 300)
+    _, problems = specs.check([file])
+    *_, unshown = problems
+    merged = specs.sorted_problems([*problems, unshown])
+    assert merged[-1].message.startswith("200 more problem(s) in this file not shown")
