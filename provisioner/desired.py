@@ -13,7 +13,6 @@ from provisioner.errors import SpecError, SpecProblem
 from provisioner.ids import ACTION_GROUP_TYPE, PROCESSING_RULE_TYPE, VAULT_TYPE, ResourceId
 from provisioner.model import (
     ALL_OPERATORS,
-    DAYS_OF_WEEK,
     FIELD_OPERATORS,
     GLOBAL_LOCATION,
     MANAGED_BY_TAG,
@@ -345,12 +344,12 @@ def _schedule(schedule: Entry) -> Schedule:
 
 
 def _recurrence(recurrence: Entry) -> Recurrence:
+    """As written; canonical_recurrences orders and de-duplicates the days, as for live rules."""
     kind, window = next(iter(recurrence.items()))
-    days = window.get("daysOfWeek", [])
     return Recurrence(
         type=_RECURRENCES[kind],
         start_time=window.get("startTime"),
         end_time=window.get("endTime"),
-        days_of_week=tuple(d for d in DAYS_OF_WEEK if d in days),
-        days_of_month=tuple(sorted(set(window.get("daysOfMonth", [])))),
+        days_of_week=tuple(window.get("daysOfWeek", [])),
+        days_of_month=tuple(window.get("daysOfMonth", [])),
     )

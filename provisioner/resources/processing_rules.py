@@ -10,7 +10,6 @@ from azure.mgmt.alertprocessingrules import models as sdk
 
 from provisioner.ids import ResourceId
 from provisioner.model import (
-    DAYS_OF_WEEK,
     FIELD_OPERATORS,
     ActionType,
     AlertProcessingRule,
@@ -34,9 +33,6 @@ log = logging.getLogger(__name__)
 _FIELDS: Final = {f.lower(): f for f in FIELD_OPERATORS}
 _OPERATORS: Final = {o.lower(): o for o in ("Equals", "NotEquals", "Contains", "DoesNotContain")}
 _RECURRENCE_TYPES: Final = {t.lower(): t for t in ("Daily", "Weekly", "Monthly")}
-_RECURRENCE_ORDER: Final = {"Daily": 0, "Weekly": 1, "Monthly": 2}
-_DAYS: Final = {d.lower(): d for d in DAYS_OF_WEEK}
-_DAY_INDEX: Final = {d: i for i, d in enumerate(DAYS_OF_WEEK)}
 
 
 def _enum(known: Mapping[str, str], value: Any, what: str) -> str:
