@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import os
 import threading
@@ -589,20 +588,15 @@ def _test_limit_text(exc: HttpResponseError) -> str:
 
 
 def _retry_after_seconds(exc: HttpResponseError) -> float | None:
-    """Retry-After of an error response: delta-seconds or an HTTP date (RFC 9110 §10.2.3)."""
+    """Retry-After of an error response: delta-seconds or an HTTP date, parsed as azure-core does."""
     headers: Any = getattr(exc.response, "headers", None) or {}
     value = headers.get("Retry-After")
     if not value:
         return None
     try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
+        return _RETRY_AFTER_READER.parse_retry_after(value)
     except (TypeError, ValueError):
         return None
-    return max(0.0, when.timestamp() - time.time())
 
 
 def _status(exc: SdkError) -> int | None:
