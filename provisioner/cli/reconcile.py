@@ -366,21 +366,19 @@ def _confirm(yes: bool, count: int) -> None:
 _DONE_VERBS = {"create": "created", "update": "updated", "adopt": "adopted", "delete": "deleted"}
 
 
-_IN_FLIGHT = "; in flight at the interrupt"
+_IN_FLIGHT = "in flight at the interrupt"
 
 
 def _outcome_line(outcome: Outcome, color: bool) -> str:
     change = outcome.change
-    in_flight = _IN_FLIGHT if outcome.in_flight_at_interrupt else ""
+    in_flight = [_IN_FLIGHT] if outcome.in_flight_at_interrupt else []
     if outcome.status == "done":
-        line = (
-            f"✓ {_DONE_VERBS[change.action]} {change.id.describe()} "
-            f"({outcome.seconds:.1f}s{in_flight})"
-        )
-        return click.style(line, fg="green") if color else line
-    mark = "✗" if outcome.status == "failed" else "-"
-    line = f"{mark} {change.action} {change.id.describe()}: {outcome.error}"
-    line += f" ({in_flight[2:]})" if in_flight else ""
+        notes = "; ".join([f"{outcome.seconds:.1f}s", *in_flight])
+        line = f"✓ {_DONE_VERBS[change.action]} {change.id.describe()} ({notes})"
+    else:
+        mark = "✗" if outcome.status == "failed" else "-"
+        line = f"{mark} {change.action} {change.id.describe()}: {outcome.error}"
+        line += "".join(f" ({note})" for note in in_flight)
     return click.style(line, fg=_STYLES[outcome.status]) if color else line
 
 
