@@ -13,6 +13,7 @@ from provisioner.azure import Azure
 from provisioner.export import SCHEMA_URL, ExportError, Snapshot, SpecFile
 from provisioner.ids import is_guid
 from provisioner.model import ActionGroup, AlertProcessingRule, VaultAlertSettings
+from provisioner.specs import find_spec_files
 
 log = logging.getLogger(__name__)
 
@@ -97,15 +98,12 @@ def write_files(files: Sequence[SpecFile], out: Path, force: bool = False) -> li
 
 
 def _other_spec_files(out: Path, targets: Sequence[Path]) -> list[str]:
-    """Spec files (any case of .yaml/.yml) in `out` that are not among `targets`."""
+    """Spec files in `out` that are not among `targets`: those plan would read there too."""
     if not out.is_dir():
         return []
-    written = {t.name for t in targets}
-    return sorted(
-        p.name
-        for p in out.iterdir()
-        if p.suffix.lower() in (".yaml", ".yml") and p.is_file() and p.name not in written
-    )
+    written = {t.resolve() for t in targets}
+    found, _ = find_spec_files([out])  # "no spec files here" is no concern of this check
+    return [str(p.relative_to(out)) for p in found if p.resolve() not in written]
 
 
 def _make_folder(out: Path) -> None:
