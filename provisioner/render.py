@@ -11,6 +11,7 @@ import click
 
 from provisioner.diff import Change, FieldChange
 from provisioner.fields import to_json
+from provisioner.model import plural
 from provisioner.plan import Plan, kind_of
 
 _SYMBOLS: Final = {"create": "+", "update": "~", "adopt": "&", "delete": "-"}
@@ -37,11 +38,8 @@ def verdict(plan: Plan) -> str | None:
     "no changes" is only said of a plan that has nothing to change and nothing in the way.
     """
     if plan.problems:
-        count = len(plan.problems)
-        return (
-            f"Plan blocked: {count} problem{'' if count == 1 else 's'} must be fixed "
-            "before anything can be applied."
-        )
+        problems = plural(len(plan.problems), "problem")
+        return f"Plan blocked: {problems} must be fixed before anything can be applied."
     if not plan.changes:
         return "No changes. Azure matches the specs."
     return None
