@@ -38,10 +38,6 @@ _KEYS_MEANT: dict[str, tuple[str, str | None]] = {
 
 _OPERATORS = {"equals", "notEquals", "contains", "doesNotContain"}
 
-# The receiver kinds of api 2023-01-01 the spec language does not have yet: saying so beats
-# "did you mean 'armRoleReceivers'?", which would send the user after the wrong key.
-_UNSUPPORTED_RECEIVERS = UNSUPPORTED_RECEIVER_KINDS
-
 _TYPE_NAMES = {
     "string": "a string",
     "boolean": "true or false",
@@ -165,7 +161,9 @@ def _unknown_keys(error: ValidationError, path: JsonPath) -> Iterator[SchemaIssu
     for key in error.instance:
         if key in allowed:
             continue
-        if key in _UNSUPPORTED_RECEIVERS and "emailReceivers" in allowed:
+        # Receiver kinds the spec language does not have yet: saying so beats "did you mean
+        # 'armRoleReceivers'?", which would send the user after the wrong key.
+        if key in UNSUPPORTED_RECEIVER_KINDS and "emailReceivers" in allowed:
             message = f"{key} are not supported yet by alertsync (api 2023-01-01 has them)"
             yield SchemaIssue((*path, key), message, at_key=True)
             continue

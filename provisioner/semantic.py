@@ -33,7 +33,6 @@ RECEIVER_KINDS = {
     "armRoleReceivers": "ARM role",
 }
 _AAD_KEYS = ("objectId", "identifierUri", "tenantId")
-_RESERVED_TAGS = OWNERSHIP_TAGS
 MAX_TAGS = 50  # per resource, Azure's limit (tag-resources.md), ownership tags included
 
 
@@ -221,10 +220,10 @@ def _check_tags(doc: SpecDocument, path: JsonPath, entry: Entry) -> list[SpecPro
     file_tags: Mapping[str, Any] = raw if isinstance(raw, dict) else {}
     own = _mapping(entry.get("tags"))
     merged = {name.casefold() for name in (*file_tags, *own)}
-    if len(merged) + len(_RESERVED_TAGS) > MAX_TAGS:
+    if len(merged) + len(OWNERSHIP_TAGS) > MAX_TAGS:
         message = (
-            f"{len(merged)} tags with the file's: at most {MAX_TAGS - len(_RESERVED_TAGS)} "
-            f"(Azure allows {MAX_TAGS} and alertsync adds {len(_RESERVED_TAGS)} ownership tags)"
+            f"{len(merged)} tags with the file's: at most {MAX_TAGS - len(OWNERSHIP_TAGS)} "
+            f"(Azure allows {MAX_TAGS} and alertsync adds {len(OWNERSHIP_TAGS)} ownership tags)"
         )
         problems.append(doc.problem((*path, "tags") if own else path, message))
     return problems
@@ -233,7 +232,7 @@ def _check_tags(doc: SpecDocument, path: JsonPath, entry: Entry) -> list[SpecPro
 def _check_tag_names(doc: SpecDocument, path: JsonPath, tags: object) -> Iterator[SpecProblem]:
     seen: dict[str, str] = {}
     for name in tags if isinstance(tags, Mapping) else ():
-        if name.casefold() in _RESERVED_TAGS:
+        if name.casefold() in OWNERSHIP_TAGS:
             message = f"tag '{name}' is reserved: alertsync sets it to mark what it manages"
             yield doc.problem((*path, name), message, at_key=True)
         elif seen.setdefault(name.casefold(), name) != name:

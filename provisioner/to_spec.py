@@ -25,7 +25,6 @@ from provisioner.model import (
 )
 
 API_VERSION: Final = "alertsync/v1"
-_RESERVED_TAGS: Final = frozenset(OWNERSHIP_TAGS)
 
 Document = dict[str, Any]
 
@@ -92,7 +91,7 @@ def _entry_start(resource_id: ResourceId, context: SpecContext) -> Document:
 
 def user_tags(tags: Tags) -> dict[str, str]:
     """The resource's tags without the ones alertsync itself sets (spec files may not declare them)."""
-    return {name: value for name, value in tags if name.lower() not in _RESERVED_TAGS}
+    return {name: value for name, value in tags if name.lower() not in OWNERSHIP_TAGS}
 
 
 # --- action groups ---
