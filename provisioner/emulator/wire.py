@@ -16,10 +16,7 @@ from provisioner.emulator.state import EmulatorState
 # merge-patch, serialisation) far from Python's recursion limit.
 MAX_JSON_DEPTH = 64
 
-
-def too_deep() -> str:
-    """The InvalidRequestContent detail for a body nested too deeply."""
-    return f"the JSON is nested deeper than the maximum depth of {MAX_JSON_DEPTH}."
+_TOO_DEEP = f"the JSON is nested deeper than the maximum depth of {MAX_JSON_DEPTH}."
 
 
 def nesting_depth(value: Any) -> int:
@@ -69,9 +66,9 @@ class Call:
         except (ValueError, UnicodeDecodeError) as error:
             raise InvalidRequestContent(str(error)) from error
         except RecursionError as error:  # nested deeper than the parser's stack allows
-            raise InvalidRequestContent(too_deep()) from error
+            raise InvalidRequestContent(_TOO_DEEP) from error
         if nesting_depth(body) > MAX_JSON_DEPTH:
-            raise InvalidRequestContent(too_deep())
+            raise InvalidRequestContent(_TOO_DEEP)
         return body
 
     def absolute(self, path: str, api_version: str) -> str:
