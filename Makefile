@@ -19,13 +19,14 @@ test: install
 
 .PHONY: docs
 docs: install  # docs/spec-reference.md from the schema's descriptions
-	$(BIN)/python -m provisioner.schema_docs > docs/spec-reference.md.tmp
+	$(BIN)/python -m provisioner.spec.schema_docs > docs/spec-reference.md.tmp
 	mv docs/spec-reference.md.tmp docs/spec-reference.md
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: install
 	$(BIN)/ruff format .

@@ -14,15 +14,16 @@ from azure.mgmt.alertprocessingrules import AlertProcessingRulesMgmtClient
 from azure.mgmt.monitor import MonitorManagementClient
 from azure.mgmt.recoveryservices import RecoveryServicesClient
 
-from provisioner import desired as desired_state
-from provisioner import diff, specs
-from provisioner.credentials import make_credential
+from provisioner.azure.credentials import make_credential
+from provisioner.azure.mappings import action_groups, processing_rules
+from provisioner.azure.settings import AzureSettings
 from provisioner.ids import ResourceId
-from provisioner.live import LiveState
 from provisioner.model import ActionGroup, AlertProcessingRule, Resource
-from provisioner.plan import phase_of
-from provisioner.resources import action_groups, processing_rules
-from provisioner.settings import AzureSettings
+from provisioner.spec import desired as desired_state
+from provisioner.spec import files as spec_files
+from provisioner.sync import diff
+from provisioner.sync.live import LiveState
+from provisioner.sync.plan import phase_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +83,7 @@ class Baseline:
 
     def plan(self, folder: Path) -> list[diff.Change]:
         """The changes, found by reading every declared group, rule and vault one by one."""
-        wanted = desired_state.build(specs.load([folder]), env={})
+        wanted = desired_state.build(spec_files.load([folder]), env={})
         return _ordered(diff.compute(wanted, self.read(wanted)).changes)
 
     def read(self, wanted: desired_state.DesiredState) -> LiveState:

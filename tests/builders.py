@@ -71,7 +71,7 @@ def vault(job: bool | None = True, classic: bool | None = False) -> VaultAlertSe
 
 @dataclass(frozen=True)
 class State:
-    """Satisfies both the desired and the live protocols of provisioner.diff."""
+    """Satisfies both the desired and the live protocols of provisioner.sync.diff."""
 
     resources: dict[ResourceId, Resource] = field(default_factory=dict)
     sources: dict[ResourceId, str] = field(default_factory=dict)

@@ -1,4 +1,4 @@
-"""provisioner.apply against the emulator: live progress, plan-ordered results, dependency skips.
+"""provisioner.sync.apply against the emulator: live progress, plan-ordered results, dependency skips.
 
 The writer is the production Azure client layer; the emulator's faults make one request slow or
 failing. Nothing mocks the SDK.
@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from provisioner.apply import Outcome, apply
-from provisioner.azure import Azure
-from provisioner.diff import compute
-from provisioner.plan import Plan
-from provisioner.settings import AzureSettings
+from provisioner.azure.client import Azure
+from provisioner.azure.settings import AzureSettings
+from provisioner.sync.apply import Outcome, apply
+from provisioner.sync.diff import compute
+from provisioner.sync.plan import Plan
 from tests.builders import OWNER, group, rule, state
 
 if TYPE_CHECKING:

@@ -16,8 +16,9 @@ import pytest
 from azure.core.credentials import AccessToken
 from azure.identity import ClientSecretCredential, DefaultAzureCredential
 
-from provisioner.azure import Azure, ResourceGroupNotFound, SubscriptionNotFound
-from provisioner.credentials import make_credential
+from provisioner.azure.client import Azure, ResourceGroupNotFound, SubscriptionNotFound
+from provisioner.azure.credentials import make_credential
+from provisioner.azure.settings import CLOUDS, AzureSettings, find_cloud
 from provisioner.errors import AzureError
 from provisioner.ids import ResourceId
 from provisioner.model import (
@@ -27,7 +28,6 @@ from provisioner.model import (
     EmailReceiver,
     VaultAlertSettings,
 )
-from provisioner.settings import CLOUDS, AzureSettings, find_cloud
 
 if TYPE_CHECKING:
     from provisioner.emulator import Emulator

@@ -7,7 +7,6 @@ from textwrap import dedent
 
 import pytest
 
-from provisioner import desired, specs
 from provisioner.errors import SpecError
 from provisioner.ids import ResourceId
 from provisioner.model import (
@@ -19,6 +18,8 @@ from provisioner.model import (
     Secret,
     VaultAlertSettings,
 )
+from provisioner.spec import desired
+from provisioner.spec import files as spec_files
 
 REPO = Path(__file__).parent.parent
 SUB = "00000000-0000-0000-0000-000000000000"
@@ -30,7 +31,7 @@ HEAD = (
 def build(tmp_path: Path, env: dict[str, str] | None = None, **files: str) -> desired.DesiredState:
     for name, body in files.items():
         (tmp_path / f"{name}.yaml").write_text(HEAD + dedent(body))
-    return desired.build(specs.load([tmp_path]), env=env)
+    return desired.build(spec_files.load([tmp_path]), env=env)
 
 
 def ag_id(name: str, group: str = "rg-monitoring") -> ResourceId:
@@ -38,7 +39,7 @@ def ag_id(name: str, group: str = "rg-monitoring") -> ResourceId:
 
 
 def test_seed_scenario_builds_the_documented_model() -> None:
-    state = desired.build(specs.load([REPO / "specs"]))
+    state = desired.build(spec_files.load([REPO / "specs"]))
     group = state.resources[ag_id("ag-backup-oncall")]
     assert isinstance(group, ActionGroup)
     assert (group.short_name, group.enabled, group.location) == ("backuponcall", True, "Global")
@@ -161,8 +162,8 @@ def test_canonical_forms_make_equivalent_specs_equal(tmp_path: Path) -> None:
 
 def test_build_is_deterministic_and_sorted() -> None:
     paths = [REPO / "examples" / "specs", REPO / "tests" / "fixtures" / "specs" / "valid"]
-    first = desired.build(specs.load(paths))
-    again = desired.build(specs.load(list(reversed(paths))))
+    first = desired.build(spec_files.load(paths))
+    again = desired.build(spec_files.load(list(reversed(paths))))
     assert first == again
     assert list(first.resources) == sorted(first.resources)
     assert list(first.sources) == list(first.resources)
@@ -207,7 +208,7 @@ actionGroups:
 def test_webhook_url_is_a_placeholder_without_env_and_a_secret_with_it(tmp_path: Path) -> None:
     offline = build(tmp_path, a=WEBHOOK).resources[ag_id("ag")]
     online = desired.build(
-        specs.load([tmp_path]), env={"ALERTSYNC_TEST_HOOK": "https://example.com/h?k=1"}
+        spec_files.load([tmp_path]), env={"ALERTSYNC_TEST_HOOK": "https://example.com/h?k=1"}
     ).resources[ag_id("ag")]
     assert isinstance(offline, ActionGroup) and isinstance(online, ActionGroup)
     assert offline.webhook_receivers[0].service_uri == desired.unresolved_secret(
@@ -220,7 +221,7 @@ def test_webhook_url_is_a_placeholder_without_env_and_a_secret_with_it(tmp_path:
 def test_missing_webhook_variable_names_file_line_and_variable(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text(HEAD + WEBHOOK)
     with pytest.raises(SpecError) as caught:
-        desired.build(specs.load([tmp_path]), env={})
+        desired.build(spec_files.load([tmp_path]), env={})
     [problem] = caught.value.problems
     assert (Path(problem.path).name, problem.line) == ("a.yaml", 9)
     assert "ALERTSYNC_TEST_HOOK is not set" in problem.message

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from provisioner.diff import FieldChange, compute
 from provisioner.model import Condition, EmailReceiver, VaultAlertSettings
+from provisioner.sync.diff import FieldChange, compute
 from tests.builders import (
     OWNER,
     group,

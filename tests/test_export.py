@@ -12,9 +12,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from provisioner import desired, specs
-from provisioner.brownfield import schema_reference, write_files
-from provisioner.export import (
+from provisioner.export.build import (
     SCHEMA_URL,
     Export,
     ExportError,
@@ -24,6 +22,8 @@ from provisioner.export import (
     export,
     summary_lines,
 )
+from provisioner.export.io import schema_reference, write_files
+from provisioner.export.spec_yaml import reads_back, to_yaml
 from provisioner.ids import ACTION_GROUP_TYPE, ResourceId
 from provisioner.model import (
     MANAGED_BY_TAG,
@@ -43,8 +43,9 @@ from provisioner.model import (
     WebhookReceiver,
     make_tags,
 )
-from provisioner.spec_yaml import reads_back, to_yaml
-from provisioner.yaml_loader import load_yaml
+from provisioner.spec import desired
+from provisioner.spec import files as spec_files
+from provisioner.spec.yaml_loader import load_yaml
 from tests.builders import OWNER, SUB, group, group_id, owned_tags, rule, vault_id
 from tests.e2e import SEED_SCENARIO, alertsync, write_spec
 from tests.seeds import DEFAULT_SEED
@@ -175,7 +176,7 @@ def rebuild(result: Export, folder: Path) -> desired.DesiredState:
     """desired.build(load(export)): write the files, load them as `plan` would, with secrets set."""
     write_files(result.files, folder)
     env = {v.name: v.value.value for v in result.variables}
-    return desired.build(specs.load([folder]), env=env)
+    return desired.build(spec_files.load([folder]), env=env)
 
 
 # --- round trips -----------------------------------------------------------------------------

@@ -26,9 +26,9 @@ import yaml
 from azure.mgmt.monitor import MonitorManagementClient
 from markdown_it import MarkdownIt
 
-from provisioner.diff import compute
-from provisioner.plan import Plan
-from provisioner.render import render_markdown
+from provisioner.sync.diff import compute
+from provisioner.sync.plan import Plan
+from provisioner.sync.render import render_markdown
 from tests.builders import OWNER, rule, state
 from tests.e2e import SEED_SCENARIO, SUB, write_doc, write_spec
 

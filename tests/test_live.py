@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from provisioner.azure import Azure
+from provisioner.azure.client import Azure
+from provisioner.azure.settings import AzureSettings
 from provisioner.errors import AzureError
 from provisioner.ids import ResourceId
-from provisioner.live import _jobs, read_live
 from provisioner.model import ActionGroup, AlertProcessingRule, VaultAlertSettings
-from provisioner.settings import AzureSettings
+from provisioner.sync.live import _jobs, read_live
 
 if TYPE_CHECKING:
     from provisioner.emulator import Emulator

@@ -5,10 +5,10 @@ from __future__ import annotations
 import dataclasses
 import json
 
-from provisioner.diff import compute
 from provisioner.model import Recurrence, Schedule, Secret, WebhookReceiver
-from provisioner.plan import Plan
-from provisioner.render import render_json
+from provisioner.sync.diff import compute
+from provisioner.sync.plan import Plan
+from provisioner.sync.render import render_json
 from tests.builders import OWNER, group, group_id, rule, rule_id, state, vault, vault_id
 
 

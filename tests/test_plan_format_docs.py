@@ -12,9 +12,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from provisioner.diff import compute
-from provisioner.plan import Plan
-from provisioner.render import render_json
+from provisioner.sync.diff import compute
+from provisioner.sync.plan import Plan
+from provisioner.sync.render import render_json
 from tests.builders import OWNER, group, rule, state, vault
 
 REPO = Path(__file__).resolve().parent.parent

@@ -13,10 +13,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from provisioner.diff import Problem, compute
 from provisioner.ids import ResourceId
-from provisioner.plan import Plan
-from provisioner.render import _md_cell, _md_code, format_value, render_markdown, render_text
+from provisioner.sync.diff import Problem, compute
+from provisioner.sync.plan import Plan
+from provisioner.sync.render import _md_cell, _md_code, format_value, render_markdown, render_text
 from tests.builders import OWNER, SUB, State, group, rule, state
 
 

@@ -13,7 +13,9 @@ from azure.mgmt.recoveryservices import models as rsv_sdk
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from provisioner.azure import Azure
+from provisioner.azure.client import Azure
+from provisioner.azure.mappings import action_groups, processing_rules, vaults
+from provisioner.azure.settings import AzureSettings
 from provisioner.ids import ResourceId
 from provisioner.model import (
     DAYS_OF_WEEK,
@@ -34,8 +36,6 @@ from provisioner.model import (
     make_tags,
     sort_receivers,
 )
-from provisioner.resources import action_groups, processing_rules, vaults
-from provisioner.settings import AzureSettings
 from tests.seeds import DEFAULT_SEED
 
 if TYPE_CHECKING:

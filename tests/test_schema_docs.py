@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from provisioner.model import FIELD_OPERATORS
-from provisioner.schema_check import schema
-from provisioner.schema_docs import HEADER, render, sections, undocumented
+from provisioner.spec.schema_check import schema
+from provisioner.spec.schema_docs import HEADER, render, sections, undocumented
 
 REFERENCE = Path(__file__).resolve().parent.parent / "docs" / "spec-reference.md"
 

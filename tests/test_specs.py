@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from provisioner import desired, specs
 from provisioner.errors import SpecError, SpecProblem
 from provisioner.model import FIELD_OPERATORS
-from provisioner.schema_check import schema
-from provisioner.yaml_loader import load_yaml
+from provisioner.spec import desired
+from provisioner.spec import files as spec_files
+from provisioner.spec.schema_check import schema
+from provisioner.spec.yaml_loader import load_yaml
 from tests.spec_fixtures import FIXTURES, cases, expectations
 
 REPO = Path(__file__).parent.parent
@@ -23,9 +24,9 @@ EXAMPLES = sorted([*REPO.glob("specs/**/*.yaml"), *REPO.glob("examples/specs/**/
 
 def problems_of(paths: list[Path]) -> list[SpecProblem]:
     """What `alertsync validate` reports, through the library."""
-    documents, problems = specs.check(paths)
+    documents, problems = spec_files.check(paths)
     _, across = desired.check_across(documents)
-    return specs.sorted_problems([*problems, *across])
+    return spec_files.sorted_problems([*problems, *across])
 
 
 @pytest.mark.parametrize("case", cases("invalid"), ids=lambda p: p.name)
@@ -59,27 +60,27 @@ def test_load_raises_with_every_problem_of_every_file() -> None:
     names = ("short-name-too-long", "email-invalid", "yaml-syntax-error", "empty-file", "merge-key")
     invalid = [c for c in cases("invalid") if c.stem in names]
     with pytest.raises(SpecError) as caught:
-        specs.load(invalid)
+        spec_files.load(invalid)
     assert {p.path for p in caught.value.problems} == {str(c) for c in invalid}
 
 
 def test_load_returns_documents_in_path_order(tmp_path: Path) -> None:
     for name in ("b.yaml", "a.yml", "notes.txt"):
         (tmp_path / name).write_text("apiVersion: alertsync/v1\nowner: x\n")
-    assert [Path(d.path).name for d in specs.load([tmp_path])] == ["a.yml", "b.yaml"]
+    assert [Path(d.path).name for d in spec_files.load([tmp_path])] == ["a.yml", "b.yaml"]
 
 
 def test_upper_case_suffixes_are_found_in_folders_as_when_named(tmp_path: Path) -> None:
     for name in ("A.YAML", "b.Yml"):
         (tmp_path / name).write_text("apiVersion: alertsync/v1\nowner: x\n")
-    assert [Path(d.path).name for d in specs.load([tmp_path])] == ["A.YAML", "b.Yml"]
+    assert [Path(d.path).name for d in spec_files.load([tmp_path])] == ["A.YAML", "b.Yml"]
 
 
 def test_one_file_named_twice_is_read_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "f.yaml").write_text("apiVersion: alertsync/v1\nowner: x\n")
     monkeypatch.chdir(tmp_path)
     twice = [Path("f.yaml"), Path("..") / tmp_path.name / "f.yaml", tmp_path]
-    assert [d.path for d in specs.load(twice)] == ["f.yaml"]
+    assert [d.path for d in spec_files.load(twice)] == ["f.yaml"]
 
 
 def test_bytes_that_are_not_utf8_are_reported_where_they_are(tmp_path: Path) -> None:
@@ -133,7 +134,7 @@ def test_loader_rejects_alias_cycles_without_recursing_forever() -> None:
 def test_load_for_plan_and_apply_refuses_an_alias_bomb_too() -> None:
     bomb = FIXTURES / "invalid" / "alias-billion-laughs.yaml"
     with pytest.raises(SpecError) as caught:
-        specs.load([bomb])
+        spec_files.load([bomb])
     assert [p.line for p in caught.value.problems] == [9]
 
 
@@ -237,8 +238,8 @@ def test_semantic_checks_survive_any_wrongly_typed_value() -> None:
     for path in _paths(loaded.data)[1:]:
         for wrong in _WRONG_VALUES:
             data = _replaced(loaded.data, path, wrong)
-            document = specs.SpecDocument("complete.yaml", data, loaded.source)
-            checked, _ = specs.validate_document(document)  # never raises, whatever the value
+            document = spec_files.SpecDocument("complete.yaml", data, loaded.source)
+            checked, _ = spec_files.validate_document(document)  # never raises, whatever the value
             desired.check_across([checked])  # nor do the checks across files
 
 
@@ -274,7 +275,7 @@ def _many_unknown_keys(tmp_path: Path, count: int) -> Path:
 def test_a_file_reports_at_most_200_problems_and_says_how_many_more(tmp_path: Path) -> None:
     (tmp_path / "ok.yaml").write_text("apiVersion: alertsync/v1\nowner: y\n")
     problems = problems_of([_many_unknown_keys(tmp_path, 300), tmp_path / "ok.yaml"])
-    assert len(problems) == specs.MAX_PROBLEMS_PER_FILE + 1
+    assert len(problems) == spec_files.MAX_PROBLEMS_PER_FILE + 1
     *shown, last = problems
     assert all("unknown key 'unknown" in p.message for p in shown)
     assert shown == sorted(shown, key=lambda p: p.line)
@@ -286,10 +287,10 @@ def test_a_file_reports_at_most_200_problems_and_says_how_many_more(tmp_path: Pa
 def test_sorting_again_with_more_problems_keeps_the_count(tmp_path: Path) -> None:
     # `validate` sorts the per-file problems again with the checks across files added.
     file = _many_unknown_keys(tmp_path, 300)
-    _, problems = specs.check([file])
+    _, problems = spec_files.check([file])
     across = SpecProblem(str(file), 1, 1, "declared twice")
-    again = specs.sorted_problems([*problems, across])
-    assert len(again) == specs.MAX_PROBLEMS_PER_FILE + 1
+    again = spec_files.sorted_problems([*problems, across])
+    assert len(again) == spec_files.MAX_PROBLEMS_PER_FILE + 1
     assert again[0] == across
     assert again[-1].message.startswith("101 more problem(s) in this file not shown")
 
@@ -297,7 +298,7 @@ def test_sorting_again_with_more_problems_keeps_the_count(tmp_path: Path) -> Non
 def test_counts_of_unshown_problems_add_up_however_alike_they_read(tmp_path: Path) -> None:
     # Two lists each cut at the same place with the same count: two batches left out, not one.
     file = _many_unknown_keys(tmp_path, 300)
-    _, problems = specs.check([file])
+    _, problems = spec_files.check([file])
     *_, unshown = problems
-    merged = specs.sorted_problems([*problems, unshown])
+    merged = spec_files.sorted_problems([*problems, unshown])
     assert merged[-1].message.startswith("200 more problem(s) in this file not shown")

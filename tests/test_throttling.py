@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from provisioner.azure import Azure
+from provisioner.azure.client import Azure
+from provisioner.azure.settings import AzureSettings
 from provisioner.errors import AzureError
 from provisioner.ids import ResourceId
 from provisioner.model import VaultAlertSettings
-from provisioner.settings import AzureSettings
 from tests.builders import SUB, group
 from tests.e2e import alertsync, write_many_groups
 

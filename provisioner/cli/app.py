@@ -21,7 +21,7 @@ from provisioner import __version__
 from provisioner.errors import AlertsyncError, SpecError
 
 if TYPE_CHECKING:
-    from provisioner.azure import Azure
+    from provisioner.azure.client import Azure
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -80,8 +80,8 @@ def use_color(no_color: bool) -> bool:
 
 
 def azure_from_env() -> Azure:
-    from provisioner.azure import Azure
-    from provisioner.settings import AzureSettings
+    from provisioner.azure.client import Azure
+    from provisioner.azure.settings import AzureSettings
 
     return Azure(AzureSettings.from_env(os.environ))
 

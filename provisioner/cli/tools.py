@@ -48,8 +48,8 @@ def test_notify(action_group: str, spec_path: Path, alert_type: str, no_color: b
     test is not retried: it says when to try again and exits 1). Exit 0 when every receiver got
     it, 1 when any failed or is unsubscribed, or the test did not complete.
     """
-    from provisioner.notify import resolve_group, run_test
-    from provisioner.resources.action_groups import TEST_ALERT_TYPES
+    from provisioner.azure.mappings.action_groups import TEST_ALERT_TYPES
+    from provisioner.check.notify import resolve_group, run_test
 
     # The API lists its alert types in lower case (spec AG NotificationRequestBody, facts §2);
     # Azure's docs write them as LogAlertV2, ServiceHealth…: accept any case, send the API's.
@@ -110,22 +110,22 @@ def export(
     URLs are never written: each receiver names an environment variable to set. Resources
     without alertsync's ownership tags need `apply --adopt` once; other owners' are skipped.
     """
-    from provisioner import brownfield
-    from provisioner.export import export as export_specs
-    from provisioner.export import summary_lines
+    from provisioner.export import io as export_io
+    from provisioner.export.build import export as export_specs
+    from provisioner.export.build import summary_lines
 
     subscription = subscription or os.environ.get("AZURE_SUBSCRIPTION_ID")
     if not subscription:
         raise AlertsyncError("no subscription: give --subscription ID or set AZURE_SUBSCRIPTION_ID")
     with azure_from_env() as azure:
-        snapshot = brownfield.read_snapshot(azure, subscription, resource_groups)
+        snapshot = export_io.read_snapshot(azure, subscription, resource_groups)
     to_stdout = out == "-"
-    schema = brownfield.schema_reference(None if to_stdout else Path(out))
+    schema = export_io.schema_reference(None if to_stdout else Path(out))
     result = export_specs(snapshot, owner, schema)
     if to_stdout:
         click.echo("---\n".join(f.text for f in result.files), nl=False)
     else:
-        brownfield.write_files(result.files, Path(out), force)
+        export_io.write_files(result.files, Path(out), force)
     for line in summary_lines(result, "stdout" if to_stdout else out):
         click.echo(line, err=to_stdout)
 

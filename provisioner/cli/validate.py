@@ -27,12 +27,13 @@ def validate(paths: tuple[Path, ...]) -> None:
     Every problem is printed to stderr as FILE:LINE:COL: message (at $.json.path);
     exit 1 if there is any, 0 otherwise with a one-line summary on stdout.
     """
-    from provisioner import desired, specs
+    from provisioner.spec import desired
+    from provisioner.spec import files as spec_files
 
-    documents, problems = specs.check(spec_paths_or_default(paths))
+    documents, problems = spec_files.check(spec_paths_or_default(paths))
     # Across files over every entry without a problem of its own: one bad file hides nothing.
     state, across = desired.check_across(documents, env=None)
-    problems = specs.sorted_problems([*problems, *across])
+    problems = spec_files.sorted_problems([*problems, *across])
     for problem in problems:
         click.echo(str(problem), err=True)
     if problems:

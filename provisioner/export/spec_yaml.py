@@ -8,7 +8,7 @@ from typing import Any, Final
 
 import yaml
 
-from provisioner.yaml_loader import load_yaml
+from provisioner.spec.yaml_loader import load_yaml
 
 # The schema's published $id; the CLI passes a relative path instead when the repo layout is there.
 SCHEMA_URL: Final = "https://alertsync.dev/schemas/alertsync.schema.json"

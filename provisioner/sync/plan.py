@@ -8,8 +8,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from provisioner.diff import Change, Diff, Problem
-from provisioner.fields import to_json
 from provisioner.ids import ResourceId
 from provisioner.model import (
     ActionGroup,
@@ -19,6 +17,8 @@ from provisioner.model import (
     VaultAlertSettings,
     owner_of,
 )
+from provisioner.sync.diff import Change, Diff, Problem
+from provisioner.sync.fields import to_json
 
 FORMAT_VERSION: Final = 1
 

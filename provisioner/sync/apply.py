@@ -11,11 +11,11 @@ from dataclasses import dataclass, replace
 from itertools import chain, groupby
 from typing import Literal, Protocol, assert_never
 
-from provisioner.diff import Change
 from provisioner.errors import AlertsyncError, AzureError, NotSent
 from provisioner.ids import ResourceId
 from provisioner.model import ActionGroup, AlertProcessingRule, VaultAlertSettings
-from provisioner.plan import Plan, phase_of
+from provisioner.sync.diff import Change
+from provisioner.sync.plan import Plan, phase_of
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ Status = Literal["done", "failed", "skipped", "not started"]
 
 
 class Writer(Protocol):
-    """The writes apply needs (provisioner.azure.Azure)."""
+    """The writes apply needs (provisioner.azure.client.Azure)."""
 
     def put_action_group(self, group: ActionGroup) -> ActionGroup: ...
     def put_processing_rule(self, rule: AlertProcessingRule) -> AlertProcessingRule: ...

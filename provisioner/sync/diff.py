@@ -6,7 +6,6 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
-from provisioner.fields import Tree, resource_fields
 from provisioner.ids import ResourceId
 from provisioner.model import (
     OWNER_TAG,
@@ -17,6 +16,7 @@ from provisioner.model import (
     owner_of,
     tag_value,
 )
+from provisioner.sync.fields import Tree, resource_fields
 
 Action = Literal["create", "update", "adopt", "delete"]
 
@@ -24,7 +24,7 @@ _ABSENT: Any = None
 
 
 class Desired(Protocol):
-    """What the diff needs of the desired state (provisioner.desired.DesiredState)."""
+    """What the diff needs of the desired state (provisioner.spec.desired.DesiredState)."""
 
     @property
     def resources(self) -> Mapping[ResourceId, Resource]: ...
@@ -35,7 +35,7 @@ class Desired(Protocol):
 
 
 class Live(Protocol):
-    """What the diff needs of the live state (provisioner.live.LiveState)."""
+    """What the diff needs of the live state (provisioner.sync.live.LiveState)."""
 
     @property
     def resources(self) -> Mapping[ResourceId, Resource]: ...

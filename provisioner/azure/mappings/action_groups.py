@@ -8,6 +8,7 @@ from typing import Any, Final
 
 from azure.mgmt.monitor import models as sdk
 
+from provisioner.azure.mappings import optional_text, sdk_id, sdk_text
 from provisioner.model import (
     ActionGroup,
     ArmRoleReceiver,
@@ -20,7 +21,6 @@ from provisioner.model import (
     make_tags,
     sort_receivers,
 )
-from provisioner.resources import optional_text, sdk_id, sdk_text
 
 # --- one helper pair per receiver kind --------------------------------------------------------
 

@@ -9,11 +9,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import MappingProxyType
 
-from provisioner.azure import Azure
-from provisioner.export import SCHEMA_URL, ExportError, Snapshot, SpecFile
+from provisioner.azure.client import Azure
+from provisioner.export.build import SCHEMA_URL, ExportError, Snapshot, SpecFile
 from provisioner.ids import is_guid
 from provisioner.model import ActionGroup, AlertProcessingRule, VaultAlertSettings
-from provisioner.specs import find_spec_files
+from provisioner.spec.files import find_spec_files
 
 log = logging.getLogger(__name__)
 

@@ -10,6 +10,8 @@ from types import MappingProxyType
 from typing import Any, Final, TypeVar
 
 from provisioner.errors import AlertsyncError
+from provisioner.export.spec_yaml import SCHEMA_URL, to_yaml
+from provisioner.export.to_spec import SpecContext, file_document
 from provisioner.ids import ResourceId
 from provisioner.model import (
     KIND_LABELS,
@@ -20,8 +22,6 @@ from provisioner.model import (
     owner_of,
     plural,
 )
-from provisioner.spec_yaml import SCHEMA_URL, to_yaml
-from provisioner.to_spec import SpecContext, file_document
 
 __all__ = [
     "SCHEMA_URL",

@@ -9,7 +9,7 @@ from typing import Any, Final
 from azure.core.credentials import AccessToken, TokenCredential
 from azure.identity import ClientSecretCredential, DefaultAzureCredential
 
-from provisioner.settings import AzureSettings
+from provisioner.azure.settings import AzureSettings
 
 # Renew a little before expiry so that a request never leaves with a token about to lapse.
 _RENEW_SECONDS: Final = 300

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Final
 
-from provisioner.document import SpecDocument
 from provisioner.errors import SpecError, SpecProblem
 from provisioner.ids import ACTION_GROUP_TYPE, PROCESSING_RULE_TYPE, VAULT_TYPE, ResourceId
 from provisioner.model import (
@@ -40,10 +39,11 @@ from provisioner.model import (
     make_tags,
     sort_receivers,
 )
-from provisioner.semantic import entries, home, scope_id
-from provisioner.specs import sorted_problems
+from provisioner.spec.document import SpecDocument
+from provisioner.spec.files import sorted_problems
+from provisioner.spec.semantic import entries, home, scope_id
+from provisioner.spec.yaml_loader import JsonPath
 from provisioner.timezones import canonical_time_zone
-from provisioner.yaml_loader import JsonPath
 
 Entry = Mapping[str, Any]
 

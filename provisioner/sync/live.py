@@ -11,7 +11,7 @@ from typing import Literal, Protocol
 
 from azure.core.exceptions import HttpResponseError
 
-from provisioner.azure import Azure, ResourceGroupNotFound
+from provisioner.azure.client import Azure, ResourceGroupNotFound
 from provisioner.errors import AzureError
 from provisioner.ids import ResourceId
 from provisioner.model import Resource

@@ -9,10 +9,10 @@ from typing import Any, Final
 
 import click
 
-from provisioner.diff import Change, FieldChange
-from provisioner.fields import to_json
 from provisioner.model import plural
-from provisioner.plan import Plan, kind_of
+from provisioner.sync.diff import Change, FieldChange
+from provisioner.sync.fields import to_json
+from provisioner.sync.plan import Plan, kind_of
 
 _SYMBOLS: Final = {"create": "+", "update": "~", "adopt": "&", "delete": "-"}
 _COLOURS: Final = {"create": "green", "update": "yellow", "adopt": "cyan", "delete": "red"}

@@ -8,6 +8,7 @@ from typing import Any, Final, cast
 
 from azure.mgmt.alertprocessingrules import models as sdk
 
+from provisioner.azure.mappings import optional_text, sdk_id, sdk_text
 from provisioner.ids import ResourceId
 from provisioner.model import (
     FIELD_OPERATORS,
@@ -23,7 +24,6 @@ from provisioner.model import (
     canonical_recurrences,
     make_tags,
 )
-from provisioner.resources import optional_text, sdk_id, sdk_text
 from provisioner.timezones import canonical_time_zone
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from provisioner.errors import SpecProblem
-from provisioner.yaml_loader import JsonPath, SourceMap
+from provisioner.spec.yaml_loader import JsonPath, SourceMap
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 

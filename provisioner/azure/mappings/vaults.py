@@ -6,8 +6,8 @@ from typing import Any, Final
 
 from azure.mgmt.recoveryservices import models as sdk
 
+from provisioner.azure.mappings import sdk_id, sdk_text
 from provisioner.model import VaultAlertSettings
-from provisioner.resources import sdk_id, sdk_text
 
 _ENABLED: Final = "Enabled"
 _DISABLED: Final = "Disabled"

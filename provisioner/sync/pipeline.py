@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from provisioner import desired as desired_state
-from provisioner import diff, live, specs
-from provisioner.azure import Azure
+from provisioner.azure.client import Azure
 from provisioner.errors import AlertsyncError, StalePlan
-from provisioner.plan import FORMAT_VERSION, Plan, without_sources
+from provisioner.spec import desired as desired_state
+from provisioner.spec import files as spec_files
+from provisioner.sync import diff, live
+from provisioner.sync.plan import FORMAT_VERSION, Plan, without_sources
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,7 @@ def make_plan(
     paths: Sequence[Path], azure: Azure, options: Options, env: Mapping[str, str]
 ) -> Planned:
     """Load and validate the specs, read live Azure, and plan the difference."""
-    documents = specs.load(paths)
+    documents = spec_files.load(paths)
     wanted = desired_state.build(documents, env=env)
     current = live.read_live(wanted, azure)
     found = diff.compute(wanted, current, prune=options.prune, adopt=options.adopt)

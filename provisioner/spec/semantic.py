@@ -11,13 +11,13 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
-from provisioner.document import SpecDocument, format_json_path, is_at_or_under
 from provisioner.errors import SpecProblem
 from provisioner.ids import ACTION_GROUP_TYPE, VAULT_TYPE, ResourceId, is_guid
 from provisioner.model import FIELD_VALUES, OWNERSHIP_TAGS
-from provisioner.schema_check import schema
+from provisioner.spec.document import SpecDocument, format_json_path, is_at_or_under
+from provisioner.spec.schema_check import schema
+from provisioner.spec.yaml_loader import JsonPath
 from provisioner.timezones import WINDOWS_TIME_ZONES, canonical_time_zone
-from provisioner.yaml_loader import JsonPath
 
 Entry = Mapping[str, Any]
 

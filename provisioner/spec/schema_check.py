@@ -17,10 +17,10 @@ from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 from jsonschema.exceptions import ValidationError, best_match  # type: ignore[import-untyped]
 
 from provisioner.model import UNSUPPORTED_RECEIVER_KINDS
-from provisioner.yaml_loader import JsonPath
+from provisioner.spec.yaml_loader import JsonPath
 
 # In a checkout this is schemas/ at the top; in a wheel, the data package provisioner.schemas.
-_CHECKOUT_SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "alertsync.schema.json"
+_CHECKOUT_SCHEMA = Path(__file__).resolve().parents[2] / "schemas" / "alertsync.schema.json"
 
 # Keys people carry over from ARM templates, other tools or typos seen in the wild (AMBA shipped
 # `useCommonSchema`, which Azure ignored silently): the key each stands for (so "missing required

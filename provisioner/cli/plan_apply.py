@@ -29,10 +29,10 @@ from provisioner.cli.app import (
 from provisioner.errors import AlertsyncError, OwnershipConflict, SafetyError, UnsafePlan
 
 if TYPE_CHECKING:
-    from provisioner.apply import ApplyResult, Outcome
-    from provisioner.azure import Azure
-    from provisioner.plan import Plan
-    from provisioner.reconcile import Options, SavedPlan
+    from provisioner.azure.client import Azure
+    from provisioner.sync.apply import ApplyResult, Outcome
+    from provisioner.sync.pipeline import Options, SavedPlan
+    from provisioner.sync.plan import Plan
 
 OUTPUT_FORMATS = ("json", "markdown", "text")
 CHECKSUM_FORMAT = re.compile(r"sha256:[0-9a-f]{64}")
@@ -132,8 +132,8 @@ def plan(
     matches, 1 on error, 2 with --detailed-exitcode when there are changes, 3 when a
     resource belongs to someone else.
     """
-    from provisioner.reconcile import Options, make_plan
-    from provisioner.render import RENDERERS, render_json, render_text
+    from provisioner.sync.pipeline import Options, make_plan
+    from provisioner.sync.render import RENDERERS, render_json, render_text
 
     with azure_from_env() as azure:
         the_plan = make_plan(
@@ -195,8 +195,8 @@ def apply(
     Ctrl-C (or SIGTERM) starts no further change, lets requests already sent finish and
     reports every change; exit 130 (143 for SIGTERM). A second Ctrl-C exits at once.
     """
-    from provisioner.reconcile import Options, make_plan, read_plan_file
-    from provisioner.render import render_text
+    from provisioner.sync.pipeline import Options, make_plan, read_plan_file
+    from provisioner.sync.render import render_text
 
     if plan_file is not None and checksum is not None:
         # Each names the reviewed plan; with both, one would silently override the other.
@@ -236,7 +236,7 @@ def _options_for(given: Options, saved: SavedPlan | None, plan_file: Path | None
 
 def _bind_to_review(the_plan: Plan, saved: SavedPlan | None, checksum: str | None) -> None:
     """With --plan or --checksum, refuse (exit 3) a plan that is not the one reviewed."""
-    from provisioner.reconcile import check_not_stale
+    from provisioner.sync.pipeline import check_not_stale
 
     if saved is not None:
         check_not_stale(the_plan, saved.checksum, saved.summary, saved.changes)
@@ -323,7 +323,7 @@ def _apply_with_progress(
     the_plan: Plan, azure: Azure, color: bool, stop: threading.Event
 ) -> ApplyResult:
     """One line per finished change; on a terminal, a live progress bar below them."""
-    from provisioner.apply import apply as run_apply
+    from provisioner.sync.apply import apply as run_apply
 
     if not sys.stderr.isatty():
         with _announcing(stop, lambda sentence: click.echo(sentence, err=True)):

@@ -7,14 +7,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
-from provisioner import desired, specs
-from provisioner.azure import Azure, ResourceNotFound
+from provisioner.azure.client import Azure, ResourceNotFound
 from provisioner.errors import AlertsyncError
 from provisioner.ids import ACTION_GROUP_TYPE, ResourceId
 from provisioner.model import ActionGroup
+from provisioner.spec import desired
+from provisioner.spec import files as spec_files
 
 if TYPE_CHECKING:
-    from provisioner.resources.action_groups import NotificationResult, ReceiverNotification
+    from provisioner.azure.mappings.action_groups import NotificationResult, ReceiverNotification
 
 # Azure's own examples disagree on the spelling: the REST example answers "Completed" for both the
 # notification and each receiver, Test-AzActionGroup shows "Succeeded" per receiver.
@@ -67,7 +68,7 @@ def resolve_group(target: str, paths: Sequence[Path]) -> ResourceId:
     """A full action group ID as given, or the ID of the group the specs declare by that name."""
     if target.startswith("/"):
         return _parse_group_id(target)
-    declared = desired.build(specs.load(paths)).resources.values()
+    declared = desired.build(spec_files.load(paths)).resources.values()
     for group in declared:  # ARM names compare ignoring case
         if isinstance(group, ActionGroup) and group.id.name.lower() == target.lower():
             return group.id

@@ -9,15 +9,17 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from provisioner.schema_check import schema
+from provisioner.spec.schema_check import schema
 
 Node = Mapping[str, Any]
 
-COMMAND: Final = "make docs"  # runs `python -m provisioner.schema_docs > docs/spec-reference.md`
+COMMAND: Final = (
+    "make docs"  # runs `python -m provisioner.spec.schema_docs > docs/spec-reference.md`
+)
 HEADER: Final = (
     "<!-- Generated from schemas/alertsync.schema.json by `make docs`; do not edit by hand. -->\n"
     "> Generated from [`schemas/alertsync.schema.json`](../schemas/alertsync.schema.json) by "
-    f"`{COMMAND}` (`python -m provisioner.schema_docs`); do not edit by hand.\n"
+    f"`{COMMAND}` (`python -m provisioner.spec.schema_docs`); do not edit by hand.\n"
 )
 ROOT: Final = "#"
 # Headings for the $defs that are object types; any other def gets its name, humanised.
@@ -364,7 +366,7 @@ def _children(schema: Node, pointer: str) -> Iterator[tuple[str, Node]]:
 
 
 def main() -> None:
-    """`python -m provisioner.schema_docs`: print the reference for the published schema."""
+    """`python -m provisioner.spec.schema_docs`: print the reference for the published schema."""
     sys.stdout.write(render(schema()))
 
 

@@ -7,11 +7,11 @@ import logging
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from provisioner.document import INHERITED_KEYS, SpecDocument, format_json_path, is_at_or_under
 from provisioner.errors import SpecError, SpecProblem, UnshownProblems
-from provisioner.schema_check import schema_issues
-from provisioner.semantic import check_document, entries
-from provisioner.yaml_loader import JsonPath, load_yaml
+from provisioner.spec.document import INHERITED_KEYS, SpecDocument, format_json_path, is_at_or_under
+from provisioner.spec.schema_check import schema_issues
+from provisioner.spec.semantic import check_document, entries
+from provisioner.spec.yaml_loader import JsonPath, load_yaml
 
 __all__ = ["SPEC_SUFFIXES", "SpecDocument", "check", "find_spec_files", "load"]
 

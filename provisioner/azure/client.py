@@ -28,13 +28,13 @@ from azure.mgmt.alertprocessingrules import AlertProcessingRulesMgmtClient
 from azure.mgmt.monitor import MonitorManagementClient
 from azure.mgmt.recoveryservices import RecoveryServicesClient
 
-from provisioner.credentials import SharedTokenCredential, make_credential
+from provisioner.azure.credentials import SharedTokenCredential, make_credential
+from provisioner.azure.mappings import action_groups, processing_rules, vaults
+from provisioner.azure.mappings.action_groups import NotificationResult
+from provisioner.azure.settings import AzureSettings
 from provisioner.errors import AzureError, NotSent
 from provisioner.ids import ResourceId
 from provisioner.model import ActionGroup, AlertProcessingRule, VaultAlertSettings
-from provisioner.resources import action_groups, processing_rules, vaults
-from provisioner.resources.action_groups import NotificationResult
-from provisioner.settings import AzureSettings
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""The Azure boundary: SDK clients, pipeline policies, errors, settings, per-kind SDK mappings."""

@@ -1,0 +1,1 @@
+"""Checks of what the configuration does: test notifications, routing coverage, evidence."""

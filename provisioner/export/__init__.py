@@ -1,0 +1,1 @@
+"""Export stage: read what Azure holds and write it as spec files."""

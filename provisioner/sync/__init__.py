@@ -1,0 +1,1 @@
+"""Reconcile stage: read live state, diff it against the desired model, plan, render and apply."""
