@@ -64,12 +64,23 @@ class AzureError(AlertsyncError):
     """An Azure (or emulator) request failed; the message names the operation and resource.
 
     `detail` is the same message without the operation: what Azure said and what to do, for
-    callers that already show which resource it is about.
+    callers that already show which resource it is about. `status` is the HTTP status of the
+    answer (None when there was none: network, sign-in) and `code` ARM's error code (e.g.
+    "ResourceGroupNotFound", "AuthorizationFailed"), so callers never need the SDK's exception.
     """
 
-    def __init__(self, message: str, detail: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        detail: str | None = None,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.detail = detail if detail is not None else message
+        self.status = status
+        self.code = code
 
 
 class NotSent(AlertsyncError):

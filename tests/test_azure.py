@@ -116,10 +116,10 @@ def test_clients_are_cached_per_subscription_and_thread_safe() -> None:
 
     azure = Azure(AzureSettings.from_env({}), credential=StaticToken())
     with ThreadPoolExecutor(8) as pool:
-        built = list(pool.map(lambda _: azure._clients_for(SUB), range(32)))
+        built = list(pool.map(lambda _: azure.clients.for_subscription(SUB), range(32)))
     assert all(c is built[0] for c in built)
-    assert azure._clients_for(SUB.upper()) is built[0]
-    assert azure._clients_for("11111111-1111-1111-1111-111111111111") is not built[0]
+    assert azure.clients.for_subscription(SUB.upper()) is built[0]
+    assert azure.clients.for_subscription("11111111-1111-1111-1111-111111111111") is not built[0]
     azure.close()
 
 
@@ -237,6 +237,7 @@ def test_missing_resource_group_is_a_clear_error(azure: Azure) -> None:
         f'resource group "rg-x" (sub "{SUB}") does not exist'
     )
     assert err.value.resource_group == ResourceId(SUB, "rg-x")
+    assert (err.value.status, err.value.code) == (404, "ResourceGroupNotFound")
 
 
 UNKNOWN_SUB = "99999999-9999-9999-9999-999999999999"
@@ -249,6 +250,7 @@ def test_subscription_wide_list_of_unknown_subscription_says_so(azure: Azure) ->
     with pytest.raises(AzureError, match="SubscriptionNotFound") as err:
         azure.list_action_groups(UNKNOWN_SUB, "rg-monitoring")
     assert not isinstance(err.value, ResourceGroupNotFound)
+    assert (err.value.status, err.value.code) == (404, "SubscriptionNotFound")
 
 
 @needs_emulator
@@ -261,6 +263,8 @@ def test_service_validation_error_names_operation_resource_and_code(azure: Azure
         "(GroupShortNameIsTooLong) "
     )
     assert "\n" not in message
+    # Callers read what Azure answered from the error itself, never from the SDK's exception.
+    assert (err.value.status, err.value.code) == (400, "GroupShortNameIsTooLong")
 
 
 @needs_emulator
@@ -305,6 +309,7 @@ def test_403_on_a_read_asks_only_for_reader(world: Emulator, azure: Azure) -> No
     with pytest.raises(AzureError) as err:
         azure.list_processing_rules(SUB, "rg-monitoring")
     assert "it needs the Reader (or Monitoring Reader) role" in str(err.value)
+    assert err.value.status == 403
 
 
 @needs_emulator

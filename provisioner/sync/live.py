@@ -9,8 +9,6 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal, Protocol
 
-from azure.core.exceptions import HttpResponseError
-
 from provisioner.azure.client import Azure, ResourceGroupNotFound
 from provisioner.errors import AzureError
 from provisioner.ids import ResourceId
@@ -120,8 +118,7 @@ def _tolerating_missing(azure: Azure, job: _Job) -> _Found:
 
 
 def _access_denied(error: AzureError) -> bool:
-    cause = error.__cause__
-    return isinstance(cause, HttpResponseError) and cause.status_code == 403
+    return error.status == 403
 
 
 def _jobs(desired: DesiredScope) -> list[_Job]:
