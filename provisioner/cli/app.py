@@ -49,7 +49,21 @@ class _SpecPath(click.Path):
 spec_paths = click.argument("paths", nargs=-1, type=_SpecPath(path_type=Path), metavar="[PATH]...")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group; `--debug` is accepted after the subcommand too.
+
+    People add it to the command that failed (`alertsync plan specs --debug`), not before it.
+    Only arguments before a `--` count: after it, `--debug` would be a path.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        end = args.index("--") if "--" in args else len(args)
+        if "--debug" in args[:end]:
+            args = ["--debug", *(a for i, a in enumerate(args) if i >= end or a != "--debug")]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="alertsync")
 @click.option("--debug", is_flag=True, help="Show tracebacks and debug logging.")
 @click.pass_context
@@ -105,7 +119,8 @@ def _report(error: AlertsyncError) -> None:
 
 def main() -> None:
     """Entry point: run the CLI and turn AlertsyncError into a message and an exit code."""
-    debug = "--debug" in sys.argv[1:]
+    args = sys.argv[1:]
+    debug = "--debug" in args[: args.index("--") if "--" in args else len(args)]
     try:
         code = cli.main(standalone_mode=False)
     except click.exceptions.Abort:

@@ -54,14 +54,18 @@ def _refuse_problems(plan: Plan) -> None:
     raise AlertsyncError(reasons)
 
 
-def _refuse_unsafe(plan: Plan, force: bool) -> None:
+def _refuse_unsafe(plan: Plan, what_to_do: str) -> None:
     """Each reason on its own line (as the plan shows them), then what overrides them."""
-    if not plan.unsafe or force:
+    if not plan.refused_as_unsafe:
         return
-    raise UnsafePlan(
-        "\n".join(f"unsafe: {reason}" for reason in plan.unsafe)
-        + "\nrefusing an unsafe plan; re-run with --force if this is intended"
-    )
+    raise UnsafePlan("\n".join(f"unsafe: {reason}" for reason in plan.unsafe) + "\n" + what_to_do)
+
+
+_APPLY_REFUSES = "refusing an unsafe plan; re-run with --force if this is intended"
+_PLAN_IS_UNSAFE = (
+    "the plan is unsafe: apply refuses it unless it was made with --force; a reviewer who "
+    "accepts these changes plans again with --force (recorded in the plan and its checksum)"
+)
 
 
 def _checksum_argument(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -111,10 +115,17 @@ adopt_option = click.option(
 @click.option(
     "--detailed-exitcode",
     is_flag=True,
-    help="Exit 2 when there are changes to apply (0 when none).",
+    help="Exit 2 when there are changes to apply (0 when none), 3 when the plan is unsafe "
+    "and not made with --force.",
 )
 @prune_option
 @adopt_option
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Accept this plan's unsafe changes: recorded in the plan file and its checksum, so "
+    "`apply --plan`/`--checksum` applies them as reviewed.",
+)
 @no_color_option
 def plan(
     paths: tuple[Path, ...],
@@ -123,6 +134,7 @@ def plan(
     detailed_exitcode: bool,
     prune: bool,
     adopt: bool,
+    force: bool,
     no_color: bool,
 ) -> int:
     """Show what apply would change in Azure to match the specs; changes nothing.
@@ -130,14 +142,15 @@ def plan(
     Reads live state with one LIST per resource group, diffs it against the specs
     (PATH: files or folders, default specs/) and prints the plan. Exit 0 when Azure
     matches, 1 on error, 2 with --detailed-exitcode when there are changes, 3 when a
-    resource belongs to someone else.
+    resource belongs to someone else (and, with --detailed-exitcode, when the plan is
+    unsafe and not made with --force).
     """
     from provisioner.sync.pipeline import Options, make_plan
     from provisioner.sync.render import RENDERERS, render_json, render_text
 
     with azure_from_env() as azure:
         the_plan = make_plan(
-            spec_paths_or_default(paths), azure, Options(prune, adopt), os.environ
+            spec_paths_or_default(paths), azure, Options(prune, adopt, force), os.environ
         ).plan
     if output_format == "text":
         click.echo(render_text(the_plan, color=use_color(no_color)), nl=False)
@@ -147,7 +160,11 @@ def plan(
         _write_plan_file(out, render_json(the_plan))
         click.echo(f"Plan written to {out} (checksum {the_plan.checksum()}).", err=True)
     _refuse_problems(the_plan)
-    return EXIT_CHANGES if detailed_exitcode and the_plan.has_changes else EXIT_OK
+    if not detailed_exitcode:
+        return EXIT_OK
+    # Refused at review, where people look, rather than after the merge (exit 3, as apply).
+    _refuse_unsafe(the_plan, _PLAN_IS_UNSAFE)
+    return EXIT_CHANGES if the_plan.has_changes else EXIT_OK
 
 
 def _write_plan_file(out: Path, text: str) -> None:
@@ -173,7 +190,11 @@ def _write_plan_file(out: Path, text: str) -> None:
 @click.option(
     "--yes", "-y", is_flag=True, help="Do not ask for confirmation (required without a terminal)."
 )
-@click.option("--force", is_flag=True, help="Apply a plan that the safety rules call unsafe.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Apply a plan that the safety rules call unsafe (with --plan: only one made with --force).",
+)
 @prune_option
 @adopt_option
 @no_color_option
@@ -202,14 +223,14 @@ def apply(
         # Each names the reviewed plan; with both, one would silently override the other.
         raise click.UsageError("give --plan or --checksum, not both")
     saved = read_plan_file(plan_file) if plan_file else None
-    options = _options_for(Options(prune, adopt), saved, plan_file)
+    options = _options_for(Options(prune, adopt, force), saved, plan_file)
     color = use_color(no_color)
     with azure_from_env() as azure:
         the_plan = make_plan(spec_paths_or_default(paths), azure, options, os.environ).plan
         click.echo(render_text(the_plan, color=color), nl=False)
         _refuse_problems(the_plan)
         _bind_to_review(the_plan, saved, checksum)
-        _refuse_unsafe(the_plan, force)
+        _refuse_unsafe(the_plan, _APPLY_REFUSES)
         if not the_plan.has_changes:
             return EXIT_OK
         _confirm(yes, len(the_plan.changes))
@@ -223,13 +244,22 @@ def apply(
 
 
 def _options_for(given: Options, saved: SavedPlan | None, plan_file: Path | None) -> Options:
-    """A reviewed plan file's own --prune/--adopt; contradicting them is an error."""
+    """A reviewed plan file's own --prune/--adopt/--force; a flag it lacks is an error.
+
+    --force in particular is a reviewer's decision: it counts only when the reviewed plan
+    carried it, never when added at apply time.
+    """
     if saved is None:
         return given
-    if (given.prune or given.adopt) and given != saved.options:
+    extra = [
+        f"--{flag}"
+        for flag in ("prune", "adopt", "force")
+        if getattr(given, flag) and not getattr(saved.options, flag)
+    ]
+    if extra:
         raise AlertsyncError(
-            f"--prune/--adopt differ from the options {plan_file} was made with; "
-            "leave them out to use the plan's own"
+            f"{'/'.join(extra)} differ from the options {plan_file} was made with; leave them "
+            "out to use the plan's own, or plan again with them and have that plan reviewed"
         )
     return saved.options
 

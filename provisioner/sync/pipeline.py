@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 class Options:
     prune: bool = False
     adopt: bool = False
+    force: bool = False  # accept an unsafe plan: recorded in the plan and its checksum
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +42,12 @@ def make_plan(
     current = live.read_live(wanted, azure)
     found = diff.compute(wanted, current, prune=options.prune, adopt=options.adopt)
     plan = Plan.build(
-        found, current.resources, wanted.owners, prune=options.prune, adopt=options.adopt
+        found,
+        current.resources,
+        wanted.owners,
+        prune=options.prune,
+        adopt=options.adopt,
+        force=options.force,
     )
     log.info(
         "plan: desired=%d live=%d changes=%d",
@@ -100,7 +106,9 @@ def _saved_plan(path: Path, data: Any) -> SavedPlan:
             f"{path}: malformed plan file (checksum, summary, options or changes has the wrong "
             "type); write one with `alertsync plan --format json --out FILE`"
         )
-    saved_options = Options(bool(options.get("prune")), bool(options.get("adopt")))
+    saved_options = Options(
+        bool(options.get("prune")), bool(options.get("adopt")), bool(options.get("force"))
+    )
     counts = {str(k): int(v) for k, v in summary.items()}
     return SavedPlan(checksum, counts, saved_options, changes)
 

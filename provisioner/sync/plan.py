@@ -54,6 +54,7 @@ class Plan:
     unsafe: tuple[str, ...]  # why the plan is unsafe; empty when it is safe
     prune: bool = False  # the options it was made with: apply --plan reuses them
     adopt: bool = False
+    force: bool = False  # a reviewer accepted its unsafe changes (plan --force)
     warnings: tuple[str, ...] = ()  # informational: not part of the checksum
 
     @classmethod
@@ -65,11 +66,12 @@ class Plan:
         *,
         prune: bool = False,
         adopt: bool = False,
+        force: bool = False,
     ) -> Plan:
         """Order the diff's changes and judge them against the safety rules."""
         changes = tuple(sorted(diff.changes, key=lambda c: (phase_of(c), c.id)))
         unsafe = tuple(_safety_violations(changes, live, {o.lower() for o in owners}))
-        return cls(changes, diff.problems, diff.orphans, unsafe, prune, adopt, diff.warnings)
+        return cls(changes, diff.problems, diff.orphans, unsafe, prune, adopt, force, diff.warnings)
 
     def count(self, action: str) -> int:
         return sum(1 for c in self.changes if c.action == action)
@@ -77,6 +79,11 @@ class Plan:
     @property
     def has_changes(self) -> bool:
         return bool(self.changes)
+
+    @property
+    def refused_as_unsafe(self) -> bool:
+        """Unsafe, and no reviewer accepted it with --force: apply refuses it (exit 3)."""
+        return bool(self.unsafe) and not self.force
 
     def summary(self) -> dict[str, int]:
         return {a: self.count(a) for a in ("create", "update", "adopt", "delete")}
@@ -95,7 +102,7 @@ class Plan:
     def _content(self) -> dict[str, Any]:
         return {
             "formatVersion": FORMAT_VERSION,
-            "options": {"prune": self.prune, "adopt": self.adopt},
+            "options": {"prune": self.prune, "adopt": self.adopt, "force": self.force},
             "summary": self.summary(),
             "changes": [_change_data(c) for c in self.changes],
             "problems": [_problem_data(p) for p in self.problems],

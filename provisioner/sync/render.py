@@ -68,7 +68,8 @@ def render_text(plan: Plan, color: bool = False) -> str:
     lines += [
         f"? kept (no longer declared; --prune deletes it): {o.describe()}" for o in plan.orphans
     ]
-    lines += [f"! unsafe: {reason}" for reason in plan.unsafe]
+    accepted = " (accepted with --force)" if plan.force else ""
+    lines += [f"! unsafe: {reason}{accepted}" for reason in plan.unsafe]
     lines += [f"! warning: {warning}" for warning in plan.warnings]
     said = verdict(plan)
     if said:
@@ -126,11 +127,11 @@ def _md_banners(plan: Plan) -> list[str]:
     if deletes:
         names = ", ".join(_md_code(c.id.name) for c in deletes)
         lines += [f"> [!WARNING]\n> This plan **deletes {len(deletes)}** resource(s): {names}", ""]
+    verdict_of_force = (
+        "accepted: planned with `--force`" if plan.force else "apply refuses without `--force`"
+    )
     for reason in plan.unsafe:
-        lines += [
-            f"> [!CAUTION]\n> Unsafe: {_md_text(reason)} (apply refuses without `--force`)",
-            "",
-        ]
+        lines += [f"> [!CAUTION]\n> Unsafe: {_md_text(reason)} ({verdict_of_force})", ""]
     for problem in plan.problems:
         lines += [f"> [!CAUTION]\n> {_md_text(problem.message)}", ""]
     for warning in plan.warnings:
