@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -595,3 +596,161 @@ def test_export_errors_are_one_clear_sentence(
     run = alertsync(brownfield, tmp_path, "export", *args)
     assert run.code == 1
     assert message in run.err and "Traceback" not in run.err
+
+
+# --- any text Azure holds is written so that it reads back identical -------------------------
+
+# Strings that broke the writer (PyYAML's trial parse raised) or that a reviewer cannot see.
+NASTY_TEXT = [
+    "@team",
+    "*alias",
+    "!tag",
+    "%directive",
+    "`backtick",
+    "line one\nline two",
+    "tab\there",
+    "trailing space ",
+    " leading space",
+    "a: b",
+    "- item",
+    "? key",
+    "#comment",
+    "'single'",
+    '"double"',
+    "C:\\path\\",
+    "bell\x07",
+    "nul\x00",
+    "esc\x1b[31m",
+    "\x85next line",
+    "line\u2028separator",
+    "\u202eevil\u202c",
+    "zero\u200bwidth",
+    "\ufeffbom",
+    "no\u00a0break",
+    "emoji \U0001f600 and \U00010348",
+    "日本語の説明",
+    "~",
+    "null",
+    "1e5",
+    "0x1F",
+    "2026-12-01",
+    "",
+]
+
+
+def _with_text(value: Any, draw: Any) -> Any:
+    """The document with every string (and every tag name) replaced by drawn text."""
+    if isinstance(value, str):
+        return draw()
+    if isinstance(value, list):
+        return [_with_text(v, draw) for v in value]
+    if isinstance(value, dict):
+        return {
+            (draw() if k.startswith("tag-") else k): _with_text(v, draw) for k, v in value.items()
+        }
+    return value
+
+
+def _every_string_document() -> dict[str, Any]:
+    """An exported file holding every kind of string field, tag names made recognisable."""
+    tags = owned_tags(**{"tag-a": "x", "tag-b": "y"})
+    live = every_feature(None)
+    live = dataclasses.replace(
+        live,
+        action_groups=tuple(dataclasses.replace(g, tags=tags) for g in live.action_groups),
+        rules=tuple(dataclasses.replace(r, tags=tags) for r in live.rules),
+    )
+    documents = [dict(f.document) for f in export(live, owner="brownfield").files]
+    return {"files": documents}
+
+
+EVERY_STRING_DOCUMENT = _every_string_document()
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_any_text_in_any_string_field_reads_back_identical(data: st.DataObject) -> None:
+    document = _with_text(EVERY_STRING_DOCUMENT, lambda: data.draw(st.text()))
+    for file in document["files"]:
+        text = to_yaml(file)
+        loaded = load_yaml(text)
+        assert loaded.problems == [] and loaded.data == file
+        assert yaml.safe_load(text) == file  # YAML 1.1 readers (PyYAML, editors) agree
+
+
+@pytest.mark.parametrize("text", NASTY_TEXT, ids=range(len(NASTY_TEXT)))
+def test_nasty_text_reads_back_identical(text: str) -> None:
+    document = {"description": text, "tags": {text or "t": text}, "values": [text, "x"]}
+    assert load_yaml(to_yaml(document)).data == document
+
+
+@pytest.mark.parametrize("text", ["\u202eevil", "zero\u200bwidth", "no\u00a0break", "bell\x07"])
+def test_text_a_reviewer_cannot_see_is_written_as_escapes(text: str) -> None:
+    written = to_yaml({"description": text}).splitlines()[1]
+    assert written.isascii() and written.startswith('description: "')
+
+
+def test_a_resource_the_spec_checks_refuse_is_left_out_and_named(tmp_path: Path) -> None:
+    # Azure keeps what the spec language refuses (an address without a domain dot): the file
+    # must still validate, and the user must learn which resource was left out and why.
+    odd = group("ag-intranet", email_receivers=(EmailReceiver("ops", "ops@intranet"),))
+    result = export(Snapshot(SUB, action_groups=(odd, group("ag-oncall"))))
+    (skipped,) = result.skipped
+    assert skipped.id == odd.id
+    assert "would not pass validation" in skipped.reason and "emailReceivers[0]" in skipped.reason
+    assert set(rebuild(result, tmp_path).resources) == {group_id("ag-oncall")}
+    assert any("ag-intranet" in line for line in summary_lines(result, "out"))
+
+
+def _nasty_seed() -> dict[str, Any]:
+    """The default world plus a portal-made group and rule holding every nasty string."""
+    seed: dict[str, Any] = json.loads(json.dumps(DEFAULT_SEED))
+    group_body = _legacy_group()
+    group_body["body"]["tags"] = {f"t{i}": text for i, text in enumerate(NASTY_TEXT)}
+    del group_body["body"]["properties"]["webhookReceivers"]
+    rule_body = _legacy_rule()
+    properties = rule_body["body"]["properties"]
+    properties["description"] = "|".join(NASTY_TEXT)
+    properties["conditions"] = [
+        {"field": "AlertRuleName", "operator": "Contains", "values": [t for t in NASTY_TEXT if t]},
+        {"field": "Description", "operator": "DoesNotContain", "values": NASTY_TEXT[:10]},
+    ]
+    rule_body["body"]["tags"] = group_body["body"]["tags"]
+    seed["subscriptions"][0]["resourceGroups"][0]["resources"] = [group_body, rule_body]
+    return seed
+
+
+def test_nasty_live_text_exports_validates_adopts_and_plans_clean(
+    arm_env: dict[str, str], world: Any, tmp_path: Path
+) -> None:
+    world.control.reset(seed=_nasty_seed())
+    exported = alertsync(arm_env, tmp_path, "export", "--owner", "brownfield", "--out", "out")
+    assert exported.code == 0 and "Skipped" not in exported.out, exported.out + exported.err
+    assert alertsync(arm_env, tmp_path, "validate", "out").code == 0
+    adopt = alertsync(arm_env, tmp_path, "plan", "out", "--adopt", "--format", "json")
+    assert adopt.code == 0, adopt.err
+    paths = {f["path"] for c in json.loads(adopt.out)["changes"] for f in c["fields"]}
+    assert paths == {"tags[managed-by]", "tags[alertsync-owner]"}  # the text itself unchanged
+    applied = alertsync(arm_env, tmp_path, "apply", "out", "--yes", "--adopt")
+    assert applied.code == 0, applied.out + applied.err
+    after = alertsync(arm_env, tmp_path, "plan", "out", "--detailed-exitcode")
+    assert after.code == 0, after.out + after.err
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    description=st.text(max_size=40),
+    tag_value=st.text(max_size=40),
+    values=st.lists(st.text(min_size=1, max_size=20), min_size=1, max_size=3),
+)
+def test_any_free_text_round_trips_through_the_specs(
+    description: str, tag_value: str, values: list[str]
+) -> None:
+    live = rule(
+        description=description,
+        tags=owned_tags(note=tag_value),
+        conditions=(Condition.build("AlertContext", "Contains", values),),
+    )
+    result = export(Snapshot(SUB, action_groups=(group(),), rules=(live,)))
+    with tempfile.TemporaryDirectory() as folder:
+        assert rebuild(result, Path(folder)).resources[live.id] == live

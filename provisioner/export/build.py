@@ -10,6 +10,7 @@ from types import MappingProxyType
 from typing import Any, Final, TypeVar
 
 from provisioner.errors import AlertsyncError
+from provisioner.export.self_check import refused_entries
 from provisioner.export.spec_yaml import SCHEMA_URL, to_yaml
 from provisioner.export.to_spec import SpecContext, file_document
 from provisioner.ids import ResourceId
@@ -90,6 +91,8 @@ class SpecFile:
     name: str
     document: Mapping[str, Any]
     text: str
+    # The resource each entry declares, by section: `ids["actionGroups"][0]` is the first group.
+    ids: Mapping[str, tuple[ResourceId, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -107,12 +110,29 @@ class Export:
 
 
 def export(snapshot: Snapshot, owner: str | None = None, schema_ref: str = SCHEMA_URL) -> Export:
-    """Spec files (one per resource group) that `desired.build` turns back into `snapshot`."""
+    """Spec files (one per resource group) that `desired.build` turns back into `snapshot`.
+
+    The files are validated as `validate` would: a resource whose spec would be refused
+    (Azure holds values the spec language forbids) is left out and reported, never written
+    into a file that then fails validation as a whole.
+    """
+    refused: dict[ResourceId, str] = {}
+    while True:
+        result = _export(snapshot, owner, schema_ref, refused)
+        found = refused_entries(result.files)
+        if not found or found.keys() <= refused.keys():
+            return result
+        refused |= found
+
+
+def _export(
+    snapshot: Snapshot, owner: str | None, schema_ref: str, refused: Mapping[ResourceId, str]
+) -> Export:
     owned: list[Owned] = [*snapshot.action_groups, *snapshot.rules]
     if not owned and not snapshot.vaults:
         return Export(owner or "")
     chosen = choose_owner(owned, owner)
-    skipped = _skipped(snapshot, chosen)
+    skipped = _skipped(snapshot, chosen, refused)
     left_out = {s.id for s in skipped}
     groups = [g for g in snapshot.action_groups if g.id not in left_out]
     rules = [r for r in snapshot.rules if r.id not in left_out]
@@ -120,7 +140,8 @@ def export(snapshot: Snapshot, owner: str | None = None, schema_ref: str = SCHEM
     variables = webhook_variables(groups)
     names = {key: v.name for key, v in variables.items()}
     context = SpecContext(chosen, snapshot.subscription, "", _group_names(groups), names)
-    files = _files(context, groups, rules, list(snapshot.vaults), schema_ref)
+    vaults = [v for v in snapshot.vaults if v.id not in left_out]
+    files = _files(context, groups, rules, vaults, schema_ref)
     return Export(
         owner=chosen,
         files=files,
@@ -153,9 +174,15 @@ def choose_owner(resources: Iterable[Owned], requested: str | None) -> str:
     )
 
 
-def _skipped(snapshot: Snapshot, owner: str) -> tuple[Skipped, ...]:
-    """Resources whose specs could not be planned as they are: another owner's, or inexpressible."""
-    found: list[Skipped] = []
+def _skipped(
+    snapshot: Snapshot, owner: str, refused: Mapping[ResourceId, str]
+) -> tuple[Skipped, ...]:
+    """Resources whose specs could not be planned as they are: another owner's, inexpressible,
+    or refused by the spec checks."""
+    found = [
+        Skipped(rid, f"its spec would not pass validation ({why}); fix it in Azure first")
+        for rid, why in refused.items()
+    ]
     owned: list[Owned] = [*snapshot.action_groups, *snapshot.rules]
     for resource in owned:
         other = owner_of(resource.tags)
@@ -230,8 +257,20 @@ def _files(
             home_rules.get(key, []),
             home_vaults.get(key, []),
         )
-        files.append(SpecFile(f"{rg}.yaml", document, to_yaml(document, schema_ref)))
+        ids = {
+            "actionGroups": _ids(home_groups.get(key, [])),
+            "alertProcessingRules": _ids(home_rules.get(key, [])),
+            "vaults": _ids(home_vaults.get(key, [])),
+        }
+        files.append(SpecFile(f"{rg}.yaml", document, to_yaml(document, schema_ref), ids))
     return tuple(files)
+
+
+def _ids(
+    resources: Sequence[ActionGroup | AlertProcessingRule | VaultAlertSettings],
+) -> tuple[ResourceId, ...]:
+    """In the order file_document writes the entries: by ID."""
+    return tuple(sorted(r.id for r in resources))
 
 
 def _by_home(resources: Sequence[R]) -> dict[str, list[R]]:

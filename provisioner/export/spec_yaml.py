@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
@@ -21,6 +22,19 @@ class _SpecDumper(yaml.SafeDumper):
 
     def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
         super().increase_indent(flow, False)
+
+    def write_double_quoted(self, text: str, split: bool = True) -> None:
+        # PyYAML writes every printable character as it is, bidi controls and zero-width
+        # characters included: a reviewer would see reversed or hidden text. A string holding
+        # one is written with every non-ASCII character escaped (`\u202E`), visible and exact.
+        if not any(map(_is_invisible, text)):
+            super().write_double_quoted(text, split)
+            return
+        self.allow_unicode = False
+        try:
+            super().write_double_quoted(text, split)
+        finally:
+            self.allow_unicode = True
 
 
 class _Flow(dict[str, Any]):
@@ -86,17 +100,37 @@ _PLAIN_WORD: Final = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 _KEYWORDS: Final = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null"})
 
 
+# Unicode categories a reader cannot see (controls, format characters such as bidi overrides
+# and zero-width spaces, line and paragraph separators, unassigned and private code points).
+_INVISIBLE_CATEGORIES: Final = frozenset({"Cc", "Cf", "Cn", "Co", "Cs", "Zl", "Zp"})
+
+
+def _is_invisible(character: str) -> bool:
+    """Unseen, or a space that is not the ASCII one (U+00A0 looks the same as U+0020)."""
+    category = unicodedata.category(character)
+    return category in _INVISIBLE_CATEGORIES or (category == "Zs" and character != " ")
+
+
 def reads_back(text: str) -> bool:
-    """Whether `text` unquoted reads back as this string in YAML 1.1 (PyYAML) and 1.2 (ours)."""
+    """Whether `text` unquoted reads back as this string in YAML 1.1 (PyYAML) and 1.2 (ours).
+
+    Any text may come from Azure (`@team`, `*`, `%`, a tab): what YAML cannot read plain at
+    all (a syntax error, an alias, a tag) does not read back either.
+    """
     if _PLAIN_WORD.fullmatch(text) and text.lower() not in _KEYWORDS:
         return True
-    return bool(yaml.safe_load(text) == text and load_yaml(text).data == text)
+    try:
+        parsed = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return False
+    return bool(parsed == text and load_yaml(text).data == text)
 
 
 def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.Node:
     # Quote what a YAML 1.1 reader (PyYAML, many editors) or our YAML 1.2 loader would not
-    # read back as this text (`1e5` is a number only in 1.2), and times of day for humans.
-    if not reads_back(data) or _TIME_LIKE.match(data):
+    # read back as this text (`1e5` is a number only in 1.2), times of day for humans, and
+    # text with characters a reviewer cannot see (written as escapes inside the quotes).
+    if not reads_back(data) or _TIME_LIKE.match(data) or any(map(_is_invisible, data)):
         return dumper.represent_scalar(_STR_TAG, data, style='"')
     return dumper.represent_scalar(_STR_TAG, data)
 
