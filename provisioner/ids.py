@@ -5,31 +5,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-ACTION_GROUP_TYPE = "Microsoft.Insights/actionGroups"
-PROCESSING_RULE_TYPE = "Microsoft.AlertsManagement/actionRules"
-VAULT_TYPE = "Microsoft.RecoveryServices/vaults"
+from provisioner.kinds import ACTION_GROUP, KINDS, PROCESSING_RULE, VAULT, by_arm_type
+
+ACTION_GROUP_TYPE = ACTION_GROUP.arm_type
+PROCESSING_RULE_TYPE = PROCESSING_RULE.arm_type
+VAULT_TYPE = VAULT.arm_type
 
 # ARM returns these segments in varying case (`microsoft.insights`, `resourcegroups`); we render
 # one spelling so that plans and messages are stable whatever casing Azure chose.
-_CANONICAL_CASE = {
-    word.lower(): word
-    for word in (
-        "Microsoft.Insights",
-        "actionGroups",
-        "Microsoft.AlertsManagement",
-        "actionRules",
-        "Microsoft.RecoveryServices",
-        "vaults",
-    )
-}
+_CANONICAL_CASE = {word.lower(): word for kind in KINDS for word in kind.arm_type.split("/")}
 
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
-
-_KIND_LABELS = {
-    ACTION_GROUP_TYPE.lower(): "action group",
-    PROCESSING_RULE_TYPE.lower(): "alert processing rule",
-    VAULT_TYPE.lower(): "vault",
-}
 
 
 def is_guid(text: str) -> bool:
@@ -127,7 +113,8 @@ class ResourceId:
             return f'subscription "{self.subscription}"'
         if self.is_resource_group:
             return f'resource group "{self.resource_group}" (sub "{self.subscription}")'
-        label = _KIND_LABELS.get((self.resource_type or "").lower(), self.resource_type)
+        kind = by_arm_type(self.resource_type)
+        label = kind.label if kind is not None else self.resource_type
         return f'{label} "{self.name}" (rg "{self.resource_group}", sub "{self.subscription}")'
 
     def _segments(self) -> list[str]:

@@ -9,9 +9,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal, TypeVar
+from typing import Any, ClassVar, Final, Literal, TypeVar
 
+from provisioner import kinds
 from provisioner.ids import ResourceId
+from provisioner.kinds import Kind
 
 MANAGED_BY_TAG: Final = "managed-by"
 MANAGED_BY_VALUE: Final = "alertsync"
@@ -139,6 +141,8 @@ def sort_receivers(receivers: Iterable[_R]) -> tuple[_R, ...]:
 
 @dataclass(frozen=True, slots=True)
 class ActionGroup:
+    KIND: ClassVar[Kind] = kinds.ACTION_GROUP
+
     id: ResourceId
     short_name: str
     enabled: bool = True
@@ -292,6 +296,8 @@ ActionType = Literal["AddActionGroups", "RemoveAllActionGroups"]
 
 @dataclass(frozen=True, slots=True)
 class AlertProcessingRule:
+    KIND: ClassVar[Kind] = kinds.PROCESSING_RULE
+
     id: ResourceId
     scopes: tuple[ResourceId, ...]  # sorted; all in the rule's subscription
     action_type: ActionType = "AddActionGroups"
@@ -314,6 +320,8 @@ class VaultAlertSettings:
     Vaults are never created or deleted by alertsync; only these settings are patched.
     """
 
+    KIND: ClassVar[Kind] = kinds.VAULT
+
     id: ResourceId
     job_failure_alerts: bool | None = None  # azureMonitorAlertSettings.alertsForAllJobFailures
     classic_alerts: bool | None = None  # classicAlertSettings.alertsForCriticalOperations
@@ -321,12 +329,13 @@ class VaultAlertSettings:
 
 Resource = ActionGroup | AlertProcessingRule | VaultAlertSettings
 
-# What each kind is called in sentences, in the order the spec sections come.
-KIND_LABELS: Final[dict[type[Resource], str]] = {
-    ActionGroup: "action group",
-    AlertProcessingRule: "alert processing rule",
-    VaultAlertSettings: "vault",
-}
+
+def resource_owner(resource: Resource) -> str | None:
+    """The owner of a resource of an owned kind; None when unmanaged, and for the kinds
+    alertsync only tunes (a vault belongs to whoever created it: its settings carry no tags)."""
+    if isinstance(resource, VaultAlertSettings):
+        return None
+    return owner_of(resource.tags)
 
 
 def plural(count: int, noun: str) -> str:

@@ -7,9 +7,9 @@ from typing import Any, TypeVar
 
 from azure.core.credentials import TokenCredential
 
+from provisioner import kinds
 from provisioner.azure.clients import ClientCache, SdkClients
 from provisioner.azure.errors import (
-    BACKUP_ROLE,
     MONITORING_ROLE,
     READER_ROLE,
     ResourceGroupNotFound,
@@ -20,12 +20,14 @@ from provisioner.azure.errors import (
     limiting_test_notifications,
     not_found_code,
 )
-from provisioner.azure.mappings import action_groups, processing_rules, vaults
+from provisioner.azure.kinds import SDK_KINDS
+from provisioner.azure.mappings import action_groups
 from provisioner.azure.mappings.action_groups import NotificationResult
 from provisioner.azure.settings import AzureSettings
 from provisioner.errors import AzureError
 from provisioner.ids import ResourceId
-from provisioner.model import ActionGroup, AlertProcessingRule, VaultAlertSettings
+from provisioner.kinds import Kind
+from provisioner.model import ActionGroup, AlertProcessingRule, Resource, VaultAlertSettings
 
 # Callers catch these where they import Azure; they are defined with the other errors.
 __all__ = [
@@ -37,6 +39,10 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+R = TypeVar("R", bound=Resource)
+
+# A listed resource with the parts of it the model cannot carry (e.g. "voiceReceivers[ops]").
+Listed = tuple[Resource, tuple[str, ...]]
 
 
 class Azure:
@@ -98,20 +104,40 @@ class Azure:
                 ) from err
             raise
 
-    def _put(self, resource_id: ResourceId, operations: Any, body: object) -> Any:
-        """create_or_update through `operations` (the SDK's operations object of the kind)."""
-        rg, name = _rg(resource_id), resource_id.name
-        return self._call(
-            f"creating or updating {resource_id.describe()}",
-            MONITORING_ROLE,
-            lambda: operations.create_or_update(rg, name, body),
-        )
+    # --- any kind (provisioner.azure.kinds says how) ---
 
-    def _delete(self, resource_id: ResourceId, operations: Any) -> None:
+    def list_resources(self, kind: Kind, scope: ResourceId) -> list[Listed]:
+        """Every resource of `kind` in a resource group, or in a whole subscription when `scope`
+        is one, each with the parts the model cannot carry (pages followed)."""
+        sdk = SDK_KINDS[kind]
+        ops = sdk.operations(self._clients_for(scope.subscription))
+        if scope.resource_group is not None:
+            rg = scope.resource_group
+            found = self._list(kind.plural, scope, lambda: ops.list_by_resource_group(rg))
+        else:
+            found = self._list(kind.plural, scope, getattr(ops, sdk.list_in_subscription))
+        return [(sdk.from_arm(r), sdk.unsupported(r)) for r in found]
+
+    def put(self, resource: R) -> R:
+        """Create, replace or (vault settings) patch the resource; returns it as Azure stored it."""
+        sdk = SDK_KINDS[resource.KIND]
+        rid = resource.id
+        ops = sdk.operations(self._clients_for(rid.subscription))
+        rg, name, body = _rg(rid), rid.name, sdk.to_arm(resource)
+        stored = self._call(
+            f"{sdk.write_action} {rid.describe()}",
+            sdk.write_role,
+            lambda: sdk.write(ops, rg, name, body),
+        )
+        result: R = sdk.from_arm(stored)
+        return result
+
+    def delete(self, kind: Kind, resource_id: ResourceId) -> None:
         """Delete; deleting what does not exist is not an error (ARM answers 204)."""
+        ops = SDK_KINDS[kind].operations(self._clients_for(resource_id.subscription))
         rg, name = _rg(resource_id), resource_id.name
         action = f"deleting {resource_id.describe()}"
-        self._call(action, MONITORING_ROLE, lambda: operations.delete(rg, name))
+        self._call(action, MONITORING_ROLE, lambda: ops.delete(rg, name))
 
     # --- action groups ---
 
@@ -124,28 +150,21 @@ class Azure:
     ) -> list[tuple[ActionGroup, tuple[str, ...]]]:
         """Each group with the receivers alertsync cannot represent (`voiceReceivers[ops]`)."""
         group = ResourceId(subscription.lower(), resource_group)
-        ops = self._clients_for(subscription).monitor.action_groups
-        found = self._list(
-            "action groups", group, lambda: ops.list_by_resource_group(resource_group)
-        )
-        return [_with_unsupported_receivers(r) for r in found]
+        return _narrowed(ActionGroup, self.list_resources(kinds.ACTION_GROUP, group))
 
     def list_action_groups_in_subscription(
         self, subscription: str
     ) -> list[tuple[ActionGroup, tuple[str, ...]]]:
         """Every action group of the subscription, each with its unsupported receivers."""
-        ops = self._clients_for(subscription).monitor.action_groups
-        found = self._list("action groups", _sub(subscription), ops.list_by_subscription_id)
-        return [_with_unsupported_receivers(r) for r in found]
+        return _narrowed(ActionGroup, self.list_resources(kinds.ACTION_GROUP, _sub(subscription)))
 
     def put_action_group(self, group: ActionGroup) -> ActionGroup:
         """Create or replace the group; returns it as Azure stored it."""
-        ops = self._clients_for(group.id.subscription).monitor.action_groups
-        return action_groups.from_arm(self._put(group.id, ops, action_groups.to_arm(group)))
+        return self.put(group)
 
     def delete_action_group(self, group_id: ResourceId) -> None:
         """Delete the group; deleting one that does not exist is not an error (ARM: 204)."""
-        self._delete(group_id, self._clients_for(group_id.subscription).monitor.action_groups)
+        self.delete(kinds.ACTION_GROUP, group_id)
 
     def test_notification(
         self, group_id: ResourceId, alert_type: str = "servicehealth"
@@ -189,53 +208,38 @@ class Azure:
     ) -> list[AlertProcessingRule]:
         """Every alert processing rule in the resource group (pages followed)."""
         group = ResourceId(subscription.lower(), resource_group)
-        ops = self._clients_for(subscription).rules.alert_processing_rules
-        found = self._list(
-            "alert processing rules", group, lambda: ops.list_by_resource_group(resource_group)
-        )
-        return [processing_rules.from_arm(r) for r in found]
+        found = self.list_resources(kinds.PROCESSING_RULE, group)
+        return [r for r, _ in _narrowed(AlertProcessingRule, found)]
 
     def list_processing_rules_in_subscription(self, subscription: str) -> list[AlertProcessingRule]:
         """Every alert processing rule of the subscription (pages followed)."""
-        ops = self._clients_for(subscription).rules.alert_processing_rules
-        found = self._list("alert processing rules", _sub(subscription), ops.list_by_subscription)
-        return [processing_rules.from_arm(r) for r in found]
+        found = self.list_resources(kinds.PROCESSING_RULE, _sub(subscription))
+        return [r for r, _ in _narrowed(AlertProcessingRule, found)]
 
     def put_processing_rule(self, rule: AlertProcessingRule) -> AlertProcessingRule:
         """Create or replace the rule; returns it as Azure stored it."""
-        ops = self._clients_for(rule.id.subscription).rules.alert_processing_rules
-        return processing_rules.from_arm(self._put(rule.id, ops, processing_rules.to_arm(rule)))
+        return self.put(rule)
 
     def delete_processing_rule(self, rule_id: ResourceId) -> None:
         """Delete the rule; deleting one that does not exist is not an error (ARM: 204)."""
-        ops = self._clients_for(rule_id.subscription).rules.alert_processing_rules
-        self._delete(rule_id, ops)
+        self.delete(kinds.PROCESSING_RULE, rule_id)
 
     # --- vaults ---
 
     def list_vaults(self, subscription: str, resource_group: str) -> list[VaultAlertSettings]:
         """The alert settings of every vault in the resource group (pages followed)."""
         group = ResourceId(subscription.lower(), resource_group)
-        ops = self._clients_for(subscription).vaults.vaults
-        found = self._list("vaults", group, lambda: ops.list_by_resource_group(resource_group))
-        return [vaults.from_arm(v) for v in found]
+        found = self.list_resources(kinds.VAULT, group)
+        return [v for v, _ in _narrowed(VaultAlertSettings, found)]
 
     def list_vaults_in_subscription(self, subscription: str) -> list[VaultAlertSettings]:
         """The alert settings of every vault of the subscription (pages followed)."""
-        ops = self._clients_for(subscription).vaults.vaults
-        found = self._list("vaults", _sub(subscription), ops.list_by_subscription_id)
-        return [vaults.from_arm(v) for v in found]
+        found = self.list_resources(kinds.VAULT, _sub(subscription))
+        return [v for v, _ in _narrowed(VaultAlertSettings, found)]
 
     def patch_vault(self, settings: VaultAlertSettings) -> VaultAlertSettings:
         """Merge the managed settings into the vault (a LRO in api 2026-11-01); returns the result."""
-        ops = self._clients_for(settings.id.subscription).vaults.vaults
-        rg, name, body = _rg(settings.id), settings.id.name, vaults.to_patch(settings)
-        result = self._call(
-            f"updating alert settings of {settings.id.describe()}",
-            BACKUP_ROLE,
-            lambda: ops.begin_update(rg, name, body).result(),
-        )
-        return vaults.from_arm(result)
+        return self.put(settings)
 
 
 def _rg(resource_id: ResourceId) -> str:
@@ -248,7 +252,6 @@ def _sub(subscription: str) -> ResourceId:
     return ResourceId(subscription.lower())
 
 
-def _with_unsupported_receivers(
-    resource: Any,
-) -> tuple[ActionGroup, tuple[str, ...]]:
-    return action_groups.from_arm(resource), action_groups.unsupported_receivers(resource)
+def _narrowed(model: type[R], found: list[Listed]) -> list[tuple[R, tuple[str, ...]]]:
+    """A list of one kind, typed as that kind's model class."""
+    return [(r, extra) for r, extra in found if isinstance(r, model)]

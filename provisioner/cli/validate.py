@@ -45,8 +45,9 @@ def _validate_summary(files: int, resources: list[Resource]) -> str:
     """`3 files valid: 2 action groups, 1 alert processing rule, 1 vault`."""
     from collections import Counter
 
-    from provisioner.model import KIND_LABELS, plural
+    from provisioner.kinds import KINDS
+    from provisioner.model import plural
 
-    counts = Counter(type(resource) for resource in resources)
-    parts = [plural(counts[kind], label) for kind, label in KIND_LABELS.items()]
+    counts = Counter(resource.KIND for resource in resources)
+    parts = [plural(counts[kind], kind.label) for kind in KINDS]
     return f"{plural(files, 'file')} valid: {', '.join(parts)}"

@@ -14,8 +14,8 @@ from provisioner.export.self_check import refused_entries
 from provisioner.export.spec_yaml import SCHEMA_URL, to_yaml
 from provisioner.export.to_spec import SpecContext, file_document
 from provisioner.ids import ResourceId
+from provisioner.kinds import KINDS
 from provisioner.model import (
-    KIND_LABELS,
     ActionGroup,
     AlertProcessingRule,
     Secret,
@@ -288,11 +288,11 @@ def summary_lines(result: Export, destination: str) -> list[str]:
     """What was exported where, what was left out, and what the user must do before plan/apply."""
     if not result.files:
         return [f"Nothing to export{_skipped_note(result)}.", *_skipped_lines(result)]
-    counts = [0, 0, 0]
-    for file in result.files:
-        for index, section in enumerate(("actionGroups", "alertProcessingRules", "vaults")):
-            counts[index] += len(file.document.get(section, ()))
-    what = ", ".join(plural(n, kind) for n, kind in zip(counts, KIND_LABELS.values(), strict=True))
+    counts = {
+        kind: sum(len(file.document.get(kind.section, ())) for file in result.files)
+        for kind in KINDS
+    }
+    what = ", ".join(plural(n, kind.label) for kind, n in counts.items())
     names = ", ".join(f.name for f in result.files)
     lines = [f'Exported {what} (owner "{result.owner}") to {destination}: {names}.']
     adopt = _adopt_lines(result, "DIR" if destination == "stdout" else destination)

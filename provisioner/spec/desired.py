@@ -134,7 +134,7 @@ class _Builder:
             resource_groups=frozenset(
                 rid.resource_group_id()
                 for rid, resource in self.resources.items()
-                if not isinstance(resource, VaultAlertSettings)
+                if resource.KIND.owned
             ),
             vaults=frozenset(self.vaults),
         )

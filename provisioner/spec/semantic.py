@@ -13,6 +13,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from provisioner.errors import SpecProblem
 from provisioner.ids import ACTION_GROUP_TYPE, VAULT_TYPE, ResourceId, is_guid
+from provisioner.kinds import KINDS, by_section
 from provisioner.model import FIELD_VALUES, OWNERSHIP_TAGS
 from provisioner.spec.document import SpecDocument, format_json_path, is_at_or_under
 from provisioner.spec.schema_check import schema
@@ -21,11 +22,6 @@ from provisioner.timezones import WINDOWS_TIME_ZONES, canonical_time_zone
 
 Entry = Mapping[str, Any]
 
-SECTION_KINDS = {
-    "actionGroups": "action group",
-    "alertProcessingRules": "alert processing rule",
-    "vaults": "vault",
-}
 RECEIVER_KINDS = {
     "emailReceivers": "email",
     "smsReceivers": "SMS",
@@ -71,7 +67,7 @@ def check_document(doc: SpecDocument, flagged: Sequence[JsonPath]) -> list[SpecP
 
 def entries(doc: SpecDocument) -> Iterator[tuple[str, int, Entry]]:
     """(section, index, entry) for every declared resource that is at least a mapping."""
-    for section in SECTION_KINDS:
+    for section in (kind.section for kind in KINDS):
         items = doc.data.get(section)
         for index, entry in enumerate(items if isinstance(items, list) else []):
             if isinstance(entry, dict):
@@ -146,7 +142,7 @@ def scope_id(scope: str | Mapping[str, str], subscription: str, group: str) -> R
 def _check_home(
     doc: SpecDocument, path: JsonPath, entry: Entry, flags: Flagged
 ) -> list[SpecProblem]:
-    called = _called(SECTION_KINDS[str(path[0])], entry)
+    called = _called(by_section(str(path[0])).label, entry)
     problems = []
     for key, value in zip(("subscription", "resourceGroup"), home(doc, entry), strict=True):
         if value is None and not flags.any_of([(*path, key), (key,)]):  # else already said

@@ -9,28 +9,28 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from itertools import chain, groupby
-from typing import Literal, Protocol, assert_never
+from typing import Literal, Protocol, TypeVar
 
 from provisioner.errors import AlertsyncError, AzureError, NotSent
 from provisioner.ids import ResourceId
-from provisioner.model import ActionGroup, AlertProcessingRule, VaultAlertSettings
+from provisioner.kinds import Kind
+from provisioner.model import ActionGroup, AlertProcessingRule, Resource
 from provisioner.sync.diff import Change
 from provisioner.sync.plan import Plan, phase_of
 
 log = logging.getLogger(__name__)
+
+R = TypeVar("R", bound=Resource)
 
 # "not started": the apply was interrupted before this change was sent.
 Status = Literal["done", "failed", "skipped", "not started"]
 
 
 class Writer(Protocol):
-    """The writes apply needs (provisioner.azure.client.Azure)."""
+    """The writes apply needs (provisioner.azure.client.Azure; tests use an in-memory fake)."""
 
-    def put_action_group(self, group: ActionGroup) -> ActionGroup: ...
-    def put_processing_rule(self, rule: AlertProcessingRule) -> AlertProcessingRule: ...
-    def patch_vault(self, settings: VaultAlertSettings) -> VaultAlertSettings: ...
-    def delete_action_group(self, id: ResourceId) -> None: ...
-    def delete_processing_rule(self, id: ResourceId) -> None: ...
+    def put(self, resource: R) -> R: ...  # create, replace or patch, as its kind is written
+    def delete(self, kind: Kind, resource_id: ResourceId) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,27 +168,14 @@ def _reason(error: AlertsyncError) -> str:
 
 
 def _write(change: Change, azure: Writer) -> None:
-    """The one request a change needs; every kind is matched, none falls through as done."""
+    """The one request a change needs."""
     if change.action == "delete":
-        match change.live:
-            case AlertProcessingRule():
-                azure.delete_processing_rule(change.id)
-            case ActionGroup():
-                azure.delete_action_group(change.id)
-            case _:  # vaults are never deleted: no plan holds such a change
-                raise AssertionError(f"cannot delete {change.id}")
+        assert change.live is not None and change.live.KIND.owned, f"cannot delete {change.id}"
+        azure.delete(change.live.KIND, change.id)
         return
-    match change.desired:
-        case ActionGroup() as group:
-            azure.put_action_group(group)
-        case AlertProcessingRule() as rule:
-            azure.put_processing_rule(rule)
-        case VaultAlertSettings() as settings:
-            azure.patch_vault(settings)
-        case None:
-            raise AssertionError(f"{change.action} of {change.id} without a desired resource")
-        case unknown:
-            assert_never(unknown)
+    if change.desired is None:
+        raise AssertionError(f"{change.action} of {change.id} without a desired resource")
+    azure.put(change.desired)
 
 
 def _dependencies(change: Change, failed: dict[ResourceId, Change]) -> list[ResourceId]:

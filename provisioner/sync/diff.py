@@ -14,6 +14,7 @@ from provisioner.model import (
     Resource,
     VaultAlertSettings,
     owner_of,
+    resource_owner,
     tag_value,
 )
 from provisioner.sync.fields import Tree, resource_fields
@@ -255,9 +256,9 @@ def _orphans(desired: Desired, live: Live) -> Iterator[ResourceId]:
     """Live resources this set of specs owns (by tag) that no spec declares any more."""
     owners = {o.lower() for o in desired.owners}
     for rid, have in live.resources.items():
-        if rid in desired.resources or isinstance(have, VaultAlertSettings):
+        if rid in desired.resources:
             continue
-        owner = owner_of(have.tags)
+        owner = resource_owner(have)
         if owner is not None and owner.lower() in owners:
             yield rid
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Final
 
+from provisioner import kinds
 from provisioner.ids import ResourceId
+from provisioner.kinds import Kind
 from provisioner.model import (
     ActionGroup,
     AlertProcessingRule,
@@ -25,11 +27,8 @@ Tree = dict[str, Any]
 
 def resource_fields(resource: Resource) -> Tree:
     """The field tree of any resource kind."""
-    if isinstance(resource, ActionGroup):
-        return action_group_fields(resource)
-    if isinstance(resource, AlertProcessingRule):
-        return processing_rule_fields(resource)
-    return vault_fields(resource)
+    tree: Callable[[Any], Tree] = _FIELD_TREES[resource.KIND]
+    return tree(resource)
 
 
 def action_group_fields(group: ActionGroup) -> Tree:
@@ -121,6 +120,14 @@ def vault_fields(settings: VaultAlertSettings) -> Tree:
     if settings.classic_alerts is not None:
         tree["classicAlerts"] = settings.classic_alerts
     return tree
+
+
+# The field-tree half of the kind registry (provisioner.kinds).
+_FIELD_TREES: Final[dict[Kind, Callable[[Any], Tree]]] = {
+    kinds.ACTION_GROUP: action_group_fields,
+    kinds.PROCESSING_RULE: processing_rule_fields,
+    kinds.VAULT: vault_fields,
+}
 
 
 def to_json(value: Any) -> Any:

@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from provisioner.ids import ResourceId
+from provisioner.kinds import Kind
 from provisioner.model import (
     ActionGroup,
     AlertProcessingRule,
     Resource,
     Secret,
     VaultAlertSettings,
-    owner_of,
+    resource_owner,
 )
 from provisioner.sync.diff import Change, Diff, Problem
 from provisioner.sync.fields import to_json
@@ -27,23 +28,20 @@ FORMAT_VERSION: Final = 1
 MAX_CHANGE_FRACTION: Final = 0.30
 MIN_EXISTING_FOR_FRACTION: Final = 10
 
-KIND_NAMES: Final = {
-    ActionGroup: "actionGroup",
-    AlertProcessingRule: "alertProcessingRule",
-    VaultAlertSettings: "vaultAlertSettings",
-}
 
-
-def kind_of(resource: Resource) -> str:
-    return KIND_NAMES[type(resource)]
+def kind_of(resource: Resource) -> Kind:
+    return resource.KIND
 
 
 def phase_of(change: Change) -> int:
     """Groups before the rules that use them; rules deleted before their groups."""
     resource = change.desired or change.live
+    assert resource is not None
+    kind = resource.KIND
     if change.action == "delete":
-        return 4 if isinstance(resource, AlertProcessingRule) else 5
-    return {ActionGroup: 1, AlertProcessingRule: 2, VaultAlertSettings: 3}[type(resource)]
+        assert kind.delete_phase is not None, f"{kind.label} is never deleted"
+        return kind.delete_phase
+    return kind.apply_phase
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +137,7 @@ def _change_data(change: Change) -> dict[str, Any]:
     assert resource is not None
     return {
         "action": change.action,
-        "kind": kind_of(resource),
+        "kind": kind_of(resource).name,
         "id": str(change.id),
         "name": change.id.name,
         "resourceGroup": change.id.resource_group,
@@ -210,9 +208,7 @@ def _too_many(
 
 
 def _owned_by(resource: Resource, owners: set[str]) -> bool:
-    if isinstance(resource, VaultAlertSettings):
-        return False
-    owner = owner_of(resource.tags)
+    owner = resource_owner(resource)
     return owner is not None and owner.lower() in owners
 
 

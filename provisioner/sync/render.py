@@ -17,11 +17,6 @@ from provisioner.sync.plan import Plan, kind_of
 _SYMBOLS: Final = {"create": "+", "update": "~", "adopt": "&", "delete": "-"}
 _COLOURS: Final = {"create": "green", "update": "yellow", "adopt": "cyan", "delete": "red"}
 _EMOJI: Final = {"create": "➕", "update": "✏️", "adopt": "🔗", "delete": "🗑️"}  # noqa: RUF001
-_KIND_LABELS: Final = {
-    "actionGroup": "action group",
-    "alertProcessingRule": "alert processing rule",
-    "vaultAlertSettings": "vault alert settings",
-}
 
 
 def summary_line(plan: Plan) -> str:
@@ -142,7 +137,7 @@ def _md_banners(plan: Plan) -> list[str]:
 def _md_table(plan: Plan) -> list[str]:
     lines = ["| Action | Kind | Name | Resource group | Fields |", "|---|---|---|---|---|"]
     for change in plan.changes:
-        kind = _KIND_LABELS[kind_of(_resource(change))]
+        kind = kind_of(_resource(change)).change_noun
         lines.append(
             f"| {_EMOJI[change.action]} {change.action} | {kind} "
             f"| {_md_cell(_md_code(change.id.name))} "
@@ -152,7 +147,7 @@ def _md_table(plan: Plan) -> list[str]:
 
 
 def _md_details(change: Change) -> list[str]:
-    kind = _KIND_LABELS[kind_of(_resource(change))]
+    kind = kind_of(_resource(change)).change_noun
     summary = f"{_EMOJI[change.action]} {change.action} {kind} <code>{_html(change.id.name)}</code>"
     lines = [f"<details><summary>{summary}</summary>", ""]
     if change.source:
