@@ -88,6 +88,16 @@ RECEIVER_REQUIRED: dict[str, tuple[str, ...]] = {
     "armRoleReceivers": ("name", "roleId"),
     "eventHubReceivers": ("name", "eventHubNameSpace", "eventHubName", "subscriptionId"),
 }
+# The built-in roles an ARM role receiver can email: Owner, Contributor, Reader, Monitoring
+# Contributor, Monitoring Reader (Learn: action-groups, "Email Azure Resource Manager"), by the
+# role definition ids Learn's built-in roles page gives them.
+SUPPORTED_ARM_ROLES = {
+    "8e3af657-a8ff-443c-a75c-2fe8c4bcb635": "Owner",
+    "b24988ac-6180-42a0-ab88-20f7382dd24c": "Contributor",
+    "acdd72a7-3385-48ef-bd42-f606fba81ae7": "Reader",
+    "749f88d5-cbae-40b8-bcfc-e573ddc772fa": "Monitoring Contributor",
+    "43d0d8ad-25c7-4714-9337-8ba259a9fe05": "Monitoring Reader",
+}
 # Only these receivers carry the read-only `status` (spec AG: EmailReceiver, SmsReceiver).
 RECEIVERS_WITH_STATUS = ("emailReceivers", "smsReceivers")
 RECEIVER_STATUSES = ("Enabled", "Disabled", "NotSpecified")
@@ -200,13 +210,20 @@ def create_notification(
             f" the maximum is {ALERT_TYPE_MAX}."
         )
     now = utc_now()
-    actions = [
-        action_detail(mechanism(array), str(receiver.get("name") or ""), now, failures or {})
+    receivers = [
+        (array, receiver)
         for array, required in RECEIVER_REQUIRED.items()
         for receiver in (  # the same receiver definitions as PUT (spec AG NotificationRequestBody)
             validated_receiver(array, i, r, required)
             for i, r in enumerate(optional_list(request, array, "the notification request"))
         )
+    ]
+    for array, receiver in receivers:
+        if array == "armRoleReceivers":
+            check_arm_role(receiver)
+    actions = [
+        action_detail(mechanism(array), str(receiver.get("name") or ""), now, failures or {})
+        for array, receiver in receivers
     ]
     notification_id = uuid.uuid4().hex
     details: JsonObject = {
@@ -221,6 +238,18 @@ def create_notification(
     }
     world.add_notification(notification_id, details)
     return notification_id
+
+
+def check_arm_role(receiver: JsonObject) -> None:
+    """A test notification to an ARM role receiver needs one of the roles action groups can
+    email; 400 NotSupportedArmRole otherwise (the code is assumed)."""
+    role = str(receiver["roleId"]).rstrip("/").rsplit("/", 1)[-1].lower()
+    if role not in SUPPORTED_ARM_ROLES:
+        raise BadRequest(
+            f"The role '{receiver['roleId']}' of ARM role receiver '{receiver['name']}' is not"
+            f" supported; action groups email only {', '.join(SUPPORTED_ARM_ROLES.values())}.",
+            code="NotSupportedArmRole",
+        )
 
 
 def action_detail(kind: str, receiver: str, now: str, failures: Mapping[str, str]) -> JsonObject:

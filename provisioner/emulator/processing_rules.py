@@ -54,9 +54,19 @@ INVALID_SCOPE_CODE = "InvalidScope"
 
 
 def put(
-    world: World, subscription: str, resource_group: str, name: str, body: Any, *, caller: str
+    world: World,
+    subscription: str,
+    resource_group: str,
+    name: str,
+    body: Any,
+    *,
+    caller: str,
+    check_references: bool = True,
 ) -> tuple[int, JsonObject]:
-    """Create (201) or replace (200) a rule; systemData.created* survive a replace."""
+    """Create (201) or replace (200) a rule; systemData.created* survive a replace.
+
+    `check_references=False` (seeding) accepts action groups that do not exist.
+    """
     world.resource_group(subscription, resource_group)
     request = require_object(body, "the request body")
     location = require_string(request, "location", "the alert processing rule")
@@ -65,7 +75,9 @@ def put(
             f"The location '{location}' is invalid: alert processing rules must use 'Global'.",
             code="InvalidLocation",
         )
-    properties = validated_properties(world, request.get("properties"))
+    properties = validated_properties(
+        world if check_references else None, request.get("properties")
+    )
     previous = world.get(TYPE.key(subscription, resource_group, name))
     response = {
         "id": TYPE.resource_id(subscription, resource_group, name),
@@ -93,7 +105,7 @@ def system_data(previous: JsonObject | None, caller: str) -> JsonObject:
     }
 
 
-def validated_properties(world: World, value: Any) -> JsonObject:
+def validated_properties(world: World | None, value: Any) -> JsonObject:
     """AlertProcessingRuleProperties: scopes and actions required, the rest checked if present."""
     if value is None:
         raise BadRequest("The property 'properties' is required on the alert processing rule.")
@@ -137,8 +149,9 @@ def validated_scopes(value: Any) -> list[str]:
     return list(value)
 
 
-def validated_action(world: World, index: int, value: Any) -> JsonObject:
-    """One action; AddActionGroups must name existing action groups (matched ignoring case)."""
+def validated_action(world: World | None, index: int, value: Any) -> JsonObject:
+    """One action; AddActionGroups must name existing action groups (matched ignoring case)
+    unless `world` is None."""
     action = require_object(value, f"actions[{index}]")
     action_type = one_of(action.get("actionType"), ACTION_TYPES, f"actions[{index}].actionType")
     if action_type == "AddActionGroups":
@@ -147,13 +160,20 @@ def validated_action(world: World, index: int, value: Any) -> JsonObject:
             raise BadRequest(
                 f"actions[{index}]: 'actionGroupIds' is required for AddActionGroups and must be a non-empty array of ids."
             )
-        for group_id in ids:
-            found = world.find_by_id(group_id)
-            if found is None or found.kind != action_groups.KIND:
-                raise BadRequest(
-                    f"The action group '{group_id}' does not exist.", code=MISSING_ACTION_GROUP_CODE
-                )
+        if world is not None:
+            check_groups_exist(world, ids)
     return action
+
+
+def check_groups_exist(world: World, ids: list[str]) -> None:
+    """Each id names an existing action group (ignoring case), or a 400 naming the first that
+    does not."""
+    for group_id in ids:
+        found = world.find_by_id(group_id)
+        if found is None or found.kind != action_groups.KIND:
+            raise BadRequest(
+                f"The action group '{group_id}' does not exist.", code=MISSING_ACTION_GROUP_CODE
+            )
 
 
 def validated_condition(index: int, value: Any) -> JsonObject:

@@ -153,7 +153,8 @@ class Emulator:
         return EmulatorControl(self.url, self.ca_path)
 
     def env(self) -> dict[str, str]:
-        """What a client needs: ARM endpoint, CA bundle, AZURE_* credentials (DESIGN §6)."""
+        """What a client needs: ARM endpoint, CA bundle, AZURE_* credentials, and the
+        subscription when the world has exactly one (with several, none is the default)."""
         env = {
             "ALERTSYNC_ARM_ENDPOINT": self.url,
             "ALERTSYNC_CA_BUNDLE": self.ca_path,
@@ -163,7 +164,7 @@ class Emulator:
             "AZURE_AUTHORITY_HOST": self.url,
         }
         with self.state.world.lock:
-            first = next(iter(self.state.world.subscriptions.values()), None)
-        if first is not None:
-            env["AZURE_SUBSCRIPTION_ID"] = first.subscription_id
+            subscriptions = list(self.state.world.subscriptions.values())
+        if len(subscriptions) == 1:
+            env["AZURE_SUBSCRIPTION_ID"] = subscriptions[0].subscription_id
         return env

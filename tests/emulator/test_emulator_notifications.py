@@ -115,3 +115,32 @@ def test_only_the_most_recent_notifications_are_kept(
     assert raw("GET", locations[-1]).json()["state"] == "Completed"
     forgotten = raw("GET", locations[0], retry_total=0)
     assert (forgotten.status_code, error_code(forgotten)) == (404, "NotificationNotFound")
+
+
+@pytest.mark.parametrize(
+    ("role", "accepted"),
+    [
+        ("43d0d8ad-25c7-4714-9337-8ba259a9fe05", True),  # Monitoring Reader
+        ("8E3AF657-A8FF-443C-A75C-2FE8C4BCB635", True),  # Owner, any case
+        (
+            "/providers/Microsoft.Authorization/roleDefinitions/b24988ac-6180-42a0-ab88-20f7382dd24c",
+            True,
+        ),
+        ("18d7d88d-d35e-4fb5-a5c3-7773c20a72d9", False),  # User Access Administrator
+        ("11111111-1111-1111-1111-111111111111", False),
+    ],
+)
+def test_a_test_notification_to_an_arm_role_needs_a_supported_role(
+    monitor_client: MonitorManagementClient, raw: Raw, role: str, accepted: bool
+) -> None:
+    # Learn (action-groups, "Email Azure Resource Manager"): action groups email only the
+    # Owner, Contributor, Reader, Monitoring Contributor and Monitoring Reader roles.
+    send_test(monitor_client)  # the group exists
+    body = {"alertType": "budget", "armRoleReceivers": [{"name": "role", "roleId": role}]}
+    response = raw(
+        "POST", f"{AG_PATH}/ag/createNotifications", body, **{"api-version": "2023-01-01"}
+    )
+    if accepted:
+        assert response.status_code == 202
+    else:
+        assert (response.status_code, error_code(response)) == (400, "NotSupportedArmRole")

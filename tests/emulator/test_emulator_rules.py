@@ -67,6 +67,23 @@ def test_rule_needs_existing_action_group(rules_client: AlertProcessingRulesMgmt
     assert caught.value.error is not None and caught.value.error.code == "ActionGroupNotFound"
 
 
+def test_a_seeded_rule_may_name_a_deleted_action_group(
+    world: Emulator, rules_client: AlertProcessingRulesMgmtClient
+) -> None:
+    # Azure lets an action group be deleted while a rule still names it
+    # (docs/azure-behaviour.md#alert-routing-what-check-evaluates), so a seed may hold one.
+    missing = f"{SUB_ID}/resourceGroups/{RG}/providers/microsoft.insights/actionGroups/ghost"
+    rule_id = f"{SUB_ID}/resourceGroups/{RG}/providers/Microsoft.AlertsManagement/actionRules/apr"
+    group = {
+        "name": RG,
+        "location": "japaneast",
+        "resources": [{"id": rule_id, "body": rule(missing)}],
+    }
+    world.control.seed({"subscriptions": [{"id": DEFAULT_SUBSCRIPTION, "resourceGroups": [group]}]})
+    found = rules_client.alert_processing_rules.get_by_name(RG, "apr")
+    assert found.properties.actions[0].action_group_ids == [missing]
+
+
 @pytest.mark.parametrize(
     ("change", "needle"),
     [

@@ -35,6 +35,13 @@ def test_env_names_everything_a_client_needs(world: Emulator) -> None:
     assert {"AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET"} <= set(env)
 
 
+def test_env_names_a_subscription_only_when_the_world_has_exactly_one(world: Emulator) -> None:
+    # With several subscriptions none is "the" subscription: a client must choose.
+    other = "11111111-1111-1111-1111-111111111111"
+    world.control.seed({"subscriptions": [{"id": other}]})
+    assert "AZURE_SUBSCRIPTION_ID" not in world.env()
+
+
 def test_certificate_is_valid_for_localhost_and_connections_are_kept_alive(world: Emulator) -> None:
     context = ssl.create_default_context(cafile=world.ca_path)
     connection = http.client.HTTPSConnection(
