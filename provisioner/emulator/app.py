@@ -192,10 +192,10 @@ def unmatched(method: str, path: str, allowed: list[str], version: str) -> ArmEr
     modelled = MODELLED.get(namespace.lower())
     if modelled is None:
         return BadRequest(
-            f"The resource namespace '{namespace}' is not modelled by the emulator (it models Microsoft.Insights/actionGroups, Microsoft.AlertsManagement/actionRules, Microsoft.RecoveryServices/vaults).",
+            f"The resource namespace '{namespace}' is not modelled by the emulator (it models {', '.join(sorted(MODELLED))}).",
             code="InvalidResourceNamespace",
         )
-    if resource_type.lower() != modelled:
+    if resource_type.lower() not in modelled:
         return BadRequest(
             f"The resource type '{resource_type}' could not be found in the namespace '{namespace}' for api version '{version}'.",
             code="InvalidResourceType",

@@ -97,6 +97,11 @@ class EmulatorControl:
         """Test notifications report these receivers (by name) Failed with the given detail."""
         self._call("PUT", "notifications/failures", {"receivers": receivers})
 
+    def set_agent(self, vm_id: str, status: str) -> dict[str, Any]:
+        """Stop ("Not Ready") or start ("Ready") a VM's guest agent; returns its vmAgent view."""
+        result: dict[str, Any] = self._call("PUT", "agents", {"vm": vm_id, "status": status})
+        return result
+
     def state(self) -> dict[str, Any]:
         """The world snapshot."""
         result: dict[str, Any] = self._call("GET", "state")

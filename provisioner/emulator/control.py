@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from provisioner.emulator import action_groups
+from provisioner.emulator import action_groups, virtual_machines
 from provisioner.emulator.exceptions import BadRequest
 from provisioner.emulator.models import World
 from provisioner.emulator.seed import SeedError, seeded_copy
@@ -275,6 +275,22 @@ def handle_notification_failures(call: Call) -> Reply:
     with call.state.lock:
         call.state.notification_failures = {str(k).lower(): v for k, v in receivers.items()}
     return Reply(200, {"receivers": receivers})
+
+
+def handle_agent(call: Call) -> Reply:
+    """PUT /_emulator/agents {"vm": <VM id>, "status": "Ready" | "Not Ready"}."""
+    body = body_object(call, ("vm", "status"))
+    values = {key: optional_text(body, key) for key in ("vm", "status")}
+    for key, value in values.items():
+        if not value:
+            raise BadRequest(f"'{key}' is required (a string).")
+    status = values["status"] or ""
+    if status.lower() not in ("ready", "not ready"):
+        raise BadRequest(f"'status' must be 'Ready' or 'Not Ready'; got '{status}'.")
+    with call.state.world.lock:
+        agent = virtual_machines.set_agent(call.state.world, values["vm"] or "", status)
+    call.state.on_change()
+    return Reply(200, agent)
 
 
 def handle_state(call: Call) -> Reply:

@@ -80,12 +80,14 @@ class Subscription:
 
 @dataclass
 class StoredResource:
-    """One resource: its kind (provider/type, lower case), where it lives, its response body."""
+    """One resource: its kind (provider/type, lower case), where it lives, its response body,
+    and state the service keeps outside the body (`extra`, e.g. a VM's guest agent)."""
 
     kind: str
     subscription: str
     resource_group: str
     body: JsonObject
+    extra: JsonObject = field(default_factory=dict)
 
 
 def resource_key(subscription: str, resource_group: str, kind: str, name: str) -> str:
@@ -206,6 +208,7 @@ class World:
                     "subscription": stored.subscription,
                     "resourceGroup": stored.resource_group,
                     "body": stored.body,
+                    "extra": stored.extra,
                 }
                 for key, stored in self.resources.items()
             ],
@@ -225,7 +228,11 @@ class World:
                 )
         for item in snapshot["resources"]:
             self.resources[item["key"]] = StoredResource(
-                item["kind"], item["subscription"], item["resourceGroup"], dict(item["body"])
+                item["kind"],
+                item["subscription"],
+                item["resourceGroup"],
+                dict(item["body"]),
+                dict(item.get("extra", {})),
             )
         self.notifications.update(snapshot.get("notifications", {}))
         self.operations.update(snapshot.get("operations", {}))

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from urllib.parse import quote
 
-from provisioner.emulator import action_groups, processing_rules, vaults
+from provisioner.emulator import (
+    action_groups,
+    processing_rules,
+    protected_items,
+    resource_list,
+    vaults,
+    virtual_machines,
+)
 from provisioner.emulator.exceptions import BadRequest, NotFound
 from provisioner.emulator.models import (
     JsonObject,
@@ -28,9 +36,11 @@ def _where(call: Call) -> tuple[str, str, str]:
     return call.params["subscription"], call.params["resource_group"], call.params["name"]
 
 
-def paged(call: Call, items: list[JsonObject]) -> Reply:
-    """One page of `items` with an absolute nextLink on our host (facts §1 Paging)."""
-    size = max(1, call.state.settings.page_size)
+def paged(call: Call, items: list[JsonObject], size: int | None = None) -> Reply:
+    """One page of `items` (`size` each, else the page-size setting) with an absolute nextLink
+    on our host. It repeats the request's query parameters, so filters hold on every page
+    whether a client follows it as given or re-adds its api-version."""
+    size = max(1, size or call.state.settings.page_size)
     token = call.request.args.get("ctoken", "0")
     if not token.isdigit():
         raise BadRequest(
@@ -39,7 +49,14 @@ def paged(call: Call, items: list[JsonObject]) -> Reply:
     start = int(token)
     body: JsonObject = {"value": items[start : start + size]}
     if start + size < len(items):
-        body["nextLink"] = f"{call.absolute(call.path, call.api_version)}&ctoken={start + size}"
+        kept = "".join(
+            f"&{quote(name, safe='$')}={quote(value, safe='')}"
+            for name, value in call.request.args.items(multi=True)
+            if name not in ("api-version", "ctoken")
+        )
+        body["nextLink"] = (
+            f"{call.absolute(call.path, call.api_version)}{kept}&ctoken={start + size}"
+        )
     return Reply(200, body)
 
 
@@ -317,3 +334,68 @@ def metadata_endpoints(call: Call) -> Reply:
             "suffixes": {},
         },
     )
+
+
+# ---- Resources - List and provider metadata (azure-mgmt-resource, az resource) ------------------
+
+
+def list_resources(call: Call) -> Reply:
+    """GET .../resources: every modelled resource, filtered; $top is the page size."""
+    with call.state.world.lock:
+        items, size = resource_list.listed(
+            call.state.world,
+            call.params["subscription"],
+            call.params.get("resource_group"),
+            call.request.args,
+        )
+    return paged(call, items, size)
+
+
+def get_provider(call: Call) -> Reply:
+    """GET /subscriptions/{s}/providers/{namespace}: types, locations, api-versions."""
+    with call.state.world.lock:
+        return Reply(
+            200,
+            resource_list.provider(
+                call.state.world, call.params["subscription"], call.params["namespace"]
+            ),
+        )
+
+
+# ---- virtual machines and protected items (azure-mgmt-compute, -recoveryservicesbackup) ------
+
+
+def get_vm(call: Call) -> Reply:
+    """GET a VM; $expand=instanceView adds its instance view."""
+    with call.state.world.lock:
+        return Reply(
+            200,
+            virtual_machines.get(call.state.world, *_where(call), call.request.args.get("$expand")),
+        )
+
+
+def get_vm_instance_view(call: Call) -> Reply:
+    """GET .../instanceView: power state and guest agent."""
+    with call.state.world.lock:
+        return Reply(200, virtual_machines.view_of(call.state.world, *_where(call)))
+
+
+def list_vms(call: Call) -> Reply:
+    """List VMs by resource group or subscription (nextLink followed as given)."""
+    with call.state.world.lock:
+        items = virtual_machines.listed(
+            call.state.world,
+            call.params["subscription"],
+            call.params.get("resource_group"),
+            call.request.args,
+        )
+    return paged(call, items)
+
+
+def list_protected_items(call: Call) -> Reply:
+    """BackupProtectedItems_List of a vault, $filter as the official example sends it."""
+    with call.state.world.lock:
+        items = protected_items.listed(
+            call.state.world, *_where(call), call.request.args.get("$filter")
+        )
+    return paged(call, items)

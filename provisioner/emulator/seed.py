@@ -10,7 +10,13 @@ from typing import Any
 
 import yaml
 
-from provisioner.emulator import action_groups, processing_rules, vaults
+from provisioner.emulator import (
+    action_groups,
+    processing_rules,
+    protected_items,
+    vaults,
+    virtual_machines,
+)
 from provisioner.emulator.exceptions import ArmError
 from provisioner.emulator.models import ARM_ID, JsonObject, ResourceGroup, World
 
@@ -23,8 +29,11 @@ class SeedError(ValueError):
 # would otherwise be ignored silently (e.g. actionGroups under a resource group).
 DOCUMENT_KEYS = ("subscriptions",)
 SUBSCRIPTION_KEYS = ("id", "displayName", "resourceGroups")
-GROUP_KEYS = ("name", "location", "vaults", "resources")
-VAULT_KEYS = ("name", "location", "properties", "sku", "tags", "identity")
+GROUP_KEYS = ("name", "location", "vaults", "virtualMachines", "resources")
+VAULT_KEYS = ("name", "location", "properties", "sku", "tags", "identity", "protectedItems")
+VM_KEYS = ("name", "location", "powerState", "agent", "tags")
+AGENT_KEYS = ("status", "version")
+ITEM_KEYS = ("vm", "lastBackupStatus", "lastBackupError", "lastBackupTime")
 RESOURCE_KEYS = ("id", "body")
 # Azure subscription ids are GUIDs; ARM ids built from anything else are not real ones.
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
@@ -70,29 +79,74 @@ def seed_subscription(world: World, entry: Any, where: str) -> None:
         subscription_id, display_name or f"Emulated {subscription_id}"
     )
     groups = entry.get("resourceGroups") or []
+    pending: list[tuple[str, Any, str]] = []  # protected items, once every VM is known
     for index, item in enumerate(sequence(groups, f"{where}.resourceGroups")):
         group_where = f"{where}.resourceGroups[{index}]"
         group = mapping(item, group_where)
         known_keys(group, GROUP_KEYS, group_where)
         name = text(group, "name", group_where)
-        subscription.resource_groups[name.lower()] = ResourceGroup(
-            name, text(group, "location", group_where)
+        location = text(group, "location", group_where)
+        subscription.resource_groups[name.lower()] = ResourceGroup(name, location)
+        pending += seed_vaults(world, subscription_id, name, group.get("vaults") or [], group_where)
+        seed_vms(
+            world, subscription_id, (name, location), group.get("virtualMachines"), group_where
         )
-        seed_vaults(world, subscription_id, name, group.get("vaults") or [], group_where)
         seed_resources(world, group.get("resources") or [], group_where)
+    for vault_key, items, items_where in pending:
+        seed_protected_items(world, vault_key, items, items_where)
 
 
-def seed_vaults(world: World, subscription_id: str, group: str, entries: Any, where: str) -> None:
-    """Vaults of a resource group: {name, location, properties?, sku?, tags?}."""
+def seed_vaults(
+    world: World, subscription_id: str, group: str, entries: Any, where: str
+) -> list[tuple[str, Any, str]]:
+    """Vaults of a resource group: {name, location, properties?, sku?, tags?, protectedItems?};
+    returns each vault's protected items, to be seeded once every VM exists."""
+    pending = []
     for index, entry in enumerate(sequence(entries, f"{where}.vaults")):
         vault_where = f"{where}.vaults[{index}]"
         vault = mapping(entry, vault_where)
         known_keys(vault, VAULT_KEYS, vault_where)
-        body = {key: value for key, value in vault.items() if key != "name"}
+        name = text(vault, "name", vault_where)
+        body = {k: v for k, v in vault.items() if k not in ("name", "protectedItems")}
         with reported_as(vault_where):
-            vaults.put(
-                world, subscription_id, group, text(vault, "name", vault_where), body, seeded=True
-            )
+            vaults.put(world, subscription_id, group, name, body, seeded=True)
+        items = vault.get("protectedItems") or []
+        pending.append((vaults.TYPE.key(subscription_id, group, name), items, vault_where))
+    return pending
+
+
+def seed_vms(
+    world: World, subscription_id: str, group: tuple[str, str], entries: Any, where: str
+) -> None:
+    """VMs of a resource group: {name, location?, powerState?, agent: {status, version?}?, tags?}
+    (the location defaults to the resource group's)."""
+    name, location = group
+    for index, entry in enumerate(sequence(entries or [], f"{where}.virtualMachines")):
+        vm_where = f"{where}.virtualMachines[{index}]"
+        vm = mapping(entry, vm_where)
+        known_keys(vm, VM_KEYS, vm_where)
+        text(vm, "name", vm_where)
+        agent = mapping(vm.get("agent") or {}, f"{vm_where}.agent")
+        known_keys(agent, AGENT_KEYS, f"{vm_where}.agent")
+        with reported_as(vm_where):
+            virtual_machines.seed(world, subscription_id, name, {"location": location, **vm})
+
+
+def seed_protected_items(world: World, vault_key: str, entries: Any, where: str) -> None:
+    """A vault's protected VMs: {vm: <name or id>, lastBackupStatus?, lastBackupError?,
+    lastBackupTime?}."""
+    vault = world.get(vault_key)
+    assert vault is not None  # seeded just before
+    for index, entry in enumerate(sequence(entries, f"{where}.protectedItems")):
+        item_where = f"{where}.protectedItems[{index}]"
+        item = mapping(entry, item_where)
+        known_keys(item, ITEM_KEYS, item_where)
+        text(item, "vm", item_where)
+        for key in ITEM_KEYS[1:]:
+            if item.get(key) is not None and not isinstance(item[key], str):
+                raise SeedError(f"{item_where}.{key} must be a string")
+        with reported_as(item_where):
+            protected_items.seed(world, vault, item)
 
 
 def seed_resources(world: World, entries: Any, where: str) -> None:

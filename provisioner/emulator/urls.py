@@ -7,49 +7,35 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from provisioner.emulator import auth, control, responses
+from provisioner.emulator.api_versions import (
+    ACTION_GROUP_VERSIONS,
+    COMPUTE_VERSIONS,
+    PROTECTED_ITEM_VERSIONS,
+    RESOURCE_GROUP_VERSIONS,
+    RULE_VERSIONS,
+    SUBSCRIPTION_VERSIONS,
+    VAULT_VERSIONS,
+)
 from provisioner.emulator.wire import Call, Reply
 
 Handler = Callable[[Call], Reply]
-
-# api-versions per provider: what the pinned SDKs send, plus what az CLI 2.91 sends for action
-# groups (az-cli doc §6.6). 2019-05-05-preview actionRules (a different body shape, facts §3b)
-# is not modelled: it gets ARM's 400 listing the supported versions.
-ACTION_GROUP_VERSIONS = ("2023-01-01", "2024-10-01-preview")
-RULE_VERSIONS = ("2021-08-08",)
-VAULT_VERSIONS = ("2026-11-01", "2023-02-01")
-SUBSCRIPTION_VERSIONS = (
-    "2016-06-01",
-    "2019-06-01",
-    "2019-11-01",
-    "2020-01-01",
-    "2021-01-01",
-    "2022-12-01",
-)
-RESOURCE_GROUP_VERSIONS = (
-    "2019-10-01",
-    "2020-06-01",
-    "2021-04-01",
-    "2022-09-01",
-    "2023-07-01",
-    "2024-03-01",
-    "2024-07-01",
-    "2024-11-01",
-    "2025-04-01",
-)
 
 SUB = r"/subscriptions/(?P<subscription>[^/]+)"
 RG = SUB + r"/resourceGroups/(?P<resource_group>[^/]+)"
 AG_TYPE = r"/providers/Microsoft\.Insights/actionGroups"
 RULE_TYPE = r"/providers/Microsoft\.AlertsManagement/actionRules"
 VAULT_TYPE = r"/providers/Microsoft\.RecoveryServices/vaults"
+VM_TYPE = r"/providers/Microsoft\.Compute/virtualMachines"
 NAME = r"/(?P<name>[^/]+)"
 TENANT = r"/(?P<tenant>[^/]+)"
 
-# Resource types the emulator models, per namespace (for loud errors on everything else).
+# Resource types the emulator models, per namespace (for loud errors on everything else), and
+# real types of those namespaces it does not model (501, not "invalid type").
 MODELLED = {
-    "microsoft.insights": "actiongroups",
-    "microsoft.alertsmanagement": "actionrules",
-    "microsoft.recoveryservices": "vaults",
+    "microsoft.insights": ("actiongroups",),
+    "microsoft.alertsmanagement": ("actionrules",),
+    "microsoft.recoveryservices": ("vaults",),
+    "microsoft.compute": ("virtualmachines",),
 }
 
 
@@ -100,6 +86,7 @@ def list_routes(
 
 AG_ITEM = RG + AG_TYPE + NAME
 VAULT_ITEM = RG + VAULT_TYPE + NAME
+VM_ITEM = RG + VM_TYPE + NAME
 
 ARM_ROUTES: tuple[Route, ...] = (
     route(
@@ -118,6 +105,27 @@ ARM_ROUTES: tuple[Route, ...] = (
         RESOURCE_GROUP_VERSIONS,
     ),
     route("resourceGroups.get", "GET", RG, responses.get_resource_group, RESOURCE_GROUP_VERSIONS),
+    route(
+        "resources.list",
+        "GET",
+        SUB + r"/resources",
+        responses.list_resources,
+        RESOURCE_GROUP_VERSIONS,
+    ),
+    route(
+        "resources.listByResourceGroup",
+        "GET",
+        RG + r"/resources",
+        responses.list_resources,
+        RESOURCE_GROUP_VERSIONS,
+    ),
+    route(
+        "providers.get",
+        "GET",
+        SUB + r"/providers/(?P<namespace>[^/]+)",
+        responses.get_provider,
+        RESOURCE_GROUP_VERSIONS,
+    ),
     *item_routes(
         "actionGroups",
         AG_ITEM,
@@ -190,6 +198,22 @@ ARM_ROUTES: tuple[Route, ...] = (
     ),
     *list_routes("vaults", VAULT_TYPE, VAULT_VERSIONS, responses.list_vaults),
     route(
+        "backupProtectedItems.list",
+        "GET",
+        VAULT_ITEM + r"/backupProtectedItems",
+        responses.list_protected_items,
+        PROTECTED_ITEM_VERSIONS,
+    ),
+    route("virtualMachines.get", "GET", VM_ITEM, responses.get_vm, COMPUTE_VERSIONS),
+    route(
+        "virtualMachines.instanceView",
+        "GET",
+        VM_ITEM + r"/instanceView",
+        responses.get_vm_instance_view,
+        COMPUTE_VERSIONS,
+    ),
+    *list_routes("virtualMachines", VM_TYPE, COMPUTE_VERSIONS, responses.list_vms),
+    route(
         "metadata.endpoints", "GET", r"/metadata/endpoints", responses.metadata_endpoints, arm=False
     ),
     route(
@@ -237,6 +261,7 @@ CONTROL_ROUTES: tuple[Route, ...] = tuple(
             "notifications/failures",
             control.handle_notification_failures,
         ),
+        ("agents", "PUT", "agents", control.handle_agent),
         ("state", "GET", "state", control.handle_state),
         ("health", "GET", "health", control.handle_health),
     )

@@ -8,8 +8,13 @@ from typing import Any
 
 import pytest
 from azure.core.rest import HttpRequest, HttpResponse
+from azure.identity import ClientSecretCredential
 from azure.mgmt.alertprocessingrules import AlertProcessingRulesMgmtClient
+from azure.mgmt.compute import ComputeManagementClient
+from azure.mgmt.recoveryservicesbackup import RecoveryServicesBackupClient
+from azure.mgmt.resource.resources import ResourceManagementClient
 
+from provisioner.emulator import Emulator, EmulatorControlError
 from tests.seeds import DEFAULT_SUBSCRIPTION
 
 SUB_PATH = f"/subscriptions/{DEFAULT_SUBSCRIPTION}"
@@ -20,6 +25,35 @@ RULE_PATH = (
 VAULT_PATH = f"{SUB_PATH}/resourceGroups/rg-backup/providers/Microsoft.RecoveryServices/vaults"
 
 Raw = Callable[..., HttpResponse]
+ARM_SCOPES = ["https://management.azure.com/.default"]
+
+
+def sdk_client(
+    kind: Callable[..., Any], world: Emulator, credential: ClientSecretCredential
+) -> Any:
+    """A real azure-mgmt client of `kind` bound to the emulator and DEFAULT_SUBSCRIPTION."""
+    return kind(
+        credential,
+        DEFAULT_SUBSCRIPTION,
+        base_url=world.url,
+        connection_verify=world.ca_path,
+        credential_scopes=ARM_SCOPES,
+    )
+
+
+def client_fixture(kind: Callable[..., Any]) -> Any:
+    """A fixture giving a real `kind` client bound to the emulator (reset to DEFAULT_SEED)."""
+
+    @pytest.fixture
+    def client(world: Emulator, credential: ClientSecretCredential) -> Any:
+        return sdk_client(kind, world, credential)
+
+    return client
+
+
+resource_client = client_fixture(ResourceManagementClient)  # api 2025-04-01
+backup_client = client_fixture(RecoveryServicesBackupClient)  # api 2026-10-01
+compute_client = client_fixture(ComputeManagementClient)  # api 2026-04-01
 
 
 @pytest.fixture
@@ -50,3 +84,91 @@ def error_code(response: HttpResponse) -> str:
     body = response.json()
     assert set(body) == {"error"}, body
     return str(body["error"]["code"])
+
+
+AG_ID = f"{AG_PATH}/ag-oncall"
+VM_PATH = f"{SUB_PATH}/resourceGroups/rg-vms/providers/Microsoft.Compute/virtualMachines"
+VAULT_ID = f"{VAULT_PATH}/RSV-JPE-LRS"
+
+BACKUP_GROUP = {
+    "name": "rg-backup",
+    "location": "japaneast",
+    "vaults": [
+        {
+            "name": "RSV-JPE-LRS",
+            "location": "japaneast",
+            "tags": {"Env": "prod"},
+            "protectedItems": [
+                {"vm": "vm-app"},
+                {
+                    "vm": f"{VM_PATH}/vm-db",
+                    "lastBackupError": "UserErrorGuestAgentStatusUnavailable",
+                },
+            ],
+        }
+    ],
+}
+VM_GROUP = {
+    "name": "rg-vms",
+    "location": "japaneast",
+    "virtualMachines": [
+        {"name": "vm-app", "tags": {"env": "Prod"}},
+        {"name": "vm-db", "agent": {"status": "Not Ready"}},
+        {"name": "vm-off", "powerState": "deallocated"},
+    ],
+}
+ONCALL_GROUP = {
+    "location": "Global",
+    "tags": {"managed-by": "alertsync"},
+    "properties": {
+        "groupShortName": "oncall",
+        "enabled": True,
+        "emailReceivers": [{"name": "oncall", "emailAddress": "oncall@example.com"}],
+    },
+}
+VAULT_RULE = {
+    "location": "Global",
+    "properties": {
+        "scopes": [SUB_PATH],
+        "conditions": [
+            {
+                "field": "TargetResourceType",
+                "operator": "Equals",
+                "values": ["Microsoft.RecoveryServices/vaults"],
+            }
+        ],
+        "actions": [{"actionType": "AddActionGroups", "actionGroupIds": [AG_ID]}],
+    },
+}
+MONITORING_GROUP = {
+    "name": "rg-monitoring",
+    "location": "japaneast",
+    "resources": [
+        {"id": AG_ID, "body": ONCALL_GROUP},
+        {"id": f"{RULE_PATH}/apr-backup", "body": VAULT_RULE},
+    ],
+}
+# A world with something of every modelled type: a tagged vault protecting two VMs (one whose
+# agent is down), an action group and a rule that routes vault alerts to it.
+EVIDENCE_SEED: dict[str, Any] = {
+    "subscriptions": [
+        {
+            "id": DEFAULT_SUBSCRIPTION,
+            "resourceGroups": [BACKUP_GROUP, VM_GROUP, MONITORING_GROUP],
+        }
+    ]
+}
+
+
+def rejected(world: Emulator, method: str, route: str, body: dict[str, Any]) -> str:
+    """The 400 message a control route answers to a body it refuses."""
+    with pytest.raises(EmulatorControlError, match="400") as caught:
+        world.control._call(method, route, body)
+    return str(caught.value)
+
+
+@pytest.fixture
+def evidence(world: Emulator) -> Emulator:
+    """The session emulator reset to EVIDENCE_SEED."""
+    world.control.reset(seed=EVIDENCE_SEED)
+    return world

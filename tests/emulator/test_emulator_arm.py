@@ -189,7 +189,7 @@ def test_deeply_nested_bodies_are_invalid_request_content(
     [
         (
             "GET",
-            f"{SUB_PATH}/providers/Microsoft.Compute/virtualMachines",
+            f"{SUB_PATH}/providers/Microsoft.Storage/storageAccounts",
             400,
             "InvalidResourceNamespace",
         ),
