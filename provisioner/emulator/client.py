@@ -97,6 +97,23 @@ class EmulatorControl:
         """Test notifications report these receivers (by name) Failed with the given detail."""
         self._call("PUT", "notifications/failures", {"receivers": receivers})
 
+    def fire_alert(self, target_resource: str, **fields: Any) -> dict[str, Any]:
+        """Fire an alert on a resource as Azure Backup would (fields: severity, alertRule,
+        monitorService, signalType, firedAt, description, context); returns its ids."""
+        result: dict[str, Any] = self._call(
+            "POST", "alerts", {"targetResource": target_resource, **fields}
+        )
+        return result
+
+    def notifications(self) -> list[dict[str, Any]]:
+        """The emails fired alerts sent, oldest first."""
+        result: list[dict[str, Any]] = self._call("GET", "notifications")
+        return result
+
+    def clear_notifications(self) -> None:
+        """Forget the emails sent so far."""
+        self._call("DELETE", "notifications")
+
     def set_agent(self, vm_id: str, status: str) -> dict[str, Any]:
         """Stop ("Not Ready") or start ("Ready") a VM's guest agent; returns its vmAgent view."""
         result: dict[str, Any] = self._call("PUT", "agents", {"vm": vm_id, "status": status})

@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from provisioner.emulator import action_groups, virtual_machines
+from provisioner.emulator import action_groups, alerts, virtual_machines
 from provisioner.emulator.exceptions import BadRequest
 from provisioner.emulator.models import World
 from provisioner.emulator.seed import SeedError, seeded_copy
@@ -275,6 +275,37 @@ def handle_notification_failures(call: Call) -> Reply:
     with call.state.lock:
         call.state.notification_failures = {str(k).lower(): v for k, v in receivers.items()}
     return Reply(200, {"receivers": receivers})
+
+
+def handle_fire_alert(call: Call) -> Reply:
+    """POST /_emulator/alerts: fire an alert as Azure Backup would; 201 and its ids."""
+    body = body_object(call, alerts.FIRE_KEYS)
+    alert, fired_at = alerts.parse_fire(body, alerts.now())
+    with call.state.world.lock:
+        fired = alerts.fire(call.state.world, alert, fired_at)
+    call.state.on_change()
+    return Reply(
+        201,
+        {
+            "id": fired["id"],
+            "alertId": fired["id"].rsplit("/", 1)[-1],
+            "isSuppressed": fired["properties"]["essentials"]["actionStatus"]["isSuppressed"],
+        },
+    )
+
+
+def handle_notifications(call: Call) -> Reply:
+    """GET /_emulator/notifications: the emails fired alerts sent, oldest first."""
+    with call.state.world.lock:
+        return Reply(200, list(call.state.world.sent))
+
+
+def handle_clear_notifications(call: Call) -> Reply:
+    """DELETE /_emulator/notifications."""
+    with call.state.world.lock:
+        call.state.world.sent.clear()
+    call.state.on_change()
+    return Reply(204)
 
 
 def handle_agent(call: Call) -> Reply:

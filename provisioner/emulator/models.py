@@ -104,6 +104,10 @@ class World:
         self.resources: dict[str, StoredResource] = {}
         self.notifications: dict[str, JsonObject] = {}
         self.operations: dict[str, JsonObject] = {}
+        # Fired alerts by lower-case alert id: {"subscription", "alert", "context", "history"}.
+        self.alerts: dict[str, JsonObject] = {}
+        # Emails the emulator "sent" for fired alerts, oldest first (GET /_emulator/notifications).
+        self.sent: list[JsonObject] = []
 
     def clear(self) -> None:
         """Forget everything (control API reset)."""
@@ -111,6 +115,8 @@ class World:
         self.resources.clear()
         self.notifications.clear()
         self.operations.clear()
+        self.alerts.clear()
+        self.sent.clear()
 
     def copied(self) -> World:
         """An independent deep copy (a scratch world to apply a seed to before committing it)."""
@@ -124,6 +130,8 @@ class World:
         self.resources = other.resources
         self.notifications = other.notifications
         self.operations = other.operations
+        self.alerts = other.alerts
+        self.sent = other.sent
 
     def add_notification(self, notification_id: str, details: JsonObject) -> None:
         """Remember a test notification's details, forgetting the oldest beyond the limit."""
@@ -134,6 +142,16 @@ class World:
         """Remember an async operation's status, forgetting the oldest beyond the limit."""
         self.operations[operation_id] = status
         keep_most_recent(self.operations)
+
+    def add_alert(self, alert_id: str, record: JsonObject) -> None:
+        """Remember a fired alert, forgetting the oldest beyond the limit."""
+        self.alerts[alert_id.lower()] = record
+        keep_most_recent(self.alerts)
+
+    def add_sent(self, emails: list[JsonObject]) -> None:
+        """Log emails sent for a fired alert, keeping the most recent HISTORY_LIMIT."""
+        self.sent.extend(emails)
+        del self.sent[: max(0, len(self.sent) - HISTORY_LIMIT)]
 
     def subscription(self, subscription_id: str) -> Subscription:
         """The subscription, or ARM's 404 SubscriptionNotFound."""
@@ -214,6 +232,8 @@ class World:
             ],
             "notifications": self.notifications,
             "operations": self.operations,
+            "alerts": self.alerts,
+            "sent": self.sent,
         }
 
     def load_json(self, snapshot: JsonObject) -> None:
@@ -236,8 +256,10 @@ class World:
             )
         self.notifications.update(snapshot.get("notifications", {}))
         self.operations.update(snapshot.get("operations", {}))
-        keep_most_recent(self.notifications)  # a state file may predate the limit
-        keep_most_recent(self.operations)
+        self.alerts.update(snapshot.get("alerts", {}))  # absent from older state files
+        self.add_sent(list(snapshot.get("sent", [])))
+        for records in (self.notifications, self.operations, self.alerts):
+            keep_most_recent(records)  # a state file may predate the limit
 
 
 def keep_most_recent(records: dict[str, JsonObject]) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 from provisioner.emulator import action_groups, odata, processing_rules, vaults, virtual_machines
 from provisioner.emulator.api_versions import (
     ACTION_GROUP_VERSIONS,
+    ALERT_VERSIONS,
     COMPUTE_VERSIONS,
     PROTECTED_ITEM_VERSIONS,
     RULE_VERSIONS,
@@ -216,7 +217,7 @@ PROVIDERS: dict[str, tuple[str, tuple[tuple[str, tuple[str, ...], tuple[str, ...
     ),
     "microsoft.alertsmanagement": (
         "Microsoft.AlertsManagement",
-        (("actionRules", ("Global",), RULE_VERSIONS),),
+        (("actionRules", ("Global",), RULE_VERSIONS), ("alerts", ("Global",), ALERT_VERSIONS)),
     ),
     "microsoft.recoveryservices": (
         "Microsoft.RecoveryServices",

@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 from provisioner.emulator import (
     action_groups,
+    alerts,
     processing_rules,
     protected_items,
     resource_list,
@@ -358,6 +359,58 @@ def get_provider(call: Call) -> Reply:
             200,
             resource_list.provider(
                 call.state.world, call.params["subscription"], call.params["namespace"]
+            ),
+        )
+
+
+# ---- fired alerts (azure-mgmt-alertsmanagement 1.0.1) ---------------------------------------
+
+
+def list_alerts(call: Call) -> Reply:
+    """Alerts_GetAll: filtered, sorted, paged by pageCount (25 by default)."""
+    with call.state.world.lock:
+        items, size = alerts.list_alerts(
+            call.state.world, call.params["subscription"], call.request.args, alerts.now()
+        )
+    return paged(call, items, size)
+
+
+def get_alert(call: Call) -> Reply:
+    """Alerts_GetById (with its context, as a single alert carries it)."""
+    with call.state.world.lock:
+        record = alerts.record_of(
+            call.state.world, call.params["subscription"], call.params["alert"], alerts.now()
+        )
+        return Reply(200, alerts.shown(record, context=True))
+
+
+def get_alert_history(call: Call) -> Reply:
+    """Alerts_GetHistory."""
+    with call.state.world.lock:
+        return Reply(
+            200,
+            alerts.history(
+                call.state.world, call.params["subscription"], call.params["alert"], alerts.now()
+            ),
+        )
+
+
+def change_alert_state(call: Call) -> Reply:
+    """Alerts_ChangeState: POST .../changestate?newState=…, optional {"comments"} body."""
+    body = call.json_body()
+    new_state = call.request.args.get("newState")
+    if new_state is None:
+        raise BadRequest("The query parameter 'newState' is required.")
+    with call.state.world.lock:
+        return Reply(
+            200,
+            alerts.change_state(
+                call.state.world,
+                call.params["subscription"],
+                call.params["alert"],
+                new_state,
+                comment=body,
+                caller=call.caller,
             ),
         )
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from provisioner.emulator import auth, control, responses
 from provisioner.emulator.api_versions import (
     ACTION_GROUP_VERSIONS,
+    ALERT_VERSIONS,
     COMPUTE_VERSIONS,
     PROTECTED_ITEM_VERSIONS,
     RESOURCE_GROUP_VERSIONS,
@@ -25,6 +26,7 @@ RG = SUB + r"/resourceGroups/(?P<resource_group>[^/]+)"
 AG_TYPE = r"/providers/Microsoft\.Insights/actionGroups"
 RULE_TYPE = r"/providers/Microsoft\.AlertsManagement/actionRules"
 VAULT_TYPE = r"/providers/Microsoft\.RecoveryServices/vaults"
+ALERT_TYPE = r"/providers/Microsoft\.AlertsManagement/alerts"
 VM_TYPE = r"/providers/Microsoft\.Compute/virtualMachines"
 NAME = r"/(?P<name>[^/]+)"
 TENANT = r"/(?P<tenant>[^/]+)"
@@ -33,7 +35,7 @@ TENANT = r"/(?P<tenant>[^/]+)"
 # real types of those namespaces it does not model (501, not "invalid type").
 MODELLED = {
     "microsoft.insights": ("actiongroups",),
-    "microsoft.alertsmanagement": ("actionrules",),
+    "microsoft.alertsmanagement": ("actionrules", "alerts", "alertssummary", "alertsmetadata"),
     "microsoft.recoveryservices": ("vaults",),
     "microsoft.compute": ("virtualmachines",),
 }
@@ -86,6 +88,7 @@ def list_routes(
 
 AG_ITEM = RG + AG_TYPE + NAME
 VAULT_ITEM = RG + VAULT_TYPE + NAME
+ALERT_ITEM = SUB + ALERT_TYPE + r"/(?P<alert>[^/]+)"
 VM_ITEM = RG + VM_TYPE + NAME
 
 ARM_ROUTES: tuple[Route, ...] = (
@@ -204,6 +207,22 @@ ARM_ROUTES: tuple[Route, ...] = (
         responses.list_protected_items,
         PROTECTED_ITEM_VERSIONS,
     ),
+    route("alerts.getAll", "GET", SUB + ALERT_TYPE, responses.list_alerts, ALERT_VERSIONS),
+    route("alerts.getById", "GET", ALERT_ITEM, responses.get_alert, ALERT_VERSIONS),
+    route(
+        "alerts.getHistory",
+        "GET",
+        ALERT_ITEM + r"/history",
+        responses.get_alert_history,
+        ALERT_VERSIONS,
+    ),
+    route(
+        "alerts.changeState",
+        "POST",
+        ALERT_ITEM + r"/changestate",
+        responses.change_alert_state,
+        ALERT_VERSIONS,
+    ),
     route("virtualMachines.get", "GET", VM_ITEM, responses.get_vm, COMPUTE_VERSIONS),
     route(
         "virtualMachines.instanceView",
@@ -261,6 +280,9 @@ CONTROL_ROUTES: tuple[Route, ...] = tuple(
             "notifications/failures",
             control.handle_notification_failures,
         ),
+        ("fireAlert", "POST", "alerts", control.handle_fire_alert),
+        ("notifications", "GET", "notifications", control.handle_notifications),
+        ("clearNotifications", "DELETE", "notifications", control.handle_clear_notifications),
         ("agents", "PUT", "agents", control.handle_agent),
         ("state", "GET", "state", control.handle_state),
         ("health", "GET", "health", control.handle_health),

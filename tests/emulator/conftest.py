@@ -10,6 +10,7 @@ import pytest
 from azure.core.rest import HttpRequest, HttpResponse
 from azure.identity import ClientSecretCredential
 from azure.mgmt.alertprocessingrules import AlertProcessingRulesMgmtClient
+from azure.mgmt.alertsmanagement import AlertsManagementClient
 from azure.mgmt.compute import ComputeManagementClient
 from azure.mgmt.recoveryservicesbackup import RecoveryServicesBackupClient
 from azure.mgmt.resource.resources import ResourceManagementClient
@@ -52,6 +53,7 @@ def client_fixture(kind: Callable[..., Any]) -> Any:
 
 
 resource_client = client_fixture(ResourceManagementClient)  # api 2025-04-01
+alerts_client = client_fixture(AlertsManagementClient)  # 1.0.1: api 2019-05-05-preview
 backup_client = client_fixture(RecoveryServicesBackupClient)  # api 2026-10-01
 compute_client = client_fixture(ComputeManagementClient)  # api 2026-04-01
 
