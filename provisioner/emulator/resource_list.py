@@ -1,6 +1,6 @@
 """Resources - List (every modelled resource, `$filter`, `$expand`, `$top`) and provider metadata.
 
-Facts: docs/azure-behaviour.md#resources-list-tags-and-provider-metadata.
+Facts: docs/azure-behaviour.md#resources--list-tags-and-provider-metadata.
 """
 
 from __future__ import annotations

@@ -93,7 +93,7 @@ def field_values(alert: FiredAlert, field: str) -> tuple[str, ...]:
 def condition_matches(condition: Mapping[str, Any], alert: FiredAlert) -> bool:
     """One condition: OR across its values; NotEquals/DoesNotContain match when none does.
 
-    Values compare ignoring case but not whitespace (docs/azure-behaviour.md#conditions).
+    Values compare ignoring case but not whitespace (docs/azure-behaviour.md#alert-routing-what-check-evaluates).
     """
     actual = [v.lower() for v in field_values(alert, str(condition.get("field", "")))]
     wanted = [str(v).lower() for v in condition.get("values") or []]

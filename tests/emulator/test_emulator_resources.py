@@ -1,6 +1,6 @@
 """Resources - List and provider metadata through azure-mgmt-resource (api 2025-04-01).
 
-Facts: docs/azure-behaviour.md#resources-list-tags-and-provider-metadata (the Resources_List
+Facts: docs/azure-behaviour.md#resources--list-tags-and-provider-metadata (the Resources_List
 `$filter` description in specification/resources/resource-manager/Microsoft.Resources, which
 the SDK repeats in `ResourcesOperations.list`).
 """
