@@ -35,7 +35,7 @@ TYPE = ResourceType(
 KIND = TYPE.kind
 RESPONSE_TYPE = "Microsoft.Insights/ActionGroups"  # capital A, as getActionGroup.json shows
 SHORT_NAME_MAX = 12  # spec AG: groupShortName maxLength 12
-ALERT_TYPE_MAX = 30  # spec AG: NotificationRequestBody.alertType maxLength 30 (facts §2)
+ALERT_TYPE_MAX = 30  # spec AG 2023-01-01: NotificationRequestBody.alertType maxLength 30
 
 # Every modelled field of each receiver array with the JSON type the spec declares, and the
 # fields it requires (spec AG 2023-01-01 definitions EmailReceiver ... EventHubReceiver).
@@ -125,7 +125,7 @@ def put(
         "id": TYPE.resource_id(subscription, resource_group, name),
         "type": RESPONSE_TYPE,
         "name": name,
-        "location": location,  # stored as given: Global and regions (DESIGN §6)
+        "location": location,  # stored as given: Global or a region (Learn, action-groups)
         "tags": optional_tags(request),
         "properties": properties,
     }

@@ -42,7 +42,7 @@ UNMATCHED_ROUTE = "unmatched"  # the counter name of requests no route matches
 
 
 def normalised_path(raw: str) -> str:
-    """Collapse a leading `//` (az sends one, az-cli doc §6.7) and drop a trailing slash."""
+    """Collapse a leading `//` (az sends one, seen with az CLI 2.91) and drop a trailing slash."""
     path = re.sub(r"^/+", "/", raw)
     return path.rstrip("/") or "/"
 
@@ -206,7 +206,7 @@ def unmatched(method: str, path: str, allowed: list[str], version: str) -> ArmEr
 
 
 def arm_headers(request: Request) -> dict[str, str]:
-    """Headers every ARM response carries (the RP must return x-ms-request-id, facts §5)."""
+    """Headers every ARM response carries (the RP must return x-ms-request-id, ARM RPC)."""
     correlation = request.headers.get("x-ms-correlation-request-id") or str(uuid.uuid4())
     headers = {"x-ms-request-id": str(uuid.uuid4()), "x-ms-correlation-request-id": correlation}
     client_request = request.headers.get("x-ms-client-request-id")

@@ -1,7 +1,7 @@
-"""Sign-in endpoints MSAL/azure-identity need: OpenID configuration and the token endpoint (facts §6).
+"""Sign-in endpoints MSAL/azure-identity need: OpenID configuration and the token endpoint (azure-identity/MSAL).
 
 Decision: ARM routes accept *any* Bearer token, not only ones this process issued, because az
-caches tokens across emulator restarts (az-cli doc §6.5). Tokens we issue are remembered, until
+caches tokens across emulator restarts (az CLI 2.91 keeps them). Tokens we issue are remembered, until
 they expire, only to name the caller in systemData.
 """
 

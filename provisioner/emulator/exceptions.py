@@ -37,7 +37,7 @@ class BadRequest(ArmError):
 
 
 class InvalidRequestContent(ArmError):
-    """400: the body is not JSON, or not a JSON object (facts §5 typical codes)."""
+    """400: the body is not JSON, or not a JSON object (public CLI transcripts)."""
 
     code = "InvalidRequestContent"
 
@@ -74,7 +74,7 @@ class Unauthorized(ArmError):
 
 
 class Throttled(ArmError):
-    """429: a token bucket is empty (arm-throttling-and-scale §1, documented message)."""
+    """429: a token bucket is empty (Learn request-limits-and-throttling, documented message)."""
 
     status = 429
     code = "SubscriptionRequestsThrottled"
@@ -88,7 +88,7 @@ class NotImplementedByEmulator(ArmError):
 
 
 def resource_group_not_found(name: str) -> NotFound:
-    """ARM's own 404 for a missing resource group (facts §5)."""
+    """ARM's own 404 for a missing resource group (ARM RPC)."""
     return NotFound(f"Resource group '{name}' could not be found.", code="ResourceGroupNotFound")
 
 
@@ -100,7 +100,7 @@ def subscription_not_found(subscription_id: str) -> NotFound:
 
 
 def resource_not_found(resource_type: str, name: str, resource_group: str) -> NotFound:
-    """ARM's 404 for a missing resource, worded as ARM words it (facts §5)."""
+    """ARM's 404 for a missing resource, worded as ARM words it (ARM RPC)."""
     return NotFound(
         f"The Resource '{resource_type}/{name}' under resource group '{resource_group}' was not"
         " found. For more details please go to https://aka.ms/ARMResourceNotFoundFix"

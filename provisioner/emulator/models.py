@@ -322,8 +322,8 @@ def check_field_types(container: JsonObject, fields: Mapping[str, str], where: s
     """Each modelled field sent with the JSON type its spec declares (null counts as absent).
 
     A wrongly typed member cannot be deserialized by the service, so it is rejected as ARM's
-    deserializer rejects it: 400 InvalidRequestContent (facts §5 typical codes; the per-RP
-    code is UNCONFIRMED, facts §9). Storing it would be a fake success that the SDK could
+    deserializer rejects it: 400 InvalidRequestContent (public CLI transcripts; the per-RP
+    code is UNCONFIRMED). Storing it would be a fake success that the SDK could
     not read back.
     """
     for field_name, expected in fields.items():

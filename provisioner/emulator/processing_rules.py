@@ -33,7 +33,7 @@ TYPE = ResourceType(RESPONSE_TYPE, id_provider=RESPONSE_TYPE)
 KIND = TYPE.kind
 
 # Enums of spec APR 2021-08-08; compared ignoring case, stored as sent (the official example
-# sends lower-case severities and ids and gets them echoed back, facts §3a).
+# sends lower-case severities and ids and gets them echoed back, spec APR 2021-08-08).
 FIELDS = (
     "Severity", "MonitorService", "MonitorCondition", "SignalType", "TargetResourceType",
     "TargetResource", "TargetResourceGroup", "AlertRuleId", "AlertRuleName", "Description",
@@ -43,11 +43,11 @@ OPERATORS = ("Equals", "NotEquals", "Contains", "DoesNotContain")
 ACTION_TYPES = ("AddActionGroups", "RemoveAllActionGroups")
 RECURRENCE_TYPES = ("Daily", "Weekly", "Monthly")
 DAYS_OF_WEEK = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
-# Schedule formats, facts §3a: effective times without a zone suffix; recurrence times HH:MM:SS.
+# Schedule formats, spec APR 2021-08-08: effective times without a zone suffix; recurrence times HH:MM:SS.
 EFFECTIVE_TIME = re.compile(r"^(?:(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2}(?:\.\d+)?))$")
 TIME_OF_DAY = re.compile(r"^\d{2}:\d{2}:\d{2}$")
 
-# Assumption (facts §9, UNCONFIRMED): the service's code for a reference to a missing action
+# Assumption (UNCONFIRMED): the service's code for a reference to a missing action
 # group. We answer 400 with this code and a message naming the id.
 MISSING_ACTION_GROUP_CODE = "ActionGroupNotFound"
 INVALID_SCOPE_CODE = "InvalidScope"
@@ -195,7 +195,7 @@ RECURRENCE_FIELDS = {"recurrenceType": STRING, "startTime": STRING, "endTime": S
 
 
 def validate_schedule(schedule: JsonObject) -> None:
-    """Schedule: effective times without zone suffix, recurrences per their type (facts §3a)."""
+    """Schedule: effective times without zone suffix, recurrences per their type (spec APR 2021-08-08)."""
     check_field_types(schedule, SCHEDULE_FIELDS, "properties.schedule")
     for key in ("effectiveFrom", "effectiveUntil"):
         if schedule.get(key) is not None and not is_effective_time(schedule[key]):
@@ -235,7 +235,7 @@ def validate_recurrence(index: int, recurrence: JsonObject) -> None:
 
 
 def is_effective_time(value: str) -> bool:
-    """The spec's pattern (facts §3a) and a real calendar date and time: the description says
+    """The spec's pattern (spec APR 2021-08-08) and a real calendar date and time: the description says
     "Date-Time in ISO-8601 format", so 2026-13-45 is not one."""
     if not EFFECTIVE_TIME.match(value):
         return False

@@ -126,10 +126,10 @@ def canonical_location(location: str) -> str:
 def check_location_unchanged(
     previous: StoredResource | None, location: str, name: str, resource_group: str
 ) -> None:
-    """A PUT may not move an existing resource (facts §5: location is immutable).
+    """A PUT may not move an existing resource (ARM RPC resource-api-reference: location is immutable).
 
     ARM answers 409 InvalidResourceLocation with this message; the code, status and wording are
-    taken from public CLI transcripts (UNCONFIRMED per RP, facts §9).
+    taken from public CLI transcripts (UNCONFIRMED per RP).
     """
     if previous is None:
         return

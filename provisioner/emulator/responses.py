@@ -62,7 +62,8 @@ def paged(call: Call, items: list[JsonObject], size: int | None = None) -> Reply
 
 
 def one_page(_call: Call, items: list[JsonObject]) -> Reply:
-    """All of `items` in one page without nextLink (action groups, facts §0.3)."""
+    """All of `items` in one page without nextLink: action groups (spec AG declares no
+    nextLink, and azure-mgmt-monitor ignores one)."""
     return Reply(200, {"value": items})
 
 
@@ -109,7 +110,7 @@ def lister(rtype: ResourceType, page: Callable[[Call, list[JsonObject]], Reply])
 
 
 def list_subscriptions(call: Call) -> Reply:
-    """GET /subscriptions (az login lists them, az-cli doc §4)."""
+    """GET /subscriptions (az login lists them, az CLI 2.91)."""
     with call.state.world.lock:
         value = [sub.as_arm() for sub in call.state.world.subscriptions.values()]
     return Reply(200, {"value": value, "count": {"type": "Total", "value": len(value)}})
@@ -254,7 +255,7 @@ def put_vault(call: Call) -> Reply:
 
 
 def patch_vault(call: Call) -> Reply:
-    """PATCH: 202 + Azure-AsyncOperation + Location + Retry-After (facts §4), or 200 when switched."""
+    """PATCH: 202 + Azure-AsyncOperation + Location + Retry-After (spec RSV 2026-11-01), or 200 when switched."""
     body = call.json_body()
     with call.state.world.lock:
         result = vaults.patch(call.state.world, *_where(call), body)
@@ -315,7 +316,7 @@ def _operation(call: Call) -> JsonObject:
     return found
 
 
-# ---- cloud metadata (az cloud register with endpoint discovery, az-cli doc §2) -------------
+# ---- cloud metadata (az cloud register with endpoint discovery, az CLI 2.91) -------------
 
 
 def metadata_endpoints(call: Call) -> Reply:

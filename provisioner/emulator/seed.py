@@ -1,4 +1,4 @@
-"""Applies a seed document (DESIGN §6) to the world: subscriptions, groups, vaults, resources."""
+"""Applies a seed document (the emulator README) to the world: subscriptions, groups, vaults, resources."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ class SeedError(ValueError):
     """The seed document is malformed; the message says where."""
 
 
-# The keys each level of a seed document may have (DESIGN §6); anything else is a typo that
+# The keys each level of a seed document may have (the emulator README); anything else is a typo that
 # would otherwise be ignored silently (e.g. actionGroups under a resource group).
 DOCUMENT_KEYS = ("subscriptions",)
 SUBSCRIPTION_KEYS = ("id", "displayName", "resourceGroups")

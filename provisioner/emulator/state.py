@@ -55,8 +55,12 @@ class Settings:
 
     latency_ms: int = 0
     page_size: int = 100
-    vault_patch_async: bool = True  # facts §4: the service answers PATCH with 202 + headers
-    lro_retry_after: int = 1  # ≥1: azure-core reads 0 as "no header" and waits 30 s (facts §0.7)
+    vault_patch_async: bool = (
+        True  # spec RSV 2026-11-01: the service answers PATCH with 202 + headers
+    )
+    lro_retry_after: int = (
+        1  # ≥1: azure-core reads 0 as "no header" and waits 30 s (azure-core base_polling)
+    )
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""ARM's token-bucket throttling per subscription and operation type (arm-throttling §1)."""
+"""ARM's token-bucket throttling per subscription and operation type (Learn, request-limits-and-throttling)."""
 
 from __future__ import annotations
 

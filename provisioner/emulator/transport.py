@@ -107,7 +107,7 @@ class KeepAliveHandler(BaseHTTPRequestHandler):
         payload = json.dumps(
             {
                 "error": {
-                    "code": "InvalidRequestContent",  # facts §5 typical codes
+                    "code": "InvalidRequestContent",  # public CLI transcripts
                     "message": f"The Content-Length header '{values}' is not a valid length.",
                 }
             }

@@ -1,6 +1,7 @@
 """Backend for Microsoft.RecoveryServices/vaults (api 2026-11-01): seeded vaults, alert settings.
 
-Assumption (facts §4/§9, UNCONFIRMED): a vault seeded without `monitoringSettings` reads back
+Assumption (Learn, backup-azure-monitoring-alerts: job-failure alerts are on by default; what a
+GET of such a vault returns is UNCONFIRMED): a vault seeded without `monitoringSettings` reads back
 the documented defaults (job-failure alerts Enabled, classic alerts Enabled). Seed
 `properties: {monitoringSettings: null}` to get a vault whose GET omits the block instead.
 """
@@ -144,7 +145,7 @@ def validate_monitoring(value: Any) -> None:
 
 
 def patch(world: World, subscription: str, resource_group: str, name: str, body: Any) -> JsonObject:
-    """PatchVault: JSON merge-patch into properties, tags replaced (facts §4, ARM PATCH)."""
+    """PatchVault: JSON merge-patch into properties, tags replaced (ARM RPC resource-api-reference)."""
     found = stored(world, TYPE, subscription, resource_group, name)
     request = require_object(body, "the request body")
     unknown = set(request) - {"properties", "tags", "sku", "identity", "etag", "location"}

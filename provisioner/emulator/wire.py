@@ -72,7 +72,7 @@ class Call:
         return body
 
     def absolute(self, path: str, api_version: str) -> str:
-        """An absolute URL on the emulator's own host (nextLink, Location: facts §1 Paging)."""
+        """An absolute URL on the emulator's own host (nextLink, Location: azure-mgmt-* paging)."""
         return f"{self.state.url}{path}?api-version={api_version}"
 
 

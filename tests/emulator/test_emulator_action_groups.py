@@ -32,7 +32,7 @@ def group(short_name: str = "ops", **kwargs: object) -> ActionGroupResource:
 def test_put_creates_201_then_updates_200_with_read_only_fields(
     monitor_client: MonitorManagementClient,
 ) -> None:
-    # facts §2: PUT 201 created / 200 updated; id uses lower-case microsoft.insights, type "ActionGroups".
+    # spec AG 2023-01-01: PUT 201 created / 200 updated; id uses lower-case microsoft.insights, type "ActionGroups".
     ops = monitor_client.action_groups
     created = ops.create_or_update(
         RG, "ag one", group(), cls=lambda resp, body, _: (resp.http_response.status_code, body)
@@ -51,7 +51,7 @@ def test_put_creates_201_then_updates_200_with_read_only_fields(
 def test_every_receiver_array_is_returned_even_empty(
     world: Emulator, raw: Raw, monitor_client: MonitorManagementClient
 ) -> None:
-    # facts §2 (getActionGroup.json): every receiver array present, empty ones included.
+    # spec AG (getActionGroup.json): every receiver array present, empty ones included.
     monitor_client.action_groups.create_or_update(RG, "ag", group())
     body = raw("GET", f"{AG_PATH}/ag", **{"api-version": "2023-01-01"}).json()
     arrays = [k for k in body["properties"] if k.endswith("Receivers")]
@@ -91,7 +91,7 @@ def test_wrongly_typed_receiver_field_is_400_and_nothing_is_stored(
     raw: Raw, monitor_client: MonitorManagementClient, array: str, receiver: dict, field: str
 ) -> None:
     # spec AG 2023-01-01 receiver definitions declare these fields string or boolean; a value of
-    # another JSON type cannot be deserialized by the service: 400 InvalidRequestContent (facts §5).
+    # another JSON type cannot be deserialized by the service: 400 InvalidRequestContent (ARM RPC).
     body = {
         "location": "Global",
         "properties": {"groupShortName": "t", "enabled": True, array: [receiver]},
@@ -120,7 +120,7 @@ def test_correctly_typed_receivers_read_back_through_the_sdk(
 
 
 def test_regional_location_is_stored_as_given(monitor_client: MonitorManagementClient) -> None:
-    # DESIGN §6: regional action groups exist; location stored as given.
+    # Learn (action-groups): regional action groups exist; location stored as given.
     body = ActionGroupResource(location="swedencentral", group_short_name="se", enabled=True)
     assert (
         monitor_client.action_groups.create_or_update(RG, "ag-se", body).location == "swedencentral"
@@ -130,7 +130,7 @@ def test_regional_location_is_stored_as_given(monitor_client: MonitorManagementC
 def test_put_cannot_move_a_group_to_another_location(
     monitor_client: MonitorManagementClient,
 ) -> None:
-    # facts §5 "Resource name and location are immutable": ARM answers 409 InvalidResourceLocation
+    # ARM RPC resource-api-reference: name and location are immutable: ARM answers 409 InvalidResourceLocation
     # (code and wording from public transcripts, UNCONFIRMED per RP).
     ops = monitor_client.action_groups
     ops.create_or_update(RG, "ag-moving", group())
@@ -153,7 +153,7 @@ def test_put_cannot_move_a_group_to_another_location(
 def test_same_location_in_another_spelling_is_an_update(
     monitor_client: MonitorManagementClient,
 ) -> None:
-    # Regions compare ignoring case and spaces (facts §2 "Location value", §5).
+    # Regions compare ignoring case and spaces (spec AG, ARM RPC).
     ops = monitor_client.action_groups
     ops.create_or_update(RG, "ag-global", group())
     ops.create_or_update(
@@ -168,7 +168,7 @@ def test_same_location_in_another_spelling_is_an_update(
 def test_names_match_ignoring_case_and_last_casing_wins(
     monitor_client: MonitorManagementClient,
 ) -> None:
-    # facts §5: names matched case-insensitively, the most recently written casing returned.
+    # ARM RPC: names matched case-insensitively, the most recently written casing returned.
     ops = monitor_client.action_groups
     ops.create_or_update(RG, "ag-case", group())
     ops.create_or_update("RG-MONITORING", "AG-Case", group())
@@ -177,7 +177,7 @@ def test_names_match_ignoring_case_and_last_casing_wins(
 
 
 def test_patch_replaces_tags_and_sets_enabled(monitor_client: MonitorManagementClient) -> None:
-    # facts §2/§0.4: PATCH tags + enabled only; tags replace the whole set (ARM PATCH).
+    # spec AG; azure-mgmt-monitor's ActionGroupPatchBody: PATCH tags + enabled only; tags replace the whole set (ARM PATCH).
     ops = monitor_client.action_groups
     ops.create_or_update(RG, "ag", group(tags={"a": "1"}))
     patched = ops.update(RG, "ag", ActionGroupPatchBody(tags={"b": "2"}, enabled=False))
@@ -202,7 +202,7 @@ def test_refused_patch_changes_nothing(raw: Raw) -> None:
 
 
 def test_delete_is_200_then_204(monitor_client: MonitorManagementClient) -> None:
-    # facts §2: DELETE 200 when deleted, 204 when it did not exist.
+    # spec AG 2023-01-01: DELETE 200 when deleted, 204 when it did not exist.
     ops = monitor_client.action_groups
     ops.create_or_update(RG, "ag", group())
     status = lambda resp, *_: resp.http_response.status_code  # noqa: E731
@@ -215,7 +215,7 @@ def test_delete_is_200_then_204(monitor_client: MonitorManagementClient) -> None
 def test_lists_are_one_page_by_group_and_subscription(
     world: Emulator, monitor_client: MonitorManagementClient
 ) -> None:
-    # facts §0.3: action-group lists are one page (the SDK ignores nextLink).
+    # spec AG declares no nextLink and azure-mgmt-monitor ignores one: action-group lists are one page.
     world.control.settings(pageSize=1)
     for name in ("a1", "a2", "a3"):
         monitor_client.action_groups.create_or_update(RG, name, group())
@@ -224,7 +224,7 @@ def test_lists_are_one_page_by_group_and_subscription(
 
 
 def test_missing_resource_group_is_arm_404(monitor_client: MonitorManagementClient) -> None:
-    # facts §5: ResourceGroupNotFound "Resource group 'x' could not be found."
+    # ARM RPC: ResourceGroupNotFound "Resource group 'x' could not be found."
     with pytest.raises(ResourceNotFoundError) as caught:
         monitor_client.action_groups.create_or_update("rg-nope", "ag", group())
     assert caught.value.error is not None and caught.value.error.code == "ResourceGroupNotFound"
@@ -235,7 +235,7 @@ def test_missing_resource_group_is_arm_404(monitor_client: MonitorManagementClie
 def test_create_notifications_lro_completes_at_first_poll(
     monitor_client: MonitorManagementClient,
 ) -> None:
-    # facts §2 + postTestNotificationsAtActionGroupResourceLevel.json: 202 + Location → notificationStatus.
+    # spec AG + postTestNotificationsAtActionGroupResourceLevel.json: 202 + Location → notificationStatus.
     monitor_client.action_groups.create_or_update(RG, "ag", group())
     request = NotificationRequestBody(
         alert_type="budget",

@@ -34,7 +34,7 @@ def plain(
 
 
 def test_wrong_client_secret_is_401_invalid_client(world: Emulator) -> None:
-    # facts §6: token endpoint; AADSTS7000215 for a wrong secret.
+    # azure-identity/MSAL: token endpoint; AADSTS7000215 for a wrong secret.
     env = world.env()
     credential = ClientSecretCredential(
         env["AZURE_TENANT_ID"],
@@ -51,7 +51,7 @@ def test_wrong_client_secret_is_401_invalid_client(world: Emulator) -> None:
 def test_environment_credential_works_unchanged(
     world: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # facts §6: EnvironmentCredential with AZURE_AUTHORITY_HOST + disable_instance_discovery.
+    # azure-identity/MSAL: EnvironmentCredential with AZURE_AUTHORITY_HOST + disable_instance_discovery.
     for key, value in world.env().items():
         monkeypatch.setenv(key, value)
     credential = EnvironmentCredential(
@@ -64,7 +64,7 @@ def test_environment_credential_works_unchanged(
 
 
 def test_arm_routes_need_a_bearer_token(world: Emulator) -> None:
-    # facts §6: every ARM call carries Authorization: Bearer; we accept any token (az caches them).
+    # azure-identity/MSAL: every ARM call carries Authorization: Bearer; we accept any token (az caches them).
     assert plain(world, "GET", f"{AG_PATH}?api-version=2023-01-01")[0] == 401
     status, body = plain(
         world, "GET", f"{AG_PATH}?api-version=2023-01-01", {"Authorization": "Basic x"}
@@ -82,7 +82,7 @@ def test_arm_routes_need_a_bearer_token(world: Emulator) -> None:
 
 
 def test_az_cli_requests_are_accepted(world: Emulator) -> None:
-    # az-cli doc §6: /subscriptions, openid-configuration, 2024-10-01-preview, leading //, any case.
+    # az CLI 2.91: /subscriptions, openid-configuration, 2024-10-01-preview, leading //, any case.
     bearer = {"Authorization": "Bearer t"}
     _, subscriptions = plain(world, "GET", "/subscriptions?api-version=2022-12-01", bearer)
     assert subscriptions["value"][0]["subscriptionId"] == DEFAULT_SUBSCRIPTION  # type: ignore[index]
@@ -125,7 +125,7 @@ def test_subscription_and_resource_group_reads(raw: Raw) -> None:
     ],
 )
 def test_api_version_missing_or_unknown_is_400(raw: Raw, params: dict[str, str], code: str) -> None:
-    # facts §0.1/§5: ARM answers 400 and lists the supported versions.
+    # ARM answers 400 and lists the supported versions.
     response = raw("GET", AG_PATH, **params)
     assert (response.status_code, error_code(response)) == (400, code)
     if params:
@@ -133,13 +133,13 @@ def test_api_version_missing_or_unknown_is_400(raw: Raw, params: dict[str, str],
 
 
 def test_actionrules_2019_preview_is_refused_loudly(raw: Raw) -> None:
-    # facts §3b: 2019-05-05-preview is a different body shape the emulator does not model.
+    # spec ActionRules 2019-05-05-preview: 2019-05-05-preview is a different body shape the emulator does not model.
     response = raw("GET", RULE_PATH, **{"api-version": "2019-05-05-preview"})
     assert response.status_code == 400 and "2021-08-08" in response.text()
 
 
 def test_bad_bodies_get_helpful_400s(raw: Raw) -> None:
-    # facts §5: InvalidRequestContent for undeserialisable content; 415 for a non-JSON type.
+    # ARM RPC: InvalidRequestContent for undeserialisable content; 415 for a non-JSON type.
     broken = raw(
         "PUT",
         f"{AG_PATH}/g",
@@ -174,7 +174,7 @@ def test_bad_bodies_get_helpful_400s(raw: Raw) -> None:
 def test_deeply_nested_bodies_are_invalid_request_content(
     raw: Raw, content: bytes, path: str
 ) -> None:
-    # facts §5: content that cannot be deserialized is 400 InvalidRequestContent, never a 500.
+    # ARM RPC: content that cannot be deserialized is 400 InvalidRequestContent, never a 500.
     method = "PATCH" if "vaults" in path else "PUT"
     version = {"api-version": "2026-11-01"} if "vaults" in path else AG_VERSION
     response = raw(
@@ -213,7 +213,7 @@ def test_unknown_routes_fail_loudly(
 
 
 def test_arm_headers_and_rate_limit_counts(world: Emulator, raw: Raw) -> None:
-    # facts §5 + arm-throttling §1: x-ms-request-id; remaining tokens per operation type.
+    # ARM RPC + Learn request-limits-and-throttling: x-ms-request-id; remaining tokens per operation type.
     # Tracking without enforcement; a negligible refill keeps the counts deterministic.
     world.control.set_throttling(False, {"reads": (250, 0.001)})
     first = raw("GET", AG_PATH, **AG_VERSION)
@@ -231,7 +231,7 @@ def test_arm_headers_and_rate_limit_counts(world: Emulator, raw: Raw) -> None:
 def test_throttling_enforced_gives_429_with_retry_after(
     world: Emulator, monitor_client: MonitorManagementClient
 ) -> None:
-    # arm-throttling §1: 429 SubscriptionRequestsThrottled + Retry-After; azure-core retries it.
+    # Learn, request-limits-and-throttling: 429 SubscriptionRequestsThrottled + Retry-After; azure-core retries it.
     world.control.set_throttling(True, {"reads": (1, 1.0)})
     list(monitor_client.action_groups.list_by_subscription_id())
     list(monitor_client.action_groups.list_by_subscription_id())  # 429, waits Retry-After, succeeds
@@ -248,6 +248,6 @@ def test_throttled_message_is_the_documented_one(world: Emulator, raw: Raw) -> N
 
 
 def test_sdk_error_parsing_of_the_envelope(monitor_client: MonitorManagementClient) -> None:
-    # facts §1 Error mapping: str(e) is "(Code) Message".
+    # azure-core ODataV4Format: str(e) is "(Code) Message".
     with pytest.raises(HttpResponseError, match=r"\(ResourceNotFound\)"):
         monitor_client.action_groups.get("rg-monitoring", "ghost")

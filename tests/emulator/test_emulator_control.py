@@ -25,7 +25,7 @@ GROUP = ActionGroupResource(location="Global", group_short_name="g", enabled=Tru
 def test_429_with_retry_after_is_retried_and_succeeds(
     world: Emulator, monitor_client: MonitorManagementClient
 ) -> None:
-    # facts §1 Retry policy: a ≥400 answer with Retry-After is retried, whatever the method.
+    # azure-core RetryPolicy: a ≥400 answer with Retry-After is retried, whatever the method.
     world.control.add_fault("PUT", "actionGroups/ag$", status=429, count=1, retry_after=1)
     assert monitor_client.action_groups.create_or_update(RG, "ag", GROUP).name == "ag"
     assert [r["status"] for r in world.control.requests() if r["method"] == "PUT"] == [429, 201]
@@ -34,7 +34,7 @@ def test_429_with_retry_after_is_retried_and_succeeds(
 def test_500_fault_surfaces_after_retries_exhausted(
     world: Emulator, monitor_client: MonitorManagementClient
 ) -> None:
-    # facts §1: 500 is retried on GET (retry_status 3); a persistent 500 surfaces as HttpResponseError.
+    # azure-core RetryPolicy: 500 is retried on GET (retry_status 3); a persistent 500 surfaces as HttpResponseError.
     world.control.add_fault("GET", "actionGroups", status=500, count=10)
     with pytest.raises(HttpResponseError, match="InternalServerError"):
         list(monitor_client.action_groups.list_by_subscription_id(retry_total=0))
@@ -252,7 +252,7 @@ def subscription_seed(subscription: str, **group: Any) -> dict[str, Any]:
 def test_invalid_seed_is_400_naming_the_key(
     world: Emulator, seed: dict[str, Any], named: str
 ) -> None:
-    # DESIGN §6 seed document shape; Azure subscription ids are GUIDs.
+    # the emulator README seed document shape; Azure subscription ids are GUIDs.
     status, answer = control_request(world, "POST", "seed", seed)
     assert (status, answer["error"]["code"]) == (400, "InvalidSeed")
     assert named in answer["error"]["message"]

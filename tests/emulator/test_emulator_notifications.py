@@ -85,7 +85,7 @@ def test_malformed_failures_are_rejected(world: Emulator) -> None:
 def test_create_notifications_validates_as_put_does(
     monitor_client: MonitorManagementClient, raw: Raw, body: dict[str, Any], needle: str
 ) -> None:
-    # spec AG NotificationRequestBody: alertType maxLength 30 (facts §2); its receivers are the
+    # spec AG NotificationRequestBody: alertType maxLength 30 (spec AG 2023-01-01); its receivers are the
     # same definitions as the action group's, so their required fields and types are checked too.
     send_test(monitor_client)  # the group exists
     response = raw(

@@ -27,7 +27,7 @@ def action_group_id(monitor_client: MonitorManagementClient) -> str:
 
 
 def rule(action_group_id: str, **properties: Any) -> dict[str, Any]:
-    # Body shape from facts §3a ("Body sent by the SDK").
+    # Body shape from spec APR 2021-08-08 (what the SDK sends).
     return {
         "location": "Global",
         "properties": {
@@ -46,7 +46,7 @@ def status_and_body(resp: Any, body: Any, _: Any) -> tuple[int, Any]:
 def test_put_201_then_200_with_system_data_and_enums_as_sent(
     rules_client: AlertProcessingRulesMgmtClient, action_group_id: str
 ) -> None:
-    # facts §3a: PUT 200/201; read-only id/type/name/systemData; enums any case, stored as sent.
+    # spec APR 2021-08-08: PUT 200/201; read-only id/type/name/systemData; enums any case, stored as sent.
     ops = rules_client.alert_processing_rules
     first = ops.create_or_update(RG, "apr", rule(action_group_id), cls=status_and_body)
     second = ops.create_or_update(RG, "apr", rule(action_group_id.lower()), cls=status_and_body)
@@ -59,7 +59,7 @@ def test_put_201_then_200_with_system_data_and_enums_as_sent(
 
 
 def test_rule_needs_existing_action_group(rules_client: AlertProcessingRulesMgmtClient) -> None:
-    # Brief + facts §9 (code UNCONFIRMED): a missing action group → 400 ActionGroupNotFound.
+    # Code UNCONFIRMED: a missing action group → 400 ActionGroupNotFound.
     missing = f"{SUB_ID}/resourceGroups/{RG}/providers/microsoft.insights/actionGroups/ghost"
     with pytest.raises(HttpResponseError) as caught:
         rules_client.alert_processing_rules.create_or_update(RG, "apr", rule(missing))
@@ -130,7 +130,7 @@ def test_a_seeded_rule_may_name_a_deleted_action_group(
 def test_validation_rejects_bad_rules(
     rules_client: AlertProcessingRulesMgmtClient, change: dict[str, Any], needle: str
 ) -> None:
-    # spec APR: location Global, scopes/actions required, enums, schedule formats (facts §3a).
+    # spec APR: location Global, scopes/actions required, enums, schedule formats (spec APR 2021-08-08).
     body = {"location": "Global", "properties": {"scopes": [VAULT_ID], "actions": []}, **change}
     with pytest.raises(HttpResponseError, match=needle) as caught:
         rules_client.alert_processing_rules.create_or_update(RG, "apr", body)
@@ -149,7 +149,7 @@ def test_wrongly_typed_schedule_fields_are_400(
     rules_client: AlertProcessingRulesMgmtClient, schedule: dict[str, Any], path: str
 ) -> None:
     # spec APR 2021-08-08: Schedule.timeZone and Recurrence times are strings, daysOfMonth int32;
-    # storing another type would be a fake success the SDK could not read back (facts §5).
+    # storing another type would be a fake success the SDK could not read back (ARM RPC).
     body = {
         "location": "Global",
         "properties": {"scopes": [VAULT_ID], "actions": [], "schedule": schedule},
@@ -173,7 +173,7 @@ def test_wrongly_typed_schedule_fields_are_400(
 def test_impossible_dates_and_times_are_400(
     rules_client: AlertProcessingRulesMgmtClient, schedule: dict[str, Any], needle: str
 ) -> None:
-    # spec APR: effective times are "Date-Time in ISO-8601 format" (a real date, facts §3a);
+    # spec APR: effective times are "Date-Time in ISO-8601 format" (a real date, spec APR 2021-08-08);
     # recurrence times are times of day (hours 0-23: assumed, UNCONFIRMED).
     body = {
         "location": "Global",
@@ -185,7 +185,7 @@ def test_impossible_dates_and_times_are_400(
 
 
 def test_schedule_formats_are_accepted(rules_client: AlertProcessingRulesMgmtClient) -> None:
-    # facts §3a: effective times without zone; Daily/Weekly/Monthly recurrences.
+    # spec APR 2021-08-08: effective times without zone; Daily/Weekly/Monthly recurrences.
     schedule = {
         "effectiveFrom": "2024-01-01T00:00:00",
         "timeZone": "Tokyo Standard Time",
@@ -210,7 +210,7 @@ def test_schedule_formats_are_accepted(rules_client: AlertProcessingRulesMgmtCli
 def test_patch_get_delete(
     rules_client: AlertProcessingRulesMgmtClient, action_group_id: str
 ) -> None:
-    # facts §3a: PATCH tags + properties.enabled only; DELETE 200 then 204; GET 404 after.
+    # spec APR 2021-08-08: PATCH tags + properties.enabled only; DELETE 200 then 204; GET 404 after.
     ops = rules_client.alert_processing_rules
     ops.create_or_update(RG, "apr", rule(action_group_id, description="d"))
     patched = ops.update(RG, "APR", {"tags": {"k": "v"}, "properties": {"enabled": False}})
@@ -231,7 +231,7 @@ def test_patch_get_delete(
 def test_lists_follow_next_link_pages(
     world: Emulator, rules_client: AlertProcessingRulesMgmtClient, action_group_id: str
 ) -> None:
-    # facts §1 Paging: absolute nextLink on our host; page size 2 and 5 rules → 3 pages.
+    # azure-mgmt-* paging: absolute nextLink on our host; page size 2 and 5 rules → 3 pages.
     world.control.settings(pageSize=2)
     ops = rules_client.alert_processing_rules
     for index in range(5):
@@ -246,6 +246,6 @@ def test_lists_follow_next_link_pages(
 def test_list_under_missing_resource_group_is_404(
     rules_client: AlertProcessingRulesMgmtClient,
 ) -> None:
-    # facts §5: a list under a missing resource group is ARM's 404.
+    # ARM RPC: a list under a missing resource group is ARM's 404.
     with pytest.raises(ResourceNotFoundError, match="ResourceGroupNotFound"):
         list(rules_client.alert_processing_rules.list_by_resource_group("rg-ghost"))

@@ -27,7 +27,7 @@ from tests.seeds import DEFAULT_SUBSCRIPTION
 
 
 def test_env_names_everything_a_client_needs(world: Emulator) -> None:
-    # DESIGN §6: the env file keys; AZURE_AUTHORITY_HOST is the emulator itself.
+    # the emulator README: the env file keys; AZURE_AUTHORITY_HOST is the emulator itself.
     env = world.env()
     assert env["ALERTSYNC_ARM_ENDPOINT"] == env["AZURE_AUTHORITY_HOST"] == world.url
     assert env["ALERTSYNC_CA_BUNDLE"] == world.ca_path

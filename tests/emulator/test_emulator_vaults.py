@@ -25,7 +25,7 @@ MONITORING_PATCH = {
 def test_get_seeded_vault_shape_and_default_alert_settings(
     vaults_client: RecoveryServicesClient,
 ) -> None:
-    # facts §4 + GETVault.json: type, etag, normalised location, provisioningState; assumption:
+    # spec RSV 2026-11-01 + GETVault.json: type, etag, normalised location, provisioningState; assumption:
     # monitoringSettings absent from the seed reads back as the documented defaults (Enabled).
     vault = vaults_client.vaults.get("RG-BACKUP", "rsv-jpe-lrs")
     assert (vault.name, vault.type, vault.location) == (
@@ -43,7 +43,7 @@ def test_get_seeded_vault_shape_and_default_alert_settings(
 def test_patch_is_an_lro_the_sdk_finishes_fast(
     world: Emulator, vaults_client: RecoveryServicesClient
 ) -> None:
-    # facts §4: PATCH 202 + Azure-AsyncOperation + Location; Retry-After ≥1 (facts §0.7), done at first poll.
+    # spec RSV 2026-11-01: PATCH 202 + Azure-AsyncOperation + Location; Retry-After ≥1 (azure-core base_polling), done at first poll.
     result = vaults_client.vaults.begin_update(
         "rg-backup", "RSV-JPE-LRS", MONITORING_PATCH
     ).result()
@@ -68,7 +68,7 @@ def test_patch_can_answer_synchronously(
 
 
 def test_patch_merges_into_properties(vaults_client: RecoveryServicesClient) -> None:
-    # facts §4: JSON merge-patch inside properties; untouched settings survive.
+    # spec RSV 2026-11-01: JSON merge-patch inside properties; untouched settings survive.
     patch = {
         "properties": {
             "monitoringSettings": {
@@ -106,7 +106,7 @@ def test_patch_with_wrongly_typed_fields_is_400_and_changes_nothing(
     vaults_client: RecoveryServicesClient, patch: dict[str, object], path: str
 ) -> None:
     # spec RSV23 PatchVault: sku (Sku: string fields), identity (IdentityData.type string), etag
-    # string. A value of another type must not be stored: 400 InvalidRequestContent (facts §5).
+    # string. A value of another type must not be stored: 400 InvalidRequestContent (ARM RPC).
     before = vaults_client.vaults.get("rg-backup", "RSV-JPE-LRS").as_dict()
     with pytest.raises(HttpResponseError, match=path) as caught:
         vaults_client.vaults.begin_update("rg-backup", "RSV-JPE-LRS", patch).result()
@@ -118,7 +118,7 @@ def test_patch_with_wrongly_typed_fields_is_400_and_changes_nothing(
 
 
 def test_put_cannot_move_a_vault(vaults_client: RecoveryServicesClient) -> None:
-    # facts §5: location is immutable; ARM's 409 InvalidResourceLocation. "Japan East" is the
+    # ARM RPC resource-api-reference: location is immutable; ARM's 409 InvalidResourceLocation. "Japan East" is the
     # seeded japaneast in another spelling, so that PUT is an update.
     body = {"location": "Japan East", "sku": {"name": "Standard"}, "properties": {}}
     vaults_client.vaults.begin_create_or_update("rg-backup", "RSV-JPE-LRS", body).result()
@@ -132,7 +132,7 @@ def test_put_cannot_move_a_vault(vaults_client: RecoveryServicesClient) -> None:
 def test_vault_seeded_with_null_monitoring_settings_omits_block(
     world: Emulator, vaults_client: RecoveryServicesClient
 ) -> None:
-    # facts §4 UNCONFIRMED: both shapes must be possible; null in the seed keeps it absent.
+    # UNCONFIRMED: both shapes must be possible; null in the seed keeps it absent.
     world.control.seed(
         {
             "subscriptions": [
@@ -161,7 +161,7 @@ def test_vault_seeded_with_null_monitoring_settings_omits_block(
 
 
 def test_lists_page_with_next_link(world: Emulator, vaults_client: RecoveryServicesClient) -> None:
-    # facts §1 Paging: the RSV SDK re-parses nextLink; absolute link on our host works.
+    # azure-mgmt-* paging: the RSV SDK re-parses nextLink; absolute link on our host works.
     extra = [{"name": f"v{i}", "location": "japaneast"} for i in range(4)]
     seed = {
         "subscriptions": [
@@ -190,7 +190,7 @@ def test_default_seed_is_what_the_contract_says() -> None:
 
 
 def test_patch_null_members_are_removed_never_stored(world: Emulator, raw: Raw) -> None:
-    # facts §4: properties follow JSON merge-patch (RFC 7396): a null member removes it, also
+    # spec RSV 2026-11-01: properties follow JSON merge-patch (RFC 7396): a null member removes it, also
     # inside an object the vault did not have yet (merged into {}).
     bare = {"name": "bare", "location": "japaneast", "properties": {"monitoringSettings": None}}
     groups = [{"name": "rg-backup", "location": "japaneast", "vaults": [bare]}]
