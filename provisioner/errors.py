@@ -13,7 +13,11 @@ class AlertsyncError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class SpecProblem:
-    """One problem found in a spec file, located precisely enough for an editor to jump to it."""
+    """One problem found in a spec file, located precisely enough for an editor to jump to it.
+
+    A json_path of "" marks a problem with the path itself (a folder that cannot be read, a
+    broken link): it has no line to show.
+    """
 
     path: str
     line: int
@@ -22,6 +26,8 @@ class SpecProblem:
     json_path: str = "$"
 
     def __str__(self) -> str:
+        if not self.json_path:
+            return f"{self.path}: {self.message}"
         where = f"{self.path}:{self.line}:{self.column}"
         return f"{where}: {self.message} (at {self.json_path})"
 

@@ -100,6 +100,31 @@ def test_custom_endpoint_keeps_the_public_token_audience() -> None:
     assert s.instance_discovery is False  # MSAL would otherwise ask login.microsoftonline.com
 
 
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("AZURE_AUTHORITY_HOST", "http://login.example.com"),
+        ("AZURE_AUTHORITY_HOST", "https://"),
+        ("AZURE_AUTHORITY_HOST", "https://[::1"),
+        ("ALERTSYNC_ARM_ENDPOINT", "http://127.0.0.1:8443/"),
+        ("ALERTSYNC_ARM_ENDPOINT", "127.0.0.1:8443"),
+    ],
+)
+def test_an_endpoint_that_is_not_https_is_one_error_naming_the_variable(
+    name: str, value: str
+) -> None:
+    """azure-identity raised a ValueError traceback for an http authority; azure-core refused
+    an http ARM endpoint only after the first request."""
+    with pytest.raises(AzureError) as caught:
+        AzureSettings.from_env({name: value})
+    assert str(caught.value).startswith(f'{name} must be an https URL such as "')
+    assert f'not "{value}"' in str(caught.value)
+
+
+def test_a_bare_authority_host_is_https_as_azure_identity_reads_it() -> None:
+    assert AzureSettings.from_env({"AZURE_AUTHORITY_HOST": "login.example.com"}).authority_host
+
+
 def test_credential_choice_and_label() -> None:
     secret_env = {"AZURE_TENANT_ID": "t", "AZURE_CLIENT_ID": "c-1", "AZURE_CLIENT_SECRET": "s"}
     with_secret = AzureSettings.from_env(secret_env)

@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final
+from urllib.parse import urlsplit
 
 from azure.core import AzureClouds
 from azure.identity import AzureAuthorityHosts
@@ -89,6 +90,29 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+def _https_url(env: Mapping[str, str], name: str, default: str, *, bare_host: bool) -> str:
+    """`env[name]` as an https URL (default when unset); AzureError naming the variable otherwise.
+
+    Tokens travel to both endpoints: azure-identity refuses a non-https authority and
+    azure-core a non-https ARM endpoint for bearer tokens, but only with a traceback or after
+    the first request. azure-identity takes a bare host (`login.example.com`) as https.
+    """
+    text = (env.get(name) or "").strip()
+    if not text:
+        return default
+    try:
+        parsed = urlsplit(text if "://" in text or not bare_host else f"https://{text}")
+        secure = parsed.scheme.lower() == "https" and bool(parsed.hostname)
+    except ValueError:  # an unclosed IPv6 bracket
+        secure = False
+    if not secure:
+        raise AzureError(
+            f'{name} must be an https URL such as "{default.rstrip("/")}", not "{text}": '
+            "tokens are only ever sent over TLS"
+        )
+    return text
+
+
 @dataclass(frozen=True, slots=True)
 class AzureSettings:
     """Where and how to reach Azure; `from_env` reads ALERTSYNC_* and AZURE_* variables."""
@@ -125,8 +149,12 @@ class AzureSettings:
         chosen = find_cloud(cloud or env.get("ALERTSYNC_CLOUD") or "AzureCloud")
         return cls(
             cloud=chosen,
-            arm_endpoint=env.get("ALERTSYNC_ARM_ENDPOINT") or chosen.resource_manager,
-            authority_host=env.get("AZURE_AUTHORITY_HOST") or chosen.authority_host,
+            arm_endpoint=_https_url(
+                env, "ALERTSYNC_ARM_ENDPOINT", chosen.resource_manager, bare_host=False
+            ),
+            authority_host=_https_url(
+                env, "AZURE_AUTHORITY_HOST", chosen.authority_host, bare_host=True
+            ),
             ca_bundle=env.get("ALERTSYNC_CA_BUNDLE") or None,
             tenant_id=env.get("AZURE_TENANT_ID") or None,
             client_id=env.get("AZURE_CLIENT_ID") or None,

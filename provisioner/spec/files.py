@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
 import logging
+import os
+import stat
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from provisioner.errors import SpecError, SpecProblem, UnshownProblems
+from provisioner.local_files import UnreadableFile, kind_of, read_regular_file, reason
 from provisioner.spec.document import INHERITED_KEYS, SpecDocument, format_json_path, is_at_or_under
-from provisioner.spec.schema_check import schema_issues
+from provisioner.spec.schema_check import SchemaIssue, schema_issues
 from provisioner.spec.semantic import check_document, entries
 from provisioner.spec.yaml_loader import JsonPath, load_yaml
 
@@ -18,6 +22,9 @@ __all__ = ["SPEC_SUFFIXES", "SpecDocument", "check", "find_spec_files", "load"]
 log = logging.getLogger(__name__)
 
 SPEC_SUFFIXES = (".yaml", ".yml")
+# Hundreds of resources fit in well under 1 MiB; a bigger file is a mistake (a log or a dump saved
+# as .yaml), and reading it whole would only fill memory before saying so.
+MAX_SPEC_BYTES = 8 * 2**20
 
 
 def load(paths: Sequence[Path]) -> list[SpecDocument]:
@@ -45,25 +52,99 @@ def check(paths: Sequence[Path]) -> tuple[list[SpecDocument], list[SpecProblem]]
 
 
 def find_spec_files(paths: Iterable[Path]) -> tuple[list[Path], list[SpecProblem]]:
-    """The *.yaml/*.yml files named or found (recursively, sorted) under paths."""
+    """The *.yaml/*.yml files named or found (recursively, sorted) under paths.
+
+    All or nothing: whatever in the tree cannot be read (a folder without permission, a broken
+    or looping symbolic link, a FIFO or device named like a spec) is a problem, never skipped:
+    a file left out silently would have `apply --prune` delete everything it declares.
+    """
     files: list[Path] = []
     problems: list[SpecProblem] = []
     for path in paths:
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if _is_spec_file(p))
-            if not found:
-                problems.append(SpecProblem(str(path), 1, 1, "no spec files (*.yaml, *.yml) here"))
-            files += found
-        elif path.is_file():
-            files.append(path)
-        else:
-            problems.append(SpecProblem(str(path), 1, 1, "no such file or directory"))
+        found, trouble = _given(path)
+        files += found
+        problems += trouble
     return _each_once(files), problems
 
 
-def _is_spec_file(path: Path) -> bool:
+def _given(path: Path) -> tuple[list[Path], list[SpecProblem]]:
+    """A path given on the command line: a spec file, or a folder to search."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as error:
+        return [], [_path_problem(path, reason(error, path))]
+    if stat.S_ISDIR(mode):
+        walk = _Walk()
+        walk.folder(path)
+        if not walk.files and not walk.problems:
+            walk.problems.append(_path_problem(path, "no spec files (*.yaml, *.yml) here"))
+        return walk.files, walk.problems
+    if stat.S_ISREG(mode):
+        return [path], []
+    return [], [_path_problem(path, f"is {kind_of(mode)}, not a spec file or folder")]
+
+
+def _path_problem(path: Path, message: str) -> SpecProblem:
+    return SpecProblem(str(path), 1, 1, message, json_path="")
+
+
+class _Walk:
+    """A recursive search of one folder that notes every entry it cannot read.
+
+    Symbolic links to folders are followed (their specs are part of the tree), each folder
+    read once however many links lead to it, so a link back to an ancestor ends the descent.
+    """
+
+    def __init__(self) -> None:
+        self.files: list[Path] = []
+        self.problems: list[SpecProblem] = []
+        self.seen: set[tuple[int, int]] = set()
+
+    def folder(self, path: Path) -> None:
+        try:
+            status = path.stat()
+            with os.scandir(path) as listing:
+                names = sorted(entry.name for entry in listing)
+        except OSError as error:
+            self.problems.append(_path_problem(path, _folder_reason(error, path)))
+            return
+        if (status.st_dev, status.st_ino) in self.seen:
+            return
+        self.seen.add((status.st_dev, status.st_ino))
+        for name in names:
+            self.entry(path / name)
+
+    def entry(self, path: Path) -> None:
+        try:
+            mode = path.stat().st_mode
+        except OSError as error:
+            if _may_hold_specs(path):
+                self.problems.append(_path_problem(path, reason(error, path)))
+            return
+        if stat.S_ISDIR(mode):
+            self.folder(path)
+        elif _is_spec_name(path) and stat.S_ISREG(mode):
+            self.files.append(path)
+        elif _is_spec_name(path):
+            message = f"is {kind_of(mode)}, not a regular file: a spec file must be one"
+            self.problems.append(_path_problem(path, message))
+
+
+def _folder_reason(error: OSError, path: Path) -> str:
+    if error.errno in (errno.EACCES, errno.EPERM):
+        return "cannot read the folder: permission denied"
+    return reason(error, path)
+
+
+def _is_spec_name(path: Path) -> bool:
     # Any case: `BACKUP.YAML` named directly is read, so it must be found in a folder too.
-    return path.suffix.lower() in SPEC_SUFFIXES and path.is_file()
+    return path.suffix.lower() in SPEC_SUFFIXES
+
+
+def _may_hold_specs(path: Path) -> bool:
+    """An entry that could not be examined matters when it may be a spec or a folder of them:
+    a name with a spec suffix or none at all (a broken `notes.txt` link is no loss)."""
+    return _is_spec_name(path) or not path.suffix
 
 
 def _each_once(files: Iterable[Path]) -> list[Path]:
@@ -132,10 +213,10 @@ def _unshown(path: str, last_shown: SpecProblem | None, count: int) -> UnshownPr
 def _load_file(file: Path) -> tuple[SpecDocument | None, list[SpecProblem]]:
     name = str(file)
     try:
-        raw = file.read_bytes()
+        raw = read_regular_file(file, MAX_SPEC_BYTES)
         text = raw.decode("utf-8")
-    except OSError as error:
-        return None, [SpecProblem(name, 1, 1, f"cannot read the file: {error}")]
+    except UnreadableFile as error:
+        return None, [_path_problem(file, str(error))]
     except UnicodeDecodeError as error:
         return None, [_not_utf8(name, raw, error)]
     loaded = load_yaml(text)
@@ -196,4 +277,15 @@ def validate_document(document: SpecDocument) -> tuple[SpecDocument, list[SpecPr
     # A missing key flags where it belongs, not the whole mapping that lacks it.
     flagged = [(*i.path, i.missing) if i.missing else i.path for i in issues]
     problems += check_document(document, flagged)
-    return dataclasses.replace(document, flawed=_flawed(document, problems)), problems
+    flawed = _flawed(document, problems)
+    if _lacks_inherited_key(document, issues):
+        flawed |= {()}
+    return dataclasses.replace(document, flawed=flawed), problems
+
+
+def _lacks_inherited_key(document: SpecDocument, issues: Sequence[SchemaIssue]) -> bool:
+    """True when a key every entry inherits is missing, also when its only problem said is
+    "unknown key 'ownr'; did you mean 'owner'?" (the schema drops the echo "missing 'owner'")."""
+    meant = {i.suggests for i in issues if i.path[:-1] == () and i.suggests}
+    missing = {i.missing for i in issues if i.path == () and i.missing}
+    return any(key in meant | missing for key in INHERITED_KEYS if key not in document.data)

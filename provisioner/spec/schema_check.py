@@ -175,7 +175,9 @@ def _unknown_keys(error: ValidationError, path: JsonPath) -> Iterator[SchemaIssu
 def _unknown_key_message(key: str, allowed: Sequence[str], label: str) -> str:
     if key in _OPERATORS and set(allowed) <= _OPERATORS:  # an operator its field does not take
         return f"operator '{key}' is not allowed for {label} (allowed: {', '.join(allowed)})"
-    message = f"unknown key '{key}'"
+    message = f"unknown key '{visible(key)}'"
+    if not key.isprintable():
+        message += " (it holds invisible characters, shown escaped)"
     if key in _KEYS_MEANT:
         meant, hint = _KEYS_MEANT[key]
         return f"{message}; {hint or f'did you mean {meant!r}?'}"
@@ -183,6 +185,12 @@ def _unknown_key_message(key: str, allowed: Sequence[str], label: str) -> str:
     if close:
         return f"{message}; did you mean '{close}'?"
     return f"{message} (expected one of: {', '.join(allowed)})" if allowed else message
+
+
+def visible(text: str) -> str:
+    """text with each invisible or control character written as its escape (`\\u200b`):
+    a key or name that looks right but is not must show why."""
+    return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in text)
 
 
 def _close_key(key: str, allowed: Sequence[str]) -> str | None:

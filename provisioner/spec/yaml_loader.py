@@ -20,6 +20,20 @@ _BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
 _INT = re.compile(r"^[-+]?[0-9]+$")
 _FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
 _STANDARD_TAG = "tag:yaml.org,2002:"
+_STR, _INT_TAG, _FLOAT_TAG = (_STANDARD_TAG + kind for kind in ("str", "int", "float"))
+_BOOL_TAG, _NULL_TAG, _MERGE = (_STANDARD_TAG + kind for kind in ("bool", "null", "merge"))
+# The tag of a plain scalar written without one: resolved below by the YAML 1.2 core schema,
+# never by PyYAML's 1.1 resolver.
+_PLAIN = "tag:alertsync,2026:plain"
+# The tags of YAML 1.2's core schema, which a spec may write explicitly (`!!str 123` is the
+# text "123"). Any other (`!!binary`, `!!set`, `!!python/object/apply:…`, `!custom`) is refused:
+# a spec is plain data, and a tag alertsync ignored would change what the value means.
+_SCALAR_TAGS = frozenset({_PLAIN, _STR, _INT_TAG, _FLOAT_TAG, _BOOL_TAG, _NULL_TAG})
+_NODE_TAGS: dict[type[yaml.Node], frozenset[str]] = {
+    yaml.ScalarNode: _SCALAR_TAGS,
+    yaml.SequenceNode: frozenset({_STANDARD_TAG + "seq"}),
+    yaml.MappingNode: frozenset({_STANDARD_TAG + "map"}),
+}
 
 # Specs nest about six levels deep; far deeper input is a mistake or an attack, and PyYAML's
 # composer (like the checks after it) recurses once per level: 900 levels of `[` would end in a
@@ -84,10 +98,13 @@ def load_yaml(text: str) -> LoadedYaml:
         )
     if not nodes:
         return LoadedYaml(None, source, problems)
+    converter = _Converter(source, problems)
     try:
-        data = _Converter(source, problems).convert(nodes[0], ())
+        data = converter.convert(nodes[0], ())
     except _Refused as error:  # half a document would only produce misleading schema errors
         return LoadedYaml(None, source, [*problems, error.problem])
+    if converter.unreadable:  # a value it could not read: its type complaints would mislead
+        return LoadedYaml(None, source, problems)
     return LoadedYaml(data, source, problems)
 
 
@@ -155,6 +172,23 @@ class _SpecComposer(yaml.SafeLoader):
         finally:
             self.depth -= 1
 
+    def compose_scalar_node(self, anchor: Any) -> yaml.ScalarNode:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        node = super().compose_scalar_node(anchor)
+        node.tag = _scalar_tag(event.tag, node.style)
+        return node
+
+
+def _scalar_tag(written: str | None, style: str | None) -> str:
+    """The tag a scalar was written with; a plain one without a tag is resolved later.
+
+    `!` (the non-specific tag) makes a scalar text, as the YAML spec says; PyYAML would resolve
+    `! 123` to an integer.
+    """
+    if written is None:
+        return _PLAIN if style is None else _STR
+    return _STR if written == "!" else written
+
 
 def _compose_all(text: str) -> Iterator[yaml.Node]:
     loader = _SpecComposer(text)
@@ -205,6 +239,7 @@ class _Converter:
         self.open: set[int] = set()  # nodes being converted: an alias to one of them is a cycle
         self.alias_values = 0  # values added by expanding aliases, against MAX_ALIAS_VALUES
         self.expanding: list[tuple[_AliasNode, JsonPath]] = []  # outermost first
+        self.unreadable = False  # a value was refused (a tag, an unreadable number)
 
     def convert(self, node: yaml.Node, path: JsonPath) -> Any:
         self.source.values.setdefault(path, _position(node.start_mark))
@@ -215,7 +250,8 @@ class _Converter:
             return self._expand(node, path)
         if self.expanding:
             self._spend_alias_budget()
-        self._check_tag(node, path)
+        if not self._tag_supported(node, path):
+            return None
         self.open.add(id(node))
         try:
             return self._convert_node(node, path)
@@ -249,7 +285,14 @@ class _Converter:
         if isinstance(node, yaml.SequenceNode):
             return [self.convert(item, (*path, i)) for i, item in enumerate(node.value)]
         assert isinstance(node, yaml.ScalarNode)
-        return _scalar(node)
+        return self._scalar(node, path)
+
+    def _scalar(self, node: yaml.ScalarNode, path: JsonPath) -> Any:
+        try:
+            return _scalar(node)
+        except _Unreadable as error:
+            self._refuse(LoadProblem(_position(node.start_mark), str(error), path))
+            return None
 
     def _mapping(self, node: yaml.MappingNode, path: JsonPath) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -270,13 +313,23 @@ class _Converter:
     def _key(self, node: yaml.Node, path: JsonPath) -> str | None:
         if isinstance(node, _AliasNode):
             node = node.target
-        value = _scalar(node) if isinstance(node, yaml.ScalarNode) else None
-        if isinstance(value, str) and node.tag != _STANDARD_TAG + "merge":
+        if _is_merge_key(node):
+            problem = LoadProblem(
+                _position(node.start_mark), "merge keys (<<) are not supported here", path
+            )
+            self._report(problem)
+            return None
+        if not self._tag_supported(node, path):
+            return None
+        try:
+            value = _scalar(node) if isinstance(node, yaml.ScalarNode) else None
+        except _Unreadable as error:
+            self._refuse(LoadProblem(_position(node.start_mark), str(error), path))
+            return None
+        if isinstance(value, str):
             return value
-        what = "merge keys (<<)" if node.tag == _STANDARD_TAG + "merge" else "non-string keys"
-        self._report(
-            LoadProblem(_position(node.start_mark), f"{what} are not supported here", path)
-        )
+        where = _position(node.start_mark)
+        self._report(LoadProblem(where, "non-string keys are not supported here", path))
         return None
 
     def _duplicate(self, key: str, here: Position, first: Position, path: JsonPath) -> None:
@@ -285,10 +338,20 @@ class _Converter:
         message = f"duplicate key '{key}' (first written at line {first[0]})"
         self._report(LoadProblem(here, message, path))
 
-    def _check_tag(self, node: yaml.Node, path: JsonPath) -> None:
-        if not node.tag.startswith(_STANDARD_TAG):
-            message = f"YAML tag {node.tag} is not supported"
-            self._report(LoadProblem(_position(node.start_mark), message, path))
+    def _tag_supported(self, node: yaml.Node, path: JsonPath) -> bool:
+        if node.tag in _NODE_TAGS.get(type(node), frozenset()):
+            return True
+        message = (
+            f"YAML tag {_short_tag(node.tag)} is not supported: specs are plain data "
+            "(only !!str, !!int, !!float, !!bool and !!null may be written)"
+        )
+        self._refuse(LoadProblem(_position(node.start_mark), message, path))
+        return False
+
+    def _refuse(self, problem: LoadProblem) -> None:
+        """A value that cannot be read: reported, and the document is not used."""
+        self.unreadable = True
+        self._report(problem)
 
     def _report(self, problem: LoadProblem) -> None:
         """Each problem once: every alias of an anchored node converts its text again, and
@@ -300,16 +363,57 @@ class _Converter:
             self.problems.append(problem)
 
 
+class _Unreadable(Exception):
+    """A scalar whose text cannot be the value its tag (or its look) says; says why."""
+
+
+def _short_tag(tag: str) -> str:
+    """`!!str` for the standard tags, as people write them; others as written."""
+    return "!!" + tag.removeprefix(_STANDARD_TAG) if tag.startswith(_STANDARD_TAG) else tag
+
+
+def _is_merge_key(node: yaml.Node) -> bool:
+    plain_merge = node.tag == _PLAIN and node.value == "<<"
+    return isinstance(node, yaml.ScalarNode) and (plain_merge or node.tag == _MERGE)
+
+
 def _scalar(node: yaml.ScalarNode) -> Any:
     text: str = node.value
-    if node.style is not None:
-        return text  # quoted or block: always a string (explicit tags such as !!str are ignored)
+    if node.tag == _PLAIN:
+        return _plain(text)
+    if node.tag == _STR:
+        return text
+    value = _plain(text)  # an explicit !!int, !!float, !!bool or !!null: its text must fit it
+    fits = {
+        _INT_TAG: isinstance(value, int) and not isinstance(value, bool),
+        _FLOAT_TAG: isinstance(value, int | float) and not isinstance(value, bool),
+        _BOOL_TAG: isinstance(value, bool),
+        _NULL_TAG: value is None,
+    }
+    if not fits[node.tag]:
+        raise _Unreadable(f"{text!r} is not a value of YAML tag {_short_tag(node.tag)}")
+    return float(value) if node.tag == _FLOAT_TAG else value
+
+
+def _plain(text: str) -> Any:
+    """A plain scalar by the YAML 1.2 core schema."""
     if _NULL.match(text):
         return None
     if _BOOL.match(text):
         return text.lower() == "true"
     if _INT.match(text):
-        return int(text, 10)
+        return _integer(text)
     if _FLOAT.match(text):
         return float(text)
     return text
+
+
+def _integer(text: str) -> int:
+    try:
+        return int(text, 10)
+    except ValueError:  # Python refuses to convert more than 4,300 digits (a DoS guard)
+        digits = len(text.lstrip("+-"))
+        raise _Unreadable(
+            f"a number of {digits} digits is too long to be a value here; "
+            "if it is text, put it in quotes"
+        ) from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import logging
 from collections.abc import Mapping, Sequence
@@ -11,6 +12,7 @@ from typing import Any
 
 from provisioner.azure.client import Azure
 from provisioner.errors import AlertsyncError, StalePlan
+from provisioner.local_files import UnreadableFile, read_regular_file
 from provisioner.spec import desired as desired_state
 from provisioner.spec import files as spec_files
 from provisioner.sync import diff, live
@@ -68,49 +70,94 @@ class SavedPlan:
     changes: list[Any]  # as the file shows them to reviewers
 
 
+# A plan of thousands of changes is a few MiB; past this it is not a plan file, and reading on
+# (/dev/zero, a log appended forever) would only fill memory.
+MAX_PLAN_BYTES = 64 * 2**20
+_WRITE_ONE = "write one with `alertsync plan --format json --out FILE`"
+
+
 def read_plan_file(path: Path) -> SavedPlan:
     """Read a plan written by `alertsync plan --out`; any other content is a clear error."""
     try:
-        data: Any = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise AlertsyncError(f"cannot read plan file {path}: {error.strerror}") from error
-    except json.JSONDecodeError as error:
+        raw = read_regular_file(path, MAX_PLAN_BYTES)
+    except UnreadableFile as error:
+        raise AlertsyncError(f"cannot read plan file {path}: it {error}") from error
+    return _saved_plan(path, _parse_json(path, _decode(path, raw)))
+
+
+def _decode(path: Path, raw: bytes) -> str:
+    # UTF-16 (PowerShell's `>` writes it) is valid UTF-8 where it is ASCII, NUL bytes between.
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in raw[:4096]:
         raise AlertsyncError(
-            f"{path}:{error.lineno}:{error.colno}: not a plan file (invalid JSON: {error.msg}); "
-            "write one with `alertsync plan --format json --out FILE`"
-        ) from error
-    return _saved_plan(path, data)
+            f"{path}: not a plan file (it is UTF-16; plan files are UTF-8); {_WRITE_ONE}"
+        )
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise AlertsyncError(
+            f"{path}:{line}: not a plan file (byte 0x{raw[error.start]:02x} is not UTF-8); "
+            f"{_WRITE_ONE}"
+        ) from None
+
+
+def _parse_json(path: Path, text: str) -> Any:
+    """Strict JSON: no NaN or Infinity, numbers that fit, nesting Python can follow."""
+    try:
+        return json.loads(text, parse_constant=_no_constant)
+    except json.JSONDecodeError as error:
+        where, why = f"{path}:{error.lineno}:{error.colno}", f"invalid JSON: {error.msg}"
+    except RecursionError:
+        where, why = f"{path}", "its JSON is nested too deep"
+    except ValueError as error:  # NaN/Infinity, or an integer of more than 4,300 digits
+        where, why = f"{path}", f"invalid JSON: {error}"
+    raise AlertsyncError(f"{where}: not a plan file ({why}); {_WRITE_ONE}")
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def _saved_plan(path: Path, data: Any) -> SavedPlan:
     if not isinstance(data, dict) or "checksum" not in data or "formatVersion" not in data:
         raise AlertsyncError(
-            f"{path}: not an alertsync plan file (no formatVersion/checksum); "
-            "write one with `alertsync plan --format json --out FILE`"
+            f"{path}: not an alertsync plan file (no formatVersion/checksum); {_WRITE_ONE}"
         )
-    if data["formatVersion"] != FORMAT_VERSION:
+    if data["formatVersion"] != FORMAT_VERSION or isinstance(data["formatVersion"], bool):
         raise AlertsyncError(
-            f"{path}: plan format version {data['formatVersion']!r} is not supported "
+            f"{path}: plan format version {_brief(data['formatVersion'])} is not supported "
             f"(this alertsync writes version {FORMAT_VERSION}); plan again with this version"
         )
     checksum, summary, options = data["checksum"], data.get("summary"), data.get("options")
     changes = data.get("changes")
-    if not (
-        isinstance(checksum, str)
-        and isinstance(summary, dict)
-        and isinstance(options, dict)
-        and isinstance(changes, list)
-        and all(isinstance(c, dict) for c in changes)
+    if not isinstance(checksum, str):
+        raise _malformed(path, "checksum is not a string")
+    if not isinstance(summary, dict) or not all(_is_count(v) for v in summary.values()):
+        raise _malformed(path, "summary is not a mapping of action to a count of changes")
+    if not isinstance(options, dict) or not all(
+        isinstance(options.get(k, False), bool) for k in ("prune", "adopt", "force")
     ):
-        raise AlertsyncError(
-            f"{path}: malformed plan file (checksum, summary, options or changes has the wrong "
-            "type); write one with `alertsync plan --format json --out FILE`"
-        )
+        raise _malformed(path, "options is not a mapping of prune, adopt and force to true or false")
+    if not isinstance(changes, list) or not all(isinstance(c, dict) for c in changes):
+        raise _malformed(path, "changes is not a list of changes")
     saved_options = Options(
-        bool(options.get("prune")), bool(options.get("adopt")), bool(options.get("force"))
+        options.get("prune", False), options.get("adopt", False), options.get("force", False)
     )
-    counts = {str(k): int(v) for k, v in summary.items()}
-    return SavedPlan(checksum, counts, saved_options, changes)
+    return SavedPlan(checksum, dict(summary), saved_options, changes)
+
+
+def _malformed(path: Path, what: str) -> AlertsyncError:
+    return AlertsyncError(f"{path}: malformed plan file ({what}); {_WRITE_ONE}")
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _brief(value: Any) -> str:
+    """A value from the file for a message: short, whatever its size."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def check_not_stale(
