@@ -137,7 +137,9 @@ def _saved_plan(path: Path, data: Any) -> SavedPlan:
     if not isinstance(options, dict) or not all(
         isinstance(options.get(k, False), bool) for k in ("prune", "adopt", "force")
     ):
-        raise _malformed(path, "options is not a mapping of prune, adopt and force to true or false")
+        raise _malformed(
+            path, "options is not a mapping of prune, adopt and force to true or false"
+        )
     if not isinstance(changes, list) or not all(isinstance(c, dict) for c in changes):
         raise _malformed(path, "changes is not a list of changes")
     saved_options = Options(
