@@ -6,12 +6,11 @@ that Azure would treat as the same compare equal with plain `==`. No I/O here.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Final, Literal, TypeVar
 
-from provisioner import kinds
+from provisioner import kinds, masking
 from provisioner.ids import ResourceId
 from provisioner.kinds import Kind
 
@@ -71,14 +70,17 @@ def canonical_guid(value: str | None) -> str | None:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Secret:
-    """A value that must never be printed or written to a plan (a webhook URL with a key in it)."""
+    """A value that must never be printed or written to a plan (a webhook URL with a key in it).
+
+    Every secret alertsync holds is masked in its output from the moment it is made (a value
+    Azure echoes back in an error message included); plan checksums carry only fingerprints
+    (provisioner.fingerprint).
+    """
 
     value: str
 
-    @property
-    def fingerprint(self) -> str:
-        """A short, non-reversible digest, so a plan can show that a secret changed."""
-        return "sha256:" + hashlib.sha256(self.value.encode()).hexdigest()[:12]
+    def __post_init__(self) -> None:
+        masking.remember(self.value)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Secret) and other.value == self.value

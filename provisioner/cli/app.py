@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from provisioner import __version__
+from provisioner import __version__, masking
 from provisioner.errors import AlertsyncError, SpecError
 
 if TYPE_CHECKING:
@@ -118,7 +118,14 @@ def _report(error: AlertsyncError) -> None:
 
 
 def main() -> None:
-    """Entry point: run the CLI and turn AlertsyncError into a message and an exit code."""
+    """Entry point: run the CLI and turn AlertsyncError into a message and an exit code.
+
+    Everything printed (a `--debug` traceback included) passes through masking streams, so no
+    secret alertsync knows reaches the terminal or a CI log, even when Azure echoes it back.
+    """
+    masking.remember_environment(os.environ)
+    sys.stdout = masking.MaskingStream(sys.stdout)
+    sys.stderr = masking.MaskingStream(sys.stderr)
     args = sys.argv[1:]
     debug = "--debug" in args[: args.index("--") if "--" in args else len(args)]
     try:

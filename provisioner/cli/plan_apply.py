@@ -168,8 +168,11 @@ def plan(
 
 
 def _write_plan_file(out: Path, text: str) -> None:
+    from provisioner.masking import mask
+
     try:
-        out.write_text(text, encoding="utf-8")
+        # A warning may quote what Azure said; a plan file is shown to reviewers like output.
+        out.write_text(mask(text), encoding="utf-8")
     except OSError as error:
         raise AlertsyncError(f"cannot write the plan to {out}: {error.strerror}") from error
 

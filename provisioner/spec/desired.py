@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import difflib
+import unicodedata
+import urllib.parse
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -55,6 +57,25 @@ _RECURRENCES: Final[dict[str, RecurrenceType]] = {
     "weekly": "Weekly",
     "monthly": "Monthly",
 }
+
+
+def webhook_url_flaw(value: str) -> str | None:
+    """Why `value` is not a webhook URL Azure can call (an https URL, nothing else), or None.
+
+    Worded without the value itself: it is a secret.
+    """
+    if not value.strip():
+        return "is not set or empty"
+    if any(c.isspace() or unicodedata.category(c) in ("Cc", "Cf") for c in value):
+        return "holds whitespace or a control character (a trailing newline?); set the bare URL"
+    try:
+        parts = urllib.parse.urlsplit(value)
+        https = parts.scheme.lower() == "https" and bool(parts.hostname)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        https = False
+    if not https:
+        return "does not hold an https URL (https://host/path…)"
+    return None
 
 
 def unresolved_secret(variable: str) -> Secret:
@@ -211,10 +232,12 @@ class _Builder:
         variable: str = receiver["serviceUriFromEnv"]
         if self.env is None:
             return unresolved_secret(variable)
-        value = self.env.get(variable, "").strip()
-        if not value:
+        value = self.env.get(variable, "")
+        flaw = webhook_url_flaw(value)
+        if flaw:
+            # Never the value: it is the secret, and this message ends up in CI logs.
             message = (
-                f"environment variable {variable} is not set or empty: webhook receiver "
+                f"environment variable {variable} {flaw}: webhook receiver "
                 f"'{receiver['name']}' takes its URL from it"
             )
             self.problems.append(doc.problem(where, message))

@@ -12,11 +12,12 @@ from typing import Any
 
 from provisioner.azure.client import Azure
 from provisioner.errors import AlertsyncError, StalePlan
+from provisioner.fingerprint import KEY_VARIABLE, key_from_env
 from provisioner.local_files import UnreadableFile, read_regular_file
 from provisioner.spec import desired as desired_state
 from provisioner.spec import files as spec_files
 from provisioner.sync import diff, live
-from provisioner.sync.plan import FORMAT_VERSION, Plan, without_sources
+from provisioner.sync.plan import FORMAT_VERSION, Plan, has_secrets, without_sources
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ def make_plan(
     paths: Sequence[Path], azure: Azure, options: Options, env: Mapping[str, str]
 ) -> Planned:
     """Load and validate the specs, read live Azure, and plan the difference."""
+    key = key_from_env(env)  # a bad key is refused before anything is read
     documents = spec_files.load(paths)
     wanted = desired_state.build(documents, env=env)
     current = live.read_live(wanted, azure)
@@ -50,6 +52,7 @@ def make_plan(
         prune=options.prune,
         adopt=options.adopt,
         force=options.force,
+        fingerprint_key=key,
     )
     log.info(
         "plan: desired=%d live=%d changes=%d",
@@ -185,9 +188,16 @@ def check_not_stale(
     detail = ""
     if reviewed is not None:
         detail = f" (reviewed: {_counts(reviewed)}; now: {_counts(plan.summary())})"
+    # A webhook URL's fingerprint depends on the key: a key set for plan but not for apply
+    # (or another one) looks exactly like a changed URL.
+    key_hint = (
+        f" (the checksum covers webhook URLs: {KEY_VARIABLE} must be the same for plan and apply)"
+        if has_secrets(plan)
+        else ""
+    )
     raise StalePlan(
         "the reviewed plan is stale: live Azure or the specs changed since it was made"
-        f"{detail}; run `alertsync plan` again and review the new plan"
+        f"{detail}{key_hint}; run `alertsync plan` again and review the new plan"
     )
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
+from provisioner.fingerprint import fingerprint
 from provisioner.ids import ResourceId
 from provisioner.kinds import Kind
 from provisioner.model import (
@@ -54,6 +55,8 @@ class Plan:
     adopt: bool = False
     force: bool = False  # a reviewer accepted its unsafe changes (plan --force)
     warnings: tuple[str, ...] = ()  # informational: not part of the checksum
+    # Keys the secrets' fingerprints in the checksum (ALERTSYNC_FINGERPRINT_KEY); never shown.
+    fingerprint_key: bytes | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def build(
@@ -65,11 +68,22 @@ class Plan:
         prune: bool = False,
         adopt: bool = False,
         force: bool = False,
+        fingerprint_key: bytes | None = None,
     ) -> Plan:
         """Order the diff's changes and judge them against the safety rules."""
         changes = tuple(sorted(diff.changes, key=lambda c: (phase_of(c), c.id)))
         unsafe = tuple(_safety_violations(changes, live, {o.lower() for o in owners}))
-        return cls(changes, diff.problems, diff.orphans, unsafe, prune, adopt, force, diff.warnings)
+        return cls(
+            changes,
+            diff.problems,
+            diff.orphans,
+            unsafe,
+            prune,
+            adopt,
+            force,
+            diff.warnings,
+            fingerprint_key=fingerprint_key,
+        )
 
     def count(self, action: str) -> int:
         return sum(1 for c in self.changes if c.action == action)
@@ -111,13 +125,14 @@ class Plan:
     def checksum(self) -> str:
         """A digest of what the plan would do: equal checksums mean the same changes.
 
-        Secrets are folded in as digests, so a changed webhook URL changes the checksum while
-        neither the plan file nor the checksum reveals it. Where the specs declare a resource
+        Secrets are folded in as fingerprints (keyed, or slow and salted: provisioner.fingerprint),
+        so a changed webhook URL changes the checksum while neither the plan file nor the
+        checksum lets a reader confirm a guessed URL. Where the specs declare a resource
         (`source`, file:line) is left out: a plan made from `./specs` or from another working
         directory, or after a comment was edited, does the same.
         """
         content = without_sources(self._content())
-        content["secrets"] = sorted(_secret_digests(self.changes))
+        content["secrets"] = sorted(_secret_digests(self.changes, self.fingerprint_key))
         canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
         return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -158,12 +173,19 @@ def _problem_data(problem: Problem) -> dict[str, Any]:
     }
 
 
-def _secret_digests(changes: Iterable[Change]) -> Iterable[str]:
+def _secret_digests(changes: Iterable[Change], key: bytes | None) -> Iterable[str]:
     for change in changes:
-        for field in change.fields:
-            for value in (field.old, field.new):
+        for changed in change.fields:
+            context = f"{str(change.id).lower()}\0{changed.path}"
+            for value in (changed.old, changed.new):
                 for secret in _secrets_in(value):
-                    yield f"{field.path}={secret.fingerprint}"
+                    yield f"{changed.path}={fingerprint(secret.value, context, key)}"
+
+
+def has_secrets(plan: Plan) -> bool:
+    """Whether the plan's checksum depends on secrets (and so on ALERTSYNC_FINGERPRINT_KEY)."""
+    values = (v for c in plan.changes for f in c.fields for v in (f.old, f.new))
+    return any(next(iter(_secrets_in(v)), None) is not None for v in values)
 
 
 def _secrets_in(value: Any) -> Iterable[Secret]:
