@@ -13,6 +13,7 @@ if __package__ in (None, ""):  # `python bench/run.py`: import `bench` from the 
     sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 from bench import report
+from bench.check_coverage import check_verdict, run_check
 from bench.scenario import BaselineRuns, Case, run_case
 from bench.startup import startup_verdict
 from bench.world import World
@@ -79,9 +80,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     with Emulator(port=0, latency_ms=args.latency_ms) as emulator:
         cases = run_all(emulator, args)
+        checked = run_check(emulator)
     table = report.markdown_table(cases) if args.markdown else report.text_table(cases)
     print(table, "", *report.notes(cases, args.latency_ms), "", sep="\n")
-    verdicts = [*report.targets(cases), startup_verdict()]
+    verdicts = [*report.targets(cases), check_verdict(checked), startup_verdict()]
     for verdict in verdicts:
         print(verdict.line())
     print(f"\nbench: {time.perf_counter() - started:.0f} s in all")

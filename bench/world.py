@@ -91,6 +91,9 @@ class World:
             yield f"{sub}/{MONITORING_RG}/actionRules", rules if rules_live else 0
             if rules:
                 yield f"{sub}/{BACKUP_RG}/vaults", rules
+                # plan's coverage warning: every rule and action group of the subscription.
+                yield f"{sub}/actionRules", rules if rules_live else 0
+                yield f"{sub}/actionGroups", len(groups) if rules_live else 0
 
     def expected_plan_requests(self, rules_live: bool) -> tuple[int, int]:
         """(lists, extra pages): one request per list, plus one per further page of 100."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from provisioner.check.coverage import Estate, Evaluator
 from provisioner.check.routing import (
     BackupFailureAlert,
     condition_verdict,
@@ -21,7 +22,11 @@ ALERT = BackupFailureAlert(VAULT)
 
 
 def scoped(*scopes: str) -> bool:
-    return in_scope(rule(scopes=tuple(ResourceId.parse(s) for s in scopes)), VAULT)
+    """in_scope, checked to agree with the evaluator's index of rules by scope."""
+    scoped_rule = rule(scopes=tuple(ResourceId.parse(s) for s in scopes))
+    found = in_scope(scoped_rule, VAULT)
+    assert bool(Evaluator(Estate((), (scoped_rule,))).fits(VAULT)) == found
+    return found
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,6 @@ suppression rule suppresses, a possibly matching add rule routes nothing.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,7 +20,6 @@ from provisioner.check.routing import (
     ConditionsVerdict,
     conditions_verdict,
     describe_condition,
-    in_scope,
 )
 from provisioner.check.verdict import Verdict
 from provisioner.ids import ResourceId
@@ -115,25 +113,42 @@ class _Fit:
         return self.rule.id.describe()
 
 
+@dataclass(frozen=True, slots=True)
+class _Delivery:
+    routes: tuple[Route, ...]
+    emails: frozenset[str]
+    problems: tuple[Problem, ...]
+
+
 class Evaluator:
     """Coverage of the estate's vaults; caches each rule's schedule verdicts across vaults."""
 
     def __init__(self, estate: Estate) -> None:
         self.estate = estate
-        self._by_subscription: dict[str, list[AlertProcessingRule]] = defaultdict(list)
-        for rule in estate.rules:
-            self._by_subscription[rule.id.subscription.lower()].append(rule)
-        self._schedule_cache: dict[tuple[ResourceId, datetime], Verdict] = {}
-        self._points_cache: dict[tuple[ResourceId, datetime, datetime], list[datetime]] = {}
+        # Rules by scope key: a vault's rules are those under its ID's prefixes, so the cost
+        # per vault does not grow with the number of rules scoped elsewhere.
+        self._by_scope: dict[tuple[str, ...], list[tuple[int, AlertProcessingRule]]] = {}
+        for position, rule in enumerate(estate.rules):
+            for key in {scope.key for scope in rule.scopes}:
+                self._by_scope.setdefault(key, []).append((position, rule))
+        # Keyed by id(rule): the estate holds its rules for the evaluator's life, and hashing
+        # a ResourceId (case-folded segments) per lookup would dominate large estates.
+        self._schedule_cache: dict[tuple[int, datetime], Verdict] = {}
+        self._points_cache: dict[tuple[int, datetime, datetime], list[datetime]] = {}
+        self._delivery_cache: dict[int, _Delivery] = {}
 
     def fits(self, vault: ResourceId) -> list[_Fit]:
-        """The rules of the vault's subscription whose scope contains it."""
+        """The rules whose scope contains the vault (whole segments, ignoring case), in order;
+        only rules of the vault's own subscription (Azure allows no other scopes)."""
+        key = vault.key
+        found = {
+            position: rule
+            for size in range(2, len(key) + 1)
+            for position, rule in self._by_scope.get(key[:size], ())
+            if rule.id.subscription.lower() == vault.subscription.lower()
+        }
         alert = BackupFailureAlert(vault)
-        return [
-            _Fit(rule, conditions_verdict(rule, alert))
-            for rule in self._by_subscription.get(vault.subscription.lower(), ())
-            if in_scope(rule, vault)
-        ]
+        return [_Fit(rule, conditions_verdict(rule, alert)) for _, rule in sorted(found.items())]
 
     def at(
         self, vault: VaultAlertSettings, at: datetime, fits: list[_Fit] | None = None
@@ -154,10 +169,24 @@ class Evaluator:
             problems += self._near_misses(fits, at)
         return Outcome(covered, tuple(sorted(emails)), tuple(sorted(routes)), tuple(problems))
 
-    def gaps(self, vault: VaultAlertSettings, start: datetime, until: datetime) -> tuple[Gap, ...]:
+    def assess(
+        self, vault: VaultAlertSettings, at: datetime, until: datetime | None
+    ) -> tuple[Outcome, tuple[Gap, ...]]:
+        """The verdict at `at` and, given `until`, the gaps in [at, until)."""
+        fits = self.fits(vault.id)
+        gaps = self.gaps(vault, at, until, fits) if until is not None else ()
+        return self.at(vault, at, fits), gaps
+
+    def gaps(
+        self,
+        vault: VaultAlertSettings,
+        start: datetime,
+        until: datetime,
+        fits: list[_Fit] | None = None,
+    ) -> tuple[Gap, ...]:
         """Every interval in [start, until) in which the vault is not covered (exact bounds:
         the verdict is evaluated once between consecutive schedule change points)."""
-        fits = self.fits(vault.id)
+        fits = self.fits(vault.id) if fits is None else fits
         points = sorted({p for f in fits for p in self._change_points(f.rule, start, until)})
         bounds = [start, *points, until]
         found: list[Gap] = []
@@ -175,7 +204,7 @@ class Evaluator:
     # --- parts of a verdict ---
 
     def _schedule(self, rule: AlertProcessingRule, at: datetime) -> Verdict:
-        key = (rule.id, at)
+        key = (id(rule), at)
         verdict = self._schedule_cache.get(key)
         if verdict is None:
             verdict = schedules.verdict_at(rule.schedule, at)
@@ -185,7 +214,7 @@ class Evaluator:
     def _change_points(
         self, rule: AlertProcessingRule, start: datetime, until: datetime
     ) -> list[datetime]:
-        key = (rule.id, start, until)
+        key = (id(rule), start, until)
         points = self._points_cache.get(key)
         if points is None:
             points = schedules.change_points(rule.schedule, start, until)
@@ -214,12 +243,25 @@ class Evaluator:
                 continue
             if self._schedule(fit.rule, at) is not Verdict.YES:
                 continue
+            delivery = self._delivery(fit)
+            routes += delivery.routes
+            emails.update(delivery.emails)
+            problems += delivery.problems
+        return routes, emails, problems
+
+    def _delivery(self, fit: _Fit) -> _Delivery:
+        """Where the rule's action groups send mail: the same for every vault and instant."""
+        found = self._delivery_cache.get(id(fit.rule))
+        if found is None:
+            routes, emails, problems = [], set[str](), []
             for group_id in fit.rule.action_group_ids:
                 routes.append(Route(fit.rule.id, group_id))
                 reached, problem = _deliver(fit, group_id, self.estate.action_groups)
                 emails.update(reached)
                 problems += [problem] if problem else []
-        return routes, emails, problems
+            found = _Delivery(tuple(routes), frozenset(emails), tuple(problems))
+            self._delivery_cache[id(fit.rule)] = found
+        return found
 
     def _near_misses(self, fits: Iterable[_Fit], at: datetime) -> Iterator[Problem]:
         """Add rules in scope that do not (certainly) route the alert, and why."""

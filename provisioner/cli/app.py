@@ -12,8 +12,9 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -22,6 +23,8 @@ from provisioner.errors import AlertsyncError, SpecError
 
 if TYPE_CHECKING:
     from provisioner.azure.client import Azure
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -101,6 +104,20 @@ def azure_from_env() -> Azure:
 
 
 no_color_option = click.option("--no-color", is_flag=True, help="Never colour the output.")
+
+REPORT_FORMATS = ("text", "json", "markdown")
+
+
+def format_option(what: str) -> Callable[[F], F]:
+    """`--format text|json|markdown` (default text) for a command that prints `what`."""
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(REPORT_FORMATS),
+        default="text",
+        show_default=True,
+        help=f"How to print {what}.",
+    )
 
 
 def _report(error: AlertsyncError) -> None:

@@ -9,6 +9,7 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
@@ -145,13 +146,16 @@ def plan(
     resource belongs to someone else (and, with --detailed-exitcode, when the plan is
     unsafe and not made with --force).
     """
+    from provisioner.check.planned import plan_with_coverage
     from provisioner.sync.pipeline import Options, make_plan
     from provisioner.sync.render import RENDERERS, render_json, render_text
 
     with azure_from_env() as azure:
-        the_plan = make_plan(
+        planned = make_plan(
             spec_paths_or_default(paths), azure, Options(prune, adopt, force), os.environ
-        ).plan
+        )
+        # Warns (never fails) when the planned state leaves a named vault's failures unmailed.
+        the_plan = plan_with_coverage(azure, planned, datetime.now(UTC))
     if output_format == "text":
         click.echo(render_text(the_plan, color=use_color(no_color)), nl=False)
     else:

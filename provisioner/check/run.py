@@ -1,0 +1,86 @@
+"""`check` end to end: which subscriptions (specs, --subscription), read them, evaluate, report."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Final
+
+from provisioner.check.read import SubscriptionLists, read_snapshot
+from provisioner.check.report import CheckReport, build_report
+from provisioner.errors import AlertsyncError
+from provisioner.ids import is_guid
+from provisioner.spec import desired as desired_state
+from provisioner.spec import files as spec_files
+
+_UNITS: Final = {"w": 7 * 86_400, "d": 86_400, "h": 3_600, "m": 60, "s": 1}
+_DURATION: Final = re.compile(r"(?:(\d+)([wdhms]))+?", re.IGNORECASE)
+MAX_WINDOW: Final = timedelta(days=366)
+
+
+def parse_at(text: str | None, now: datetime | None = None) -> datetime:
+    """ISO 8601 (`2026-12-05T02:00`, with an offset or Z; without one it is UTC) or "now"."""
+    if text is None or text.strip().lower() == "now":
+        return (now or datetime.now(UTC)).replace(microsecond=0)
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError as error:
+        raise AlertsyncError(
+            f"--at {text!r} is not a time: give ISO 8601 such as 2026-12-05T02:00:00Z "
+            "(no offset means UTC)"
+        ) from error
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def parse_window(text: str | None) -> timedelta | None:
+    """`7d`, `36h`, `1w2d`, `90m`: a positive duration of at most 366 days."""
+    if text is None:
+        return None
+    compact = text.strip()
+    parts = _DURATION.findall(compact)
+    if not compact or "".join(n + u for n, u in parts) != compact:
+        raise AlertsyncError(
+            f"--window {text!r} is not a duration: give a number and a unit (w, d, h, m, s), "
+            "e.g. 7d or 1d12h"
+        )
+    window = timedelta(seconds=sum(int(n) * _UNITS[u.lower()] for n, u in parts))
+    if not timedelta(0) < window <= MAX_WINDOW:
+        raise AlertsyncError(f"--window {text!r} must be longer than 0 and at most 366 days")
+    return window
+
+
+def spec_subscriptions(paths: Sequence[Path]) -> set[str]:
+    """The subscriptions the specs use (their resources, resource groups and vaults)."""
+    wanted = desired_state.build(spec_files.load(paths), env=None)
+    ids = [*wanted.resources, *wanted.resource_groups, *wanted.vaults]
+    return {i.subscription.lower() for i in ids}
+
+
+def chosen_subscriptions(given: Iterable[str], from_specs: set[str]) -> list[str]:
+    """Spec subscriptions plus --subscription ones; each must be a GUID."""
+    extra = {s.strip().lower() for s in given}
+    bad = sorted(s for s in extra if not is_guid(s))
+    if bad:
+        raise AlertsyncError(
+            f"--subscription {bad[0]!r} is not a subscription ID (a GUID such as "
+            "00000000-0000-0000-0000-000000000000)"
+        )
+    chosen = sorted(from_specs | extra)
+    if not chosen:
+        raise AlertsyncError(
+            "no subscription to check: give spec PATHs, --subscription ID or set "
+            "AZURE_SUBSCRIPTION_ID"
+        )
+    return chosen
+
+
+def run_check(
+    azure: SubscriptionLists,
+    subscriptions: Sequence[str],
+    at: datetime,
+    window: timedelta | None,
+) -> CheckReport:
+    """Every vault of the subscriptions, evaluated at `at` (and over the window)."""
+    return build_report(read_snapshot(azure, subscriptions), at, window)

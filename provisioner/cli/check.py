@@ -1,0 +1,116 @@
+"""`alertsync check`: does a failed backup on each vault reach a person's inbox, now and later."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from provisioner.cli.app import (
+    DEFAULT_SPEC_PATHS,
+    EXIT_CHANGES,
+    EXIT_OK,
+    azure_from_env,
+    cli,
+    format_option,
+    no_color_option,
+    spec_paths,
+    use_color,
+)
+from provisioner.errors import AlertsyncError
+
+
+@cli.command()
+@spec_paths
+@click.option(
+    "--subscription",
+    "subscriptions",
+    multiple=True,
+    metavar="ID",
+    help="Also check every vault of this subscription (repeatable).",
+)
+@click.option(
+    "--at",
+    "at_text",
+    metavar="TIME",
+    help="Evaluate as if a backup failed at TIME (ISO 8601; no offset = UTC) [default: now].",
+)
+@click.option(
+    "--window",
+    "window_text",
+    metavar="DURATION",
+    help="Also find every interval in the next DURATION (e.g. 7d) in which a vault is not covered.",
+)
+@format_option("the report")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report in --format to FILE (the text report still goes to stdout).",
+)
+@no_color_option
+def check(
+    paths: tuple[Path, ...],
+    subscriptions: tuple[str, ...],
+    at_text: str | None,
+    window_text: str | None,
+    output_format: str,
+    out: Path | None,
+    no_color: bool,
+) -> int:
+    """Prove that a failed backup reaches a person, without failing one.
+
+    For every Recovery Services vault in the subscriptions the specs use (PATH, default specs/)
+    and each --subscription, declared or not, evaluates the Sev1 "Backup Failure" alert Azure
+    Backup raises against everything live: the vault's job-failure alert setting, every alert
+    processing rule of the subscription (scopes, conditions, schedules; suppression wins) and
+    the action groups they add (enabled, with an email receiver that did not unsubscribe).
+    Exit 0 when every vault is covered (throughout --window), 2 when any is not, 1 on error.
+    """
+    from provisioner.check.render import RENDERERS, render_text
+    from provisioner.check.run import (
+        chosen_subscriptions,
+        parse_at,
+        parse_window,
+        run_check,
+    )
+
+    at, window = parse_at(at_text), parse_window(window_text)
+    subs = chosen_subscriptions(
+        subscriptions or _env_subscription(paths), _specs_subscriptions(paths)
+    )
+    with azure_from_env() as azure:
+        report = run_check(azure, subs, at, window)
+    text = render_text(report, color=use_color(no_color) and out is None)
+    chosen = text if output_format == "text" else RENDERERS[output_format](report)
+    if out is None:
+        click.echo(chosen, nl=False)
+    else:
+        _write(out, render_text(report) if output_format == "text" else chosen)
+        click.echo(text, nl=False)
+        click.echo(f"Report written to {out}.", err=True)
+    return EXIT_OK if report.ok else EXIT_CHANGES
+
+
+def _specs_subscriptions(paths: tuple[Path, ...]) -> set[str]:
+    """Subscriptions of the specs; without PATHs, of specs/ when it exists (else none)."""
+    from provisioner.check.run import spec_subscriptions
+
+    if paths:
+        return spec_subscriptions(list(paths))
+    defaults = [Path(p) for p in DEFAULT_SPEC_PATHS if Path(p).exists()]
+    return spec_subscriptions(defaults) if defaults else set()
+
+
+def _env_subscription(paths: tuple[Path, ...]) -> tuple[str, ...]:
+    """AZURE_SUBSCRIPTION_ID, when there are no specs to name subscriptions."""
+    has_specs = bool(paths) or any(Path(p).exists() for p in DEFAULT_SPEC_PATHS)
+    env = os.environ.get("AZURE_SUBSCRIPTION_ID", "").strip()
+    return (env,) if env and not has_specs else ()
+
+
+def _write(out: Path, text: str) -> None:
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise AlertsyncError(f"cannot write the report to {out}: {error.strerror}") from error
