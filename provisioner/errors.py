@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from provisioner.ids import ResourceId
 
 
 class AlertsyncError(Exception):
@@ -87,6 +91,19 @@ class AzureError(AlertsyncError):
         self.detail = detail if detail is not None else message
         self.status = status
         self.code = code
+
+
+class ResourceGroupNotFound(AzureError):
+    """A list found no such resource group; `resource_group` says which.
+
+    Decision: the list methods always raise it (there is no missing-ok flag). It is an
+    AzureError, so the CLI shows its one sentence; callers that tolerate a missing group
+    (read_live, which reports it in LiveState.missing_resource_groups) catch this subclass.
+    """
+
+    def __init__(self, message: str, resource_group: ResourceId) -> None:
+        super().__init__(message, status=404, code="ResourceGroupNotFound")
+        self.resource_group = resource_group
 
 
 class NotSent(AlertsyncError):

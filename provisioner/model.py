@@ -331,6 +331,10 @@ class VaultAlertSettings:
 
 Resource = ActionGroup | AlertProcessingRule | VaultAlertSettings
 
+# A resource as a list returned it, with the parts of it the model cannot carry: e.g.
+# ("voiceReceivers[ops]",) for an action group with a voice receiver (a PUT would drop them).
+Listed = tuple[Resource, tuple[str, ...]]
+
 
 def resource_owner(resource: Resource) -> str | None:
     """The owner of a resource of an owned kind; None when unmanaged, and for the kinds

@@ -1,7 +1,7 @@
-"""provisioner.sync.apply against the emulator: live progress, plan-ordered results, dependency skips.
+"""provisioner.sync.apply: live progress, plan-ordered results, dependency skips, interrupts.
 
-The writer is the production Azure client layer; the emulator's faults make one request slow or
-failing. Nothing mocks the SDK.
+The logic runs against the in-memory fake (tests/fakes.py), which decides the order of events
+without sleeping; what Azure's answers become runs the production client against the emulator.
 """
 
 from __future__ import annotations
@@ -15,10 +15,12 @@ import pytest
 
 from provisioner.azure.client import Azure
 from provisioner.azure.settings import AzureSettings
+from provisioner.errors import AzureError
 from provisioner.sync.apply import Outcome, apply
 from provisioner.sync.diff import compute
 from provisioner.sync.plan import Plan
-from tests.builders import OWNER, group, rule, state
+from tests.builders import OWNER, group, group_id, rule, rule_id, state
+from tests.fakes import FakeAzure
 
 if TYPE_CHECKING:
     from provisioner.emulator import Emulator
@@ -35,34 +37,39 @@ def creating(*resources: object) -> Plan:
     return Plan.build(compute(desired, state()), {}, [OWNER])
 
 
-def test_each_change_is_reported_when_it_completes_not_when_its_phase_ends(
-    azure: Azure, world: Emulator
-) -> None:
+# --- logic, against the in-memory fake (tests/fakes.py) ------------------------------------------
+
+
+def test_each_change_is_reported_when_it_completes_not_when_its_phase_ends() -> None:
     # The slow group sorts first in the plan: reported in plan order, it would come first.
     plan = creating(group("ag-a-slow"), group("ag-b"), group("ag-c"))
-    world.control.add_fault("PUT", "actionGroups/ag-a-slow$", stall_seconds=2)
+    fake = FakeAzure()
+    slow = fake.hold(group_id("ag-a-slow"))
     reported: list[str] = []
-    result = apply(plan, azure, on_progress=lambda o: reported.append(o.change.id.name))
+
+    def progress(outcome: Outcome) -> None:
+        reported.append(outcome.change.id.name)
+        if len(reported) == 2:  # the other two are done: let the slow one finish
+            slow.set()
+
+    result = apply(plan, fake, on_progress=progress)
     assert reported[-1] == "ag-a-slow"
     assert sorted(reported[:2]) == ["ag-b", "ag-c"]
     assert [o.change.id.name for o in result.outcomes] == ["ag-a-slow", "ag-b", "ag-c"]
     assert result.ok
 
 
-def test_a_rule_whose_group_failed_is_skipped_and_the_rest_still_runs(
-    azure: Azure, world: Emulator
-) -> None:
+def test_a_rule_whose_group_failed_is_skipped_and_the_rest_still_runs() -> None:
     plan = creating(
         group("ag-bad"),
         group("ag-good"),
         rule("apr-on-bad", groups=("ag-bad",)),
         rule("apr-on-good", groups=("ag-good",)),
     )
-    world.control.add_fault(
-        "PUT", "actionGroups/ag-bad$", status=400, code="BadRequest", message="no such thing"
-    )
+    fake = FakeAzure()
+    fake.fail("put", group_id("ag-bad"), AzureError("creating: (BadRequest) no such thing"))
     reported: list[Outcome] = []
-    result = apply(plan, azure, on_progress=reported.append)
+    result = apply(plan, fake, on_progress=reported.append)
     statuses = {o.change.id.name: o.status for o in result.outcomes}
     assert statuses == {
         "ag-bad": "failed",
@@ -74,6 +81,36 @@ def test_a_rule_whose_group_failed_is_skipped_and_the_rest_still_runs(
     assert len(reported) == 4
     skipped = next(o for o in result.outcomes if o.status == "skipped")
     assert skipped.error is not None and 'depends on action group "ag-bad"' in skipped.error
+    assert ("put", str(rule_id("apr-on-bad"))) not in fake.calls
+
+
+def test_a_group_whose_rule_failed_to_let_go_of_it_is_not_deleted() -> None:
+    old_rule = rule("apr-old", groups=("ag-old",))
+    fake = FakeAzure.holding(group("ag-old"), old_rule)
+    plan = Plan.build(compute(state(), state(group("ag-old"), old_rule), prune=True), {}, [OWNER])
+    fake.fail("delete", rule_id("apr-old"), AzureError("deleting: (Conflict) busy"))
+    result = apply(plan, fake)
+    assert [(o.change.id.name, o.status) for o in result.outcomes] == [
+        ("apr-old", "failed"),
+        ("ag-old", "skipped"),
+    ]
+    assert group_id("ag-old") in fake.resources
+
+
+def test_once_stopped_no_change_starts_and_each_is_reported_not_started() -> None:
+    plan = creating(group("ag-a"), group("ag-b"), rule("apr-a", groups=("ag-a",)))
+    stop = threading.Event()
+    stop.set()
+    fake = FakeAzure()
+    reported: list[Outcome] = []
+    result = apply(plan, fake, on_progress=reported.append, stop=stop)
+    assert result.interrupted and not result.ok
+    assert [o.status for o in result.outcomes] == ["not started"] * 3
+    assert len(reported) == 3
+    assert fake.calls == []
+
+
+# --- against the emulator: what Azure's answers become ------------------------------------------
 
 
 def test_a_failure_names_only_what_azure_said_the_change_already_names_the_resource(
@@ -85,21 +122,6 @@ def test_a_failure_names_only_what_azure_said_the_change_already_names_the_resou
     )
     (outcome,) = apply(plan, azure).outcomes
     assert outcome.error == "(BadRequest) no such thing"
-
-
-def test_once_stopped_no_change_starts_and_each_is_reported_not_started(
-    azure: Azure, world: Emulator
-) -> None:
-    plan = creating(group("ag-a"), group("ag-b"), rule("apr-a", groups=("ag-a",)))
-    stop = threading.Event()
-    stop.set()
-    world.control.clear_requests()
-    reported: list[Outcome] = []
-    result = apply(plan, azure, on_progress=reported.append, stop=stop)
-    assert result.interrupted and not result.ok
-    assert [o.status for o in result.outcomes] == ["not started"] * 3
-    assert len(reported) == 3
-    assert world.control.requests() == []
 
 
 def test_a_throttled_request_gives_up_waiting_when_the_apply_is_interrupted(

@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from provisioner import kinds
 from provisioner.azure.client import Azure
 from provisioner.azure.settings import AzureSettings
 from provisioner.errors import AzureError
 from provisioner.ids import ResourceId
 from provisioner.model import ActionGroup, AlertProcessingRule, VaultAlertSettings
 from provisioner.sync.live import _jobs, read_live
+from tests.fakes import FakeAzure, access_denied, server_error
 
 if TYPE_CHECKING:
     from provisioner.emulator import Emulator
@@ -50,24 +52,82 @@ def test_one_list_per_group_and_kind_deduplicated_case_insensitively() -> None:
             }
         ),
     )
-    jobs = [(job.read.__name__, str(job.group)) for job in _jobs(scope)]
+    jobs = [(job.kind.name, str(job.group)) for job in _jobs(scope)]
     assert len(jobs) == 2 * 2 + 2  # AGs and rules per home group; vaults per vault group
-    assert sorted(n for n, _ in jobs) == ["_action_groups"] * 2 + ["_rules"] * 2 + ["_vaults"] * 2
-    assert [job.read.__name__ for job in _jobs(scope) if job.role == "vaults"] == ["_vaults"] * 2
+    assert (
+        sorted(n for n, _ in jobs)
+        == ["actionGroup"] * 2 + ["alertProcessingRule"] * 2 + ["vaultAlertSettings"] * 2
+    )
+    assert [job.kind for job in _jobs(scope) if job.role == "vaults"] == [kinds.VAULT] * 2
 
 
-# --- against the emulator ---------------------------------------------------------------------
+# --- logic, against the in-memory fake (tests/fakes.py) ------------------------------------------
 
 
-def _emulator_ready() -> bool:
-    try:
-        from provisioner.emulator import Emulator  # noqa: F401, PLC0415
-    except ImportError:
-        return False
-    return True
+def test_vaults_in_a_missing_group_are_missing_vaults() -> None:
+    lost = ResourceId.for_resource(SUB, "rg-nowhere", VAULT_TYPE, "v")
+    live = read_live(Scope(frozenset(), frozenset({lost})), FakeAzure())
+    assert live.missing_vaults == frozenset({lost})
+    assert live.missing_resource_groups == frozenset()  # not a home group of groups or rules
 
 
-pytestmark = pytest.mark.skipif(not _emulator_ready(), reason="provisioner.emulator not ready")
+def test_only_the_named_vaults_of_a_resource_group_are_read() -> None:
+    other = VaultAlertSettings(ResourceId.for_resource(SUB, "rg-backup", VAULT_TYPE, "other"))
+    fake = FakeAzure.holding(VaultAlertSettings(VAULT, True, True), other)
+    live = read_live(Scope(frozenset(), frozenset({VAULT})), fake)
+    assert live.resources == {VAULT: VaultAlertSettings(VAULT, True, True)}
+    assert fake.calls == [("list", str(rg("rg-backup")))]
+
+
+def test_a_resource_group_of_references_that_cannot_be_read_is_a_warning_not_a_failure() -> None:
+    # Reader on the home resource groups only: the referenced group's resource group answers 403.
+    elsewhere = ResourceId.for_resource(SUB, "rg-shared", AG_TYPE, "ag-noc")
+    fake = FakeAzure(resource_groups={rg("rg-monitoring"), rg("rg-shared")})
+    fake.fail("list", rg("rg-shared"), access_denied())
+    scope = Scope(frozenset({rg("rg-monitoring")}), referenced_groups=frozenset({elsewhere}))
+    live = read_live(scope, fake)
+    assert live.missing_action_groups == frozenset()  # unknown, not missing
+    (warning,) = live.warnings
+    assert warning.startswith(
+        f"cannot check that the action groups rules add in {rg('rg-shared').describe()} exist: "
+    )
+    assert "Reader" in warning  # the role the credential lacks, as every 403 says
+
+
+def test_a_failing_list_of_references_fails_the_read_the_check_is_never_skipped() -> None:
+    # Only "access denied" is tolerated: a 500 must not quietly skip the existence check.
+    elsewhere = ResourceId.for_resource(SUB, "rg-shared", AG_TYPE, "ag-noc")
+    fake = FakeAzure(resource_groups={rg("rg-monitoring"), rg("rg-shared")})
+    fake.fail("list", rg("rg-shared"), server_error("listing action groups"))
+    scope = Scope(frozenset({rg("rg-monitoring")}), referenced_groups=frozenset({elsewhere}))
+    with pytest.raises(AzureError, match="listing action groups"):
+        read_live(scope, fake)
+
+
+def test_a_home_that_cannot_be_read_fails_the_read_even_when_access_is_denied() -> None:
+    fake = FakeAzure(resource_groups={rg("rg-monitoring")})
+    fake.fail("list", rg("rg-monitoring"), access_denied("listing alert processing rules"))
+    with pytest.raises(AzureError, match="listing alert processing rules"):
+        read_live(Scope(frozenset({rg("rg-monitoring")})), fake)
+
+
+def test_unsupported_parts_are_reported_by_resource() -> None:
+    gid = ResourceId.for_resource(SUB, "rg-monitoring", AG_TYPE, "legacy")
+    fake = FakeAzure.holding(ActionGroup(gid, "legacy"))
+    fake.unsupported[gid] = ("voiceReceivers[ops]",)
+    live = read_live(Scope(frozenset({rg("rg-monitoring")})), fake)
+    assert live.unsupported_receivers == {gid: ("voiceReceivers[ops]",)}
+
+
+def test_a_missing_home_is_reported_and_the_other_homes_still_read() -> None:
+    gid = ResourceId.for_resource(SUB, "rg-monitoring", AG_TYPE, "ag-0")
+    fake = FakeAzure.holding(ActionGroup(gid, "ag0"))
+    live = read_live(Scope(frozenset({rg("RG-Monitoring"), rg("rg-gone")})), fake)
+    assert live.missing_resource_groups == frozenset({rg("rg-gone")})
+    assert live.resources == {gid: ActionGroup(gid, "ag0")}
+
+
+# --- against the emulator: the real SDK, ARM's answers --------------------------------------------
 
 
 def ag_body(short: str = "ag", **properties: Any) -> dict[str, Any]:
@@ -155,13 +215,6 @@ def test_reads_every_group_and_rule_and_only_named_vaults(world: Emulator, azure
     assert live.unsupported_receivers == {}
 
 
-def test_vaults_in_a_missing_group_are_missing_vaults(azure: Azure) -> None:
-    lost = ResourceId.for_resource(SUB, "rg-nowhere", VAULT_TYPE, "v")
-    live = read_live(Scope(frozenset(), frozenset({lost})), azure)
-    assert live.missing_vaults == frozenset({lost})
-    assert live.missing_resource_groups == frozenset()  # not a home group of groups or rules
-
-
 def test_request_count_grows_with_resource_groups_not_resources(
     world: Emulator, azure: Azure
 ) -> None:
@@ -199,33 +252,6 @@ def test_groups_added_by_full_id_elsewhere_are_checked_to_exist_never_compared(
     assert len([r for r in arm_requests(world) if r["method"] == "GET"]) == 2 + 2
 
 
-def test_a_resource_group_of_references_that_cannot_be_read_is_a_warning_not_a_failure(
-    world: Emulator, azure: Azure
-) -> None:
-    # Reader on the home resource groups only: the referenced group's resource group answers 403.
-    elsewhere = ResourceId.for_resource(SUB, "rg-shared", AG_TYPE, "ag-noc")
-    world.control.add_fault(method="GET", path="rg-shared/providers", status=403, count=1)
-    scope = Scope(frozenset({rg("rg-monitoring")}), referenced_groups=frozenset({elsewhere}))
-    live = read_live(scope, azure)
-    assert live.missing_action_groups == frozenset()  # unknown, not missing
-    (warning,) = live.warnings
-    assert warning.startswith(
-        f"cannot check that the action groups rules add in {rg('rg-shared').describe()} exist: "
-    )
-    assert "Reader" in warning  # the role the credential lacks, as every 403 says
-
-
-def test_a_failing_list_of_references_fails_the_read_the_check_is_never_skipped(
-    world: Emulator, azure: Azure
-) -> None:
-    # Only "access denied" is tolerated: a 500 must not quietly skip the existence check.
-    elsewhere = ResourceId.for_resource(SUB, "rg-shared", AG_TYPE, "ag-noc")
-    world.control.add_fault(method="GET", path="rg-shared/providers", status=500, count=20)
-    scope = Scope(frozenset({rg("rg-monitoring")}), referenced_groups=frozenset({elsewhere}))
-    with pytest.raises(AzureError, match="listing action groups in resource group"):
-        read_live(scope, azure)
-
-
 def test_unsupported_receivers_are_reported(world: Emulator, azure: Azure) -> None:
     voice = ag_body(voiceReceivers=[{"name": "ops", "countryCode": "1", "phoneNumber": "5551234"}])
     gid = ResourceId.for_resource(SUB, "rg-monitoring", AG_TYPE, "legacy")
@@ -247,12 +273,6 @@ def test_unsupported_receivers_are_reported(world: Emulator, azure: Azure) -> No
     )
     live = read_live(Scope(frozenset({rg("rg-monitoring")})), azure)
     assert live.unsupported_receivers == {gid: ("voiceReceivers[ops]",)}
-
-
-def test_a_failing_list_fails_the_read_with_its_message(world: Emulator, azure: Azure) -> None:
-    world.control.add_fault(method="GET", path="actionRules", status=403, count=1)
-    with pytest.raises(AzureError, match="listing alert processing rules in resource group"):
-        read_live(Scope(frozenset({rg("rg-monitoring")})), azure)
 
 
 def test_rules_are_returned_as_model_objects(world: Emulator, azure: Azure) -> None:

@@ -27,7 +27,13 @@ from provisioner.azure.settings import AzureSettings
 from provisioner.errors import AzureError
 from provisioner.ids import ResourceId
 from provisioner.kinds import Kind
-from provisioner.model import ActionGroup, AlertProcessingRule, Resource, VaultAlertSettings
+from provisioner.model import (
+    ActionGroup,
+    AlertProcessingRule,
+    Listed,
+    Resource,
+    VaultAlertSettings,
+)
 
 # Callers catch these where they import Azure; they are defined with the other errors.
 __all__ = [
@@ -40,9 +46,6 @@ __all__ = [
 
 T = TypeVar("T")
 R = TypeVar("R", bound=Resource)
-
-# A listed resource with the parts of it the model cannot carry (e.g. "voiceReceivers[ops]").
-Listed = tuple[Resource, tuple[str, ...]]
 
 
 class Azure:

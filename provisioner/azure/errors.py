@@ -16,8 +16,20 @@ from azure.core.exceptions import (
 
 from provisioner.azure.policies import THROTTLED, retry_after_header
 from provisioner.azure.settings import AzureSettings
-from provisioner.errors import AzureError
-from provisioner.ids import ResourceId
+from provisioner.errors import AzureError, ResourceGroupNotFound
+
+__all__ = [
+    "BACKUP_ROLE",
+    "MONITORING_ROLE",
+    "READER_ROLE",
+    "ResourceGroupNotFound",
+    "ResourceNotFound",
+    "SubscriptionNotFound",
+    "TestNotificationLimit",
+    "calling",
+    "limiting_test_notifications",
+    "not_found_code",
+]
 
 T = TypeVar("T")
 
@@ -28,19 +40,6 @@ BACKUP_ROLE: Final = "Backup Contributor (or another role allowed to write vault
 
 NOT_FOUND: Final = 404
 FORBIDDEN: Final = 403
-
-
-class ResourceGroupNotFound(AzureError):
-    """A list found no such resource group; `resource_group` says which.
-
-    Decision: the list methods always raise it (there is no missing-ok flag). It is an
-    AzureError, so the CLI shows its one sentence; callers that tolerate a missing group
-    (read_live, which reports it in LiveState.missing_resource_groups) catch this subclass.
-    """
-
-    def __init__(self, message: str, resource_group: ResourceId) -> None:
-        super().__init__(message, status=NOT_FOUND, code="ResourceGroupNotFound")
-        self.resource_group = resource_group
 
 
 class SubscriptionNotFound(AzureError):

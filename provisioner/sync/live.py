@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal, Protocol
 
-from provisioner.azure.client import Azure, ResourceGroupNotFound
-from provisioner.errors import AzureError
+from provisioner import kinds
+from provisioner.errors import AzureError, ResourceGroupNotFound
 from provisioner.ids import ResourceId
-from provisioner.model import Resource
+from provisioner.kinds import Kind
+from provisioner.model import Listed, Resource
 
 log = logging.getLogger(__name__)
+
+
+class Reader(Protocol):
+    """The reads plan needs (provisioner.azure.client.Azure; tests use an in-memory fake).
+
+    A list of a resource group that does not exist raises ResourceGroupNotFound; any other
+    failure an AzureError with the HTTP `status` Azure answered (403: access denied).
+    """
+
+    def list_resources(self, kind: Kind, scope: ResourceId) -> list[Listed]: ...
 
 
 class DesiredScope(Protocol):
@@ -62,9 +73,6 @@ class _Found:
     unreadable: str | None = None  # why a list only meant to check references could not be read
 
 
-_Read = Callable[["Azure", ResourceId], _Found]
-
-
 # Why a resource group is listed. A home holds declared groups and rules: everything in it is
 # compared (orphans too), and a missing home is a problem of its own. The others are read only
 # to see whether what the specs name exists: vaults of scopes, action groups of other resource
@@ -74,37 +82,24 @@ Role = Literal["home", "vaults", "references"]
 
 @dataclass(frozen=True, slots=True)
 class _Job:
-    """One list call: `read` over `group`."""
+    """One list call: the resources of `kind` in `group`."""
 
-    read: _Read
+    kind: Kind
     group: ResourceId
     role: Role = "home"
 
-
-def _action_groups(azure: Azure, group: ResourceId) -> _Found:
-    found = azure.list_action_groups_detailed(group.subscription, _name(group))
-    return _Found(
-        group,
-        tuple(g for g, _ in found),
-        tuple((g.id, extra) for g, extra in found if extra),
-    )
-
-
-def _rules(azure: Azure, group: ResourceId) -> _Found:
-    return _Found(group, tuple(azure.list_processing_rules(group.subscription, _name(group))))
+    def read(self, azure: Reader) -> _Found:
+        found = azure.list_resources(self.kind, self.group)
+        return _Found(
+            self.group,
+            tuple(r for r, _ in found),
+            tuple((r.id, extra) for r, extra in found if extra),
+        )
 
 
-def _vaults(azure: Azure, group: ResourceId) -> _Found:
-    return _Found(group, tuple(azure.list_vaults(group.subscription, _name(group))))
-
-
-def _name(group: ResourceId) -> str:
-    return group.resource_group or ""
-
-
-def _tolerating_missing(azure: Azure, job: _Job) -> _Found:
+def _tolerating_missing(azure: Reader, job: _Job) -> _Found:
     try:
-        return job.read(azure, job.group)
+        return job.read(azure)
     except ResourceGroupNotFound:
         log.info("%s does not exist", job.group.describe())
         return _Found(job.group, missing=True)
@@ -127,14 +122,13 @@ def _jobs(desired: DesiredScope) -> list[_Job]:
     vault_groups = sorted({v.resource_group_id() for v in desired.vaults})
     elsewhere = {g.resource_group_id() for g in desired.referenced_groups} - set(homes)
     return [
-        *(_Job(_action_groups, g) for g in homes),
-        *(_Job(_rules, g) for g in homes),
-        *(_Job(_vaults, g, "vaults") for g in vault_groups),
-        *(_Job(_action_groups, g, "references") for g in sorted(elsewhere)),
+        *(_Job(kind, g) for kind in kinds.KINDS if kind.owned for g in homes),
+        *(_Job(kinds.VAULT, g, "vaults") for g in vault_groups),
+        *(_Job(kinds.ACTION_GROUP, g, "references") for g in sorted(elsewhere)),
     ]
 
 
-def _run(azure: Azure, jobs: list[_Job], max_workers: int) -> list[tuple[_Job, _Found]]:
+def _run(azure: Reader, jobs: list[_Job], max_workers: int) -> list[tuple[_Job, _Found]]:
     """Run the lists on a bounded pool; the first failure cancels the rest and is raised."""
     with ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="live") as pool:
         futures = [(job, pool.submit(_tolerating_missing, azure, job)) for job in jobs]
@@ -147,7 +141,7 @@ def _run(azure: Azure, jobs: list[_Job], max_workers: int) -> list[tuple[_Job, _
         return [(job, f.result()) for job, f in futures]
 
 
-def read_live(desired: DesiredScope, azure: Azure, max_workers: int = 8) -> LiveState:
+def read_live(desired: DesiredScope, azure: Reader, max_workers: int = 8) -> LiveState:
     """The live state for `desired`, read with one LIST per resource group and kind."""
     resources: dict[ResourceId, Resource] = {}
     unsupported: dict[ResourceId, tuple[str, ...]] = {}

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from provisioner.azure.client import Azure
 from provisioner.errors import AlertsyncError, StalePlan
 from provisioner.fingerprint import KEY_VARIABLE, key_from_env
 from provisioner.local_files import UnreadableFile, read_regular_file
@@ -37,7 +36,7 @@ class Planned:
 
 
 def make_plan(
-    paths: Sequence[Path], azure: Azure, options: Options, env: Mapping[str, str]
+    paths: Sequence[Path], azure: live.Reader, options: Options, env: Mapping[str, str]
 ) -> Planned:
     """Load and validate the specs, read live Azure, and plan the difference."""
     key = key_from_env(env)  # a bad key is refused before anything is read
