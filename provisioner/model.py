@@ -327,6 +327,49 @@ class VaultAlertSettings:
     id: ResourceId
     job_failure_alerts: bool | None = None  # azureMonitorAlertSettings.alertsForAllJobFailures
     classic_alerts: bool | None = None  # classicAlertSettings.alertsForCriticalOperations
+    # The vault's own tags as Azure has them (live side only): what vault selectors match.
+    # Never compared nor written: alertsync manages the settings, not the vault.
+    tags: Tags = field(default=(), compare=False)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class VaultSelector:
+    """Every Recovery Services vault of a subscription in `resource_group` (None: any) whose
+    tags include all of `tags`; tag names match ignoring case, values exactly, as ARM does.
+    Two selectors are equal when they select the same vaults (the same case-insensitivity)."""
+
+    subscription: str
+    resource_group: str | None = None
+    tags: Tags = ()
+
+    @property
+    def key(self) -> tuple[str, str | None, Tags]:
+        group = self.resource_group.lower() if self.resource_group is not None else None
+        return (self.subscription.lower(), group, make_tags({k.lower(): v for k, v in self.tags}))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, VaultSelector) and self.key == other.key
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def matches(self, vault: VaultAlertSettings) -> bool:
+        rid = vault.id
+        if rid.subscription.lower() != self.subscription.lower():
+            return False
+        group = self.resource_group
+        if group is not None and (rid.resource_group or "").lower() != group.lower():
+            return False
+        return all(tag_value(vault.tags, name) == value for name, value in self.tags)
+
+    def describe(self) -> str:
+        """`vaults {resourceGroup: rg-backup, tags: {env: prod}}` as the spec writes it."""
+        parts = []
+        if self.resource_group is not None:
+            parts.append(f"resourceGroup: {self.resource_group}")
+        if self.tags:
+            parts.append("tags: {" + ", ".join(f"{k}: {v}" for k, v in self.tags) + "}")
+        return "vaults {" + ", ".join(parts) + "}"
 
 
 Resource = ActionGroup | AlertProcessingRule | VaultAlertSettings

@@ -13,7 +13,7 @@ from provisioner.azure.client import Azure
 from provisioner.azure.settings import AzureSettings
 from provisioner.errors import AzureError
 from provisioner.ids import ResourceId
-from provisioner.model import ActionGroup, AlertProcessingRule, VaultAlertSettings
+from provisioner.model import ActionGroup, AlertProcessingRule, VaultAlertSettings, VaultSelector
 from provisioner.sync.live import _jobs, read_live
 from tests.fakes import FakeAzure, access_denied, server_error
 
@@ -35,6 +35,7 @@ class Scope:
     resource_groups: frozenset[ResourceId]
     vaults: frozenset[ResourceId] = frozenset()
     referenced_groups: frozenset[ResourceId] = frozenset()
+    selectors: frozenset[VaultSelector] = frozenset()
 
 
 def rg(name: str, sub: str = SUB) -> ResourceId:
@@ -182,7 +183,9 @@ def arm_requests(world: Emulator) -> list[dict[str, Any]]:
     return [r for r in world.control.requests() if "/subscriptions/" in r["path"]]
 
 
-def test_reads_every_group_and_rule_and_only_named_vaults(world: Emulator, azure: Azure) -> None:
+def test_reads_every_group_and_rule_and_every_vault_of_the_vault_groups(
+    world: Emulator, azure: Azure
+) -> None:
     seed_resources(world, SUB, "rg-monitoring", 3)
     world.control.seed(
         {
@@ -204,9 +207,12 @@ def test_reads_every_group_and_rule_and_only_named_vaults(world: Emulator, azure
     scope = Scope(frozenset({rg("RG-Monitoring"), rg("rg-gone")}), frozenset({VAULT, ghost}))
     live = read_live(scope, azure)
     kinds = [type(r).__name__ for r in live.resources.values()]
-    assert sorted(kinds) == ["ActionGroup"] * 3 + ["AlertProcessingRule"] * 3 + [
-        "VaultAlertSettings"
-    ]
+    # The unnamed vault too: selectors choose among the vaults listed (its settings are only
+    # compared when the specs declare or select it).
+    assert (
+        sorted(kinds)
+        == ["ActionGroup"] * 3 + ["AlertProcessingRule"] * 3 + ["VaultAlertSettings"] * 2
+    )
     assert live.resources[VAULT] == VaultAlertSettings(VAULT, True, True)
     assert live.missing_vaults == frozenset({ghost})
     assert live.missing_resource_groups == frozenset({rg("rg-gone")})

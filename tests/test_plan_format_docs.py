@@ -12,10 +12,12 @@ import re
 from pathlib import Path
 from typing import Any
 
+from provisioner.model import VaultSelector
 from provisioner.sync.diff import compute
 from provisioner.sync.plan import Plan
 from provisioner.sync.render import render_json
-from tests.builders import OWNER, group, rule, state, vault
+from provisioner.sync.selectors import Match
+from tests.builders import OWNER, SUB, group, rule, rule_id, state, vault, vault_id
 
 REPO = Path(__file__).resolve().parent.parent
 DOC = (REPO / "docs" / "plan-format.md").read_text(encoding="utf-8")
@@ -37,7 +39,8 @@ def emitted() -> dict[str, Any]:
         vault(),
     )
     plan = Plan.build(compute(desired, live), live.resources, [OWNER])
-    plan = dataclasses.replace(plan, warnings=("a receiver unsubscribed",))
+    match = Match(VaultSelector(SUB, "rg-backup"), (vault_id(),), "specs/x.yaml:3", rule_id("r"))
+    plan = dataclasses.replace(plan, warnings=("a receiver unsubscribed",), selections=(match,))
     assert plan.changes and plan.problems and plan.orphans and plan.unsafe
     data: dict[str, Any] = json.loads(render_json(plan))
     return data
@@ -51,6 +54,7 @@ def objects(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
         "A change": change,
         "A field": change["fields"][0],
         "A problem": data["problems"][0],
+        "A selection": data["selections"][0],
         "`options`": data["options"],
         "`summary`": data["summary"],
     }

@@ -6,7 +6,7 @@ import difflib
 import unicodedata
 import urllib.parse
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Final
 
@@ -34,6 +34,7 @@ from provisioner.model import (
     SmsReceiver,
     Tags,
     VaultAlertSettings,
+    VaultSelector,
     WebhookReceiver,
     canonical_guid,
     canonical_location,
@@ -43,7 +44,7 @@ from provisioner.model import (
 )
 from provisioner.spec.document import SpecDocument
 from provisioner.spec.files import sorted_problems
-from provisioner.spec.semantic import entries, home, scope_id
+from provisioner.spec.semantic import entries, home, is_selector, scope_id, vault_selector
 from provisioner.spec.yaml_loader import JsonPath
 from provisioner.timezones import canonical_time_zone
 
@@ -83,6 +84,16 @@ def unresolved_secret(variable: str) -> Secret:
     return Secret(f"${{{variable}}}")
 
 
+@dataclass(frozen=True, slots=True)
+class VaultSelection:
+    """A `vaults:` entry with `select`: these settings for every vault the selector matches."""
+
+    selector: VaultSelector
+    job_failure_alerts: bool | None
+    classic_alerts: bool | None
+    source: str  # "specs/backup.yaml:12"
+
+
 @dataclass(frozen=True)
 class DesiredState:
     """What the specs ask for, keyed by resource identity; the diff compares it with live."""
@@ -92,6 +103,20 @@ class DesiredState:
     owners: frozenset[str]  # owners of all files
     resource_groups: frozenset[ResourceId]  # home groups of declared action groups and rules
     vaults: frozenset[ResourceId]  # every vault named (vaults: entries and vault scopes)
+    # Vault selectors of each rule: its scopes above hold only what is named; the vaults the
+    # selectors match are added at plan time (sync.selectors), from the live vault lists.
+    rule_selectors: Mapping[ResourceId, tuple[VaultSelector, ...]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    vault_selections: tuple[VaultSelection, ...] = ()  # `vaults:` entries with `select`
+
+    @property
+    def selectors(self) -> frozenset[VaultSelector]:
+        """Every vault selector of the specs: the vault lists a plan must read to resolve them."""
+        return frozenset(
+            {s for found in self.rule_selectors.values() for s in found}
+            | {v.selector for v in self.vault_selections}
+        )
 
     @property
     def referenced_groups(self) -> frozenset[ResourceId]:
@@ -140,6 +165,8 @@ class _Builder:
         self.resources: dict[ResourceId, Resource] = {}
         self.sources: dict[ResourceId, str] = {}
         self.vaults: set[ResourceId] = set()
+        self.rule_selectors: dict[ResourceId, tuple[VaultSelector, ...]] = {}
+        self.vault_selections: list[VaultSelection] = []
         self.groups_by_name: dict[str, list[ResourceId]] = {}
         # Names of action groups left out for problems of their own: a rule naming one is not
         # told it is undeclared on top of the group's own message.
@@ -158,6 +185,10 @@ class _Builder:
                 if resource.KIND.owned
             ),
             vaults=frozenset(self.vaults),
+            rule_selectors=MappingProxyType(
+                {rid: self.rule_selectors[rid] for rid in order if rid in self.rule_selectors}
+            ),
+            vault_selections=tuple(self.vault_selections),
         )
 
     def declare(self, doc: SpecDocument) -> None:
@@ -170,6 +201,8 @@ class _Builder:
                 group = self._action_group(doc, path, entry)
                 if self._add(doc, path, group):
                     self.groups_by_name.setdefault(group.id.name.casefold(), []).append(group.id)
+            elif section == "vaults" and "select" in entry:
+                self.vault_selections.append(_vault_selection(doc, path, entry))
             elif section == "vaults":
                 vault = _vault(doc, entry)
                 self._add(doc, path, vault)
@@ -179,7 +212,9 @@ class _Builder:
         """Second pass: alert processing rules, resolving action group names."""
         for section, index, entry in entries(doc):
             if section == "alertProcessingRules" and doc.is_sound((section, index)):
-                self._add(doc, (section, index), self._rule(doc, (section, index), entry))
+                rule = self._rule(doc, (section, index), entry)
+                if self._add(doc, (section, index), rule):
+                    self._add_selectors(rule.id, entry)
 
     def _remember_flawed(self, section: str, entry: Entry) -> None:
         name = entry.get("name")
@@ -248,7 +283,9 @@ class _Builder:
     def _rule(self, doc: SpecDocument, path: JsonPath, entry: Entry) -> AlertProcessingRule:
         rule_id = _resource_id(doc, entry, PROCESSING_RULE_TYPE)
         scopes = [
-            scope_id(s, rule_id.subscription, str(rule_id.resource_group)) for s in entry["scopes"]
+            scope_id(s, rule_id.subscription, str(rule_id.resource_group))
+            for s in entry["scopes"]
+            if not is_selector(s)
         ]
         self.vaults.update(
             s for s in scopes if (s.resource_type or "").lower() == VAULT_TYPE.lower()
@@ -268,6 +305,15 @@ class _Builder:
             location=GLOBAL_LOCATION,  # the only location alert processing rules take
             tags=_tags(doc, entry),
         )
+
+    def _add_selectors(self, rule_id: ResourceId, entry: Entry) -> None:
+        found = tuple(
+            vault_selector(s["vaults"], rule_id.subscription)
+            for s in entry["scopes"]
+            if is_selector(s)
+        )
+        if found:
+            self.rule_selectors[rule_id] = found
 
     def _group_ids(
         self, doc: SpecDocument, path: JsonPath, references: Sequence[str]
@@ -318,6 +364,17 @@ def _vault(doc: SpecDocument, entry: Entry) -> VaultAlertSettings:
         id=_resource_id(doc, entry, VAULT_TYPE),
         job_failure_alerts=entry.get("jobFailureAlerts"),
         classic_alerts=entry.get("classicAlerts"),
+    )
+
+
+def _vault_selection(doc: SpecDocument, path: JsonPath, entry: Entry) -> VaultSelection:
+    subscription, _ = home(doc, entry)
+    assert subscription is not None  # guaranteed by the per-file checks
+    return VaultSelection(
+        selector=vault_selector(entry["select"], subscription),
+        job_failure_alerts=entry.get("jobFailureAlerts"),
+        classic_alerts=entry.get("classicAlerts"),
+        source=doc.describe(path),
     )
 
 

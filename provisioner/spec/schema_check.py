@@ -133,7 +133,12 @@ def _explain_branches(error: ValidationError, path: JsonPath) -> Iterator[Schema
         index for index, errors in by_branch.items() if any(_is_root_type_error(e) for e in errors)
     }
     candidates = [errors for index, errors in by_branch.items() if index not in wrong_type]
-    if len(candidates) == 1:
+    candidates = _branches_for_keys(error, candidates)
+    if candidates and all(_only_missing(errors) for errors in candidates):
+        # Every form is missing a key (anyOf required: resourceGroup or tags): name them all.
+        keys = [k for errors in candidates for e in errors for k in e.validator_value]
+        yield SchemaIssue(path, f"{_label(path)}: give {' or '.join(dict.fromkeys(keys))}")
+    elif len(candidates) == 1:
         for sub in candidates[0]:
             yield from _explain(sub)
     elif not candidates and by_branch:
@@ -141,6 +146,30 @@ def _explain_branches(error: ValidationError, path: JsonPath) -> Iterator[Schema
     else:
         chosen = best_match(error.context or [error])
         yield SchemaIssue(tuple(chosen.absolute_path), _message(chosen, path))
+
+
+def _branches_for_keys(
+    error: ValidationError, candidates: list[list[ValidationError]]
+) -> list[list[ValidationError]]:
+    """Of several mapping forms, those whose keys include all the mapping's keys (a scope
+    `{vaults: ...}` is a selector, not a vault with an unknown key); all when none does."""
+    if not isinstance(error.instance, dict) or len(candidates) < 2:
+        return candidates
+    fitting = [
+        errors
+        for errors in candidates
+        if not any(e.validator == "additionalProperties" and not e.relative_path for e in errors)
+    ]
+    return fitting or candidates
+
+
+def _only_missing(errors: list[ValidationError]) -> bool:
+    return all(e.validator == "required" and not e.relative_path for e in errors)
+
+
+def _exclusive_message(error: ValidationError, label: str) -> str:
+    keys = " and ".join(error.validator_value.get("required", ()))
+    return f"{label}: give {keys.replace(' and ', ' or ')}, not both" if keys else error.message
 
 
 def _is_root_type_error(error: ValidationError) -> bool:
@@ -289,6 +318,7 @@ _MESSAGES: dict[str, Callable[[ValidationError, str], str]] = {
     "minProperties": _properties_message,
     "maxProperties": _properties_message,
     "dependentRequired": _dependency_message,
+    "not": _exclusive_message,
 }
 
 

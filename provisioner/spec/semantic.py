@@ -14,7 +14,7 @@ from email_validator import EmailNotValidError, validate_email
 from provisioner.errors import SpecProblem
 from provisioner.ids import ACTION_GROUP_TYPE, VAULT_TYPE, ResourceId, is_guid
 from provisioner.kinds import KINDS, by_section
-from provisioner.model import FIELD_VALUES, OWNERSHIP_TAGS
+from provisioner.model import FIELD_VALUES, OWNERSHIP_TAGS, VaultSelector, make_tags
 from provisioner.spec.document import SpecDocument, format_json_path, is_at_or_under
 from provisioner.spec.schema_check import schema
 from provisioner.spec.yaml_loader import JsonPath
@@ -139,12 +139,30 @@ def scope_id(scope: str | Mapping[str, str], subscription: str, group: str) -> R
     return ResourceId(sub.lower())
 
 
+def is_selector(scope: object) -> bool:
+    """A scope written as `{vaults: {...}}`: the vaults a selector matches."""
+    return isinstance(scope, Mapping) and "vaults" in scope
+
+
+def vault_selector(written: Mapping[str, Any], subscription: str) -> VaultSelector:
+    """A selector as written (`{resourceGroup?, tags?, subscription?}`), in `subscription` unless
+    it names its own."""
+    return VaultSelector(
+        subscription=str(written.get("subscription", subscription)).lower(),
+        resource_group=written.get("resourceGroup"),
+        tags=make_tags(written.get("tags")),
+    )
+
+
 def _check_home(
     doc: SpecDocument, path: JsonPath, entry: Entry, flags: Flagged
 ) -> list[SpecProblem]:
     called = _called(by_section(str(path[0])).label, entry)
     problems = []
+    selects = path[0] == "vaults" and "select" in entry  # a selection has no home group
     for key, value in zip(("subscription", "resourceGroup"), home(doc, entry), strict=True):
+        if selects and key == "resourceGroup":
+            continue
         if value is None and not flags.any_of([(*path, key), (key,)]):  # else already said
             message = f"{called} has no {key}: set '{key}' on it or at the top of the file"
             problems.append(doc.problem(path, message))
@@ -331,7 +349,44 @@ def _check_scopes(doc: SpecDocument, path: JsonPath, rule: Entry) -> list[SpecPr
         if isinstance(scope, str):  # a mapping's names are the schema's to check
             problems += _check_id_names(doc, where, resolved)
         seen.add(resolved)
+    return problems + _check_selectors(doc, path, rule, subscription)
+
+
+def _check_selectors(
+    doc: SpecDocument, path: JsonPath, rule: Entry, subscription: str
+) -> list[SpecProblem]:
+    problems, seen = [], set()
+    for index, written in _selectors(rule.get("scopes")):
+        where = (*path, "scopes", index, "vaults")
+        selector = vault_selector(written, subscription)
+        if selector in seen:
+            problems.append(doc.problem(where, f"{selector.describe()} is listed twice"))
+        elif selector.subscription != subscription.lower():
+            message = (
+                f"{selector.describe()} is in subscription {selector.subscription}, but the rule "
+                f"is in {subscription.lower()}: an alert processing rule cannot span subscriptions"
+            )
+            problems.append(doc.problem((*where, "subscription"), message))
+        seen.add(selector)
     return problems
+
+
+def _selectors(value: object) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    """The vault selectors among the scopes whose keys have the types the schema asks for."""
+    for index, scope in enumerate(value if isinstance(value, list) else []):
+        written = scope.get("vaults") if is_selector(scope) else None
+        if isinstance(written, Mapping) and _selector_sound(written):
+            yield index, written
+
+
+def _selector_sound(written: Mapping[str, Any]) -> bool:
+    tags = written.get("tags", {})
+    return (
+        isinstance(written.get("subscription", ""), str)
+        and isinstance(written.get("resourceGroup", ""), str)
+        and isinstance(tags, Mapping)
+        and all(isinstance(v, str) for v in tags.values())
+    )
 
 
 def _scopes(value: object) -> Iterator[tuple[int, str | Mapping[str, str]]]:
@@ -435,7 +490,14 @@ def _parse(text: str, layout: str) -> datetime | None:
 def _check_vault(
     doc: SpecDocument, path: JsonPath, vault: Entry, flags: Flagged
 ) -> list[SpecProblem]:
-    return []  # names and settings are fully checked by the schema; the home by _check_home
+    # Names and settings are fully checked by the schema; the home by _check_home.
+    if "select" in vault and "resourceGroup" in vault:
+        message = (
+            "with select, give the resource group inside it (select: {resourceGroup: ...}): "
+            "an entry's own resourceGroup belongs to a vault given by name"
+        )
+        return [doc.problem((*path, "resourceGroup"), message, at_key=True)]
+    return []
 
 
 _CHECKS = {

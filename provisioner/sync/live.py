@@ -1,9 +1,9 @@
-"""Read live state with LIST calls: one per resource group and kind, run concurrently."""
+"""Read live state with LIST calls: one per resource group (or subscription) and kind, run concurrently."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -13,7 +13,14 @@ from provisioner import kinds
 from provisioner.errors import AzureError, ResourceGroupNotFound
 from provisioner.ids import ResourceId
 from provisioner.kinds import Kind
-from provisioner.model import Listed, Resource
+from provisioner.model import (
+    AlertProcessingRule,
+    Listed,
+    Resource,
+    VaultAlertSettings,
+    VaultSelector,
+)
+from provisioner.sync.plan import RuleUsers
 
 log = logging.getLogger(__name__)
 
@@ -40,13 +47,17 @@ class DesiredScope(Protocol):
     @property
     def referenced_groups(self) -> frozenset[ResourceId]: ...  # action groups rules add
 
+    @property
+    def selectors(self) -> frozenset[VaultSelector]: ...  # vaults found by resource group or tags
+
 
 @dataclass(frozen=True)
 class LiveState:
     """Everything alertsync may compare against, read from Azure at one moment."""
 
     # Every action group and rule in the desired resource groups (managed or not, any owner),
-    # plus the VaultAlertSettings of each desired vault that exists.
+    # plus the VaultAlertSettings (with tags) of every vault listed: each vault the specs name
+    # that exists, and every vault in the resource groups and subscriptions selectors look in.
     resources: Mapping[ResourceId, Resource]
     missing_vaults: frozenset[ResourceId] = frozenset()  # named by the specs, not in Azure
     missing_resource_groups: frozenset[ResourceId] = frozenset()  # home groups not in Azure
@@ -60,6 +71,13 @@ class LiveState:
     )
     # What could not be checked, and why (a resource group of referenced groups not readable).
     warnings: tuple[str, ...] = ()
+
+    @property
+    def vaults(self) -> tuple[VaultAlertSettings, ...]:
+        """Every vault listed, in ID order: what vault selectors choose from."""
+        return tuple(
+            r for _, r in sorted(self.resources.items()) if isinstance(r, VaultAlertSettings)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,12 +137,30 @@ def _access_denied(error: AzureError) -> bool:
 def _jobs(desired: DesiredScope) -> list[_Job]:
     """One list per (resource group, kind): the request count grows with groups, not resources."""
     homes = sorted(desired.resource_groups)
-    vault_groups = sorted({v.resource_group_id() for v in desired.vaults})
     elsewhere = {g.resource_group_id() for g in desired.referenced_groups} - set(homes)
     return [
         *(_Job(kind, g) for kind in kinds.KINDS if kind.owned for g in homes),
-        *(_Job(kinds.VAULT, g, "vaults") for g in vault_groups),
+        *_vault_jobs(desired),
         *(_Job(kinds.ACTION_GROUP, g, "references") for g in sorted(elsewhere)),
+    ]
+
+
+def _vault_jobs(desired: DesiredScope) -> list[_Job]:
+    """Vaults of the resource groups that vaults are named or selected in; a selector by tags
+    alone reads its whole subscription once, and that list serves every other vault there."""
+    whole = {ResourceId(s.subscription) for s in desired.selectors if s.resource_group is None}
+    groups = {v.resource_group_id() for v in desired.vaults} | {
+        ResourceId(s.subscription, s.resource_group)
+        for s in desired.selectors
+        if s.resource_group is not None
+    }
+    return [
+        *(_Job(kinds.VAULT, sub, "vaults") for sub in sorted(whole)),
+        *(
+            _Job(kinds.VAULT, g, "vaults")
+            for g in sorted(groups)
+            if ResourceId(g.subscription) not in whole
+        ),
     ]
 
 
@@ -154,7 +190,7 @@ def read_live(desired: DesiredScope, azure: Reader, max_workers: int = 8) -> Liv
         if found.unreadable is not None:
             unchecked[found.group] = found.unreadable
         seen.update(r.id for r in found.resources)
-        resources.update((r.id, r) for r in found.resources if _wanted(r.id, job, desired))
+        resources.update((r.id, r) for r in found.resources if _compared(job))
         unsupported.update(found.unsupported)
     return LiveState(
         resources=MappingProxyType(resources),
@@ -173,9 +209,35 @@ def read_live(desired: DesiredScope, azure: Reader, max_workers: int = 8) -> Liv
     )
 
 
-def _wanted(resource_id: ResourceId, job: _Job, desired: DesiredScope) -> bool:
-    """All of a home; only the vaults the specs name; nothing of reference lists (what another
-    owner keeps elsewhere is only checked to exist, never compared or pruned)."""
-    if job.role == "vaults":
-        return resource_id in desired.vaults
-    return job.role == "home"
+def _compared(job: _Job) -> bool:
+    """All of a home and of a vault list (selectors choose among the vaults; vault settings are
+    never pruned); nothing of reference lists (what another owner keeps elsewhere is only
+    checked to exist, never compared or pruned)."""
+    return job.role in ("home", "vaults")
+
+
+def read_rule_users(azure: Reader, subscriptions: Iterable[str], max_workers: int = 8) -> RuleUsers:
+    """Every alert processing rule of each subscription (one paged list each), for the safety
+    rule on deleting action groups: any rule may use a group, whoever manages it."""
+    subs = sorted({s.lower() for s in subscriptions})
+    rules: dict[ResourceId, AlertProcessingRule] = {}
+    unreadable: dict[str, str] = {}
+    with ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="users") as pool:
+        results = list(pool.map(lambda s: _subscription_rules(azure, s), subs))
+    for sub, found in zip(subs, results, strict=True):
+        if isinstance(found, str):
+            unreadable[sub] = found
+        else:
+            rules.update((r.id, r) for r in found)
+    return RuleUsers(MappingProxyType(rules), MappingProxyType(unreadable))
+
+
+def _subscription_rules(azure: Reader, subscription: str) -> list[AlertProcessingRule] | str:
+    """The rules, or why the credential may not read them (403); other failures raise."""
+    try:
+        found = azure.list_resources(kinds.PROCESSING_RULE, ResourceId(subscription))
+    except AzureError as error:
+        if not _access_denied(error):
+            raise
+        return str(error)
+    return [r for r, _ in found if isinstance(r, AlertProcessingRule)]

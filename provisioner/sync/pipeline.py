@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import json
 import logging
 from collections.abc import Mapping, Sequence
@@ -15,8 +16,15 @@ from provisioner.fingerprint import KEY_VARIABLE, key_from_env
 from provisioner.local_files import UnreadableFile, read_regular_file
 from provisioner.spec import desired as desired_state
 from provisioner.spec import files as spec_files
-from provisioner.sync import diff, live
-from provisioner.sync.plan import FORMAT_VERSION, Plan, has_secrets, without_sources
+from provisioner.sync import diff, live, selectors
+from provisioner.sync.plan import (
+    FORMAT_VERSION,
+    Plan,
+    RuleUsers,
+    deleted_groups,
+    has_secrets,
+    without_sources,
+)
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +51,13 @@ def make_plan(
     documents = spec_files.load(paths)
     wanted = desired_state.build(documents, env=env)
     current = live.read_live(wanted, azure)
-    found = diff.compute(wanted, current, prune=options.prune, adopt=options.adopt)
+    resolved = selectors.resolve(wanted, current.vaults)
+    found = diff.compute(resolved.desired, current, prune=options.prune, adopt=options.adopt)
+    found = dataclasses.replace(
+        found,
+        problems=(*found.problems, *resolved.problems),
+        warnings=(*found.warnings, *resolved.warnings),
+    )
     plan = Plan.build(
         found,
         current.resources,
@@ -52,6 +66,8 @@ def make_plan(
         adopt=options.adopt,
         force=options.force,
         fingerprint_key=key,
+        selections=resolved.matches,
+        users=_rule_users(found, azure),
     )
     log.info(
         "plan: desired=%d live=%d changes=%d",
@@ -59,7 +75,15 @@ def make_plan(
         len(current.resources),
         len(plan.changes),
     )
-    return Planned(plan, wanted, current)
+    return Planned(plan, resolved.desired, current)
+
+
+def _rule_users(found: diff.Diff, azure: live.Reader) -> RuleUsers | None:
+    """Only a plan that deletes action groups reads the rules of their subscriptions."""
+    deleted = deleted_groups(found.changes)
+    if not deleted:
+        return None
+    return live.read_rule_users(azure, {g.subscription for g in deleted})
 
 
 @dataclass(frozen=True, slots=True)

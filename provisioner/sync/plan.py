@@ -21,6 +21,7 @@ from provisioner.model import (
 )
 from provisioner.sync.diff import Change, Diff, Problem
 from provisioner.sync.fields import to_json
+from provisioner.sync.selectors import Match, matches_data
 
 FORMAT_VERSION: Final = 1
 
@@ -57,6 +58,8 @@ class Plan:
     warnings: tuple[str, ...] = ()  # informational: not part of the checksum
     # Keys the secrets' fingerprints in the checksum (ALERTSYNC_FINGERPRINT_KEY); never shown.
     fingerprint_key: bytes | None = field(default=None, repr=False, compare=False)
+    # The vaults each selector matched (their effect is in the changes): not in the checksum.
+    selections: tuple[Match, ...] = ()
 
     @classmethod
     def build(
@@ -69,10 +72,15 @@ class Plan:
         adopt: bool = False,
         force: bool = False,
         fingerprint_key: bytes | None = None,
+        selections: tuple[Match, ...] = (),
+        users: RuleUsers | None = None,
     ) -> Plan:
-        """Order the diff's changes and judge them against the safety rules."""
+        """Order the diff's changes and judge them against the safety rules; `users` are the
+        rules of the subscriptions whose action groups the plan deletes."""
         changes = tuple(sorted(diff.changes, key=lambda c: (phase_of(c), c.id)))
-        unsafe = tuple(_safety_violations(changes, live, {o.lower() for o in owners}))
+        unsafe = tuple(
+            _safety_violations(changes, live, {o.lower() for o in owners}, users or RuleUsers())
+        )
         return cls(
             changes,
             diff.problems,
@@ -83,6 +91,7 @@ class Plan:
             force,
             diff.warnings,
             fingerprint_key=fingerprint_key,
+            selections=selections,
         )
 
     def count(self, action: str) -> int:
@@ -108,6 +117,7 @@ class Plan:
         """
         data = self._content()
         data["warnings"] = list(self.warnings)
+        data["selections"] = matches_data(self.selections)
         data["checksum"] = self.checksum()
         return data
 
@@ -199,13 +209,33 @@ def _secrets_in(value: Any) -> Iterable[Secret]:
 # --- safety -----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class RuleUsers:
+    """Every alert processing rule of the subscriptions the plan deletes action groups in
+    (managed or not, any owner), and the subscriptions whose rules could not be read (why)."""
+
+    rules: Mapping[ResourceId, AlertProcessingRule] = field(default_factory=dict)
+    unreadable: Mapping[str, str] = field(default_factory=dict)
+
+
+def deleted_groups(changes: Iterable[Change]) -> frozenset[ResourceId]:
+    """The action groups a plan's changes delete."""
+    return frozenset(
+        c.id for c in changes if c.action == "delete" and isinstance(c.live, ActionGroup)
+    )
+
+
 def _safety_violations(
-    changes: tuple[Change, ...], live: Mapping[ResourceId, Resource], owners: set[str]
+    changes: tuple[Change, ...],
+    live: Mapping[ResourceId, Resource],
+    owners: set[str],
+    users: RuleUsers,
 ) -> Iterable[str]:
     yield from _too_many(changes, live, owners)
     for change in changes:
         yield from _risky(change)
-    yield from _dangling_groups(changes, live)
+    yield from _dangling_groups(changes, {**users.rules, **live})
+    yield from _unchecked_users(changes, users)
 
 
 def _too_many(
@@ -294,8 +324,9 @@ def _suppresses_at_all_times(rule: AlertProcessingRule) -> bool:
 def _dangling_groups(
     changes: tuple[Change, ...], live: Mapping[ResourceId, Resource]
 ) -> Iterable[str]:
-    """Deleting an action group that a rule will still use after the apply."""
-    deleted = {c.id for c in changes if c.action == "delete" and isinstance(c.live, ActionGroup)}
+    """Deleting an action group that a rule will still use after the apply: a rule of these
+    specs, or any other rule of the subscription (`live` holds them all when groups are deleted)."""
+    deleted = deleted_groups(changes)
     if not deleted:
         return
     final_rules = {rid: r for rid, r in live.items() if isinstance(r, AlertProcessingRule)}
@@ -309,3 +340,15 @@ def _dangling_groups(
     for rid, rule in sorted(final_rules.items()):
         for group in sorted(deleted & set(rule.action_group_ids)):
             yield f"deletes {group.describe()} while {rid.describe()} still uses it"
+
+
+def _unchecked_users(changes: tuple[Change, ...], users: RuleUsers) -> Iterable[str]:
+    """A deleted group whose subscription's rules could not be read: the rule above cannot be
+    checked, and a group some rule still uses must not go unnoticed."""
+    for group in sorted(deleted_groups(changes)):
+        why = users.unreadable.get(group.subscription.lower())
+        if why is not None:
+            yield (
+                f"deletes {group.describe()}, and the rules of its subscription could not be "
+                f"read to check that none uses it: {why}"
+            )

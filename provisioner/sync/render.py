@@ -59,6 +59,7 @@ def render_text(plan: Plan, color: bool = False) -> str:
     lines: list[str] = []
     for change in plan.changes:
         lines += _text_change(change, paint)
+    lines += [f"= selector {m.describe()}" for m in plan.selections]
     lines += [f"! {p.message}" + (f"  [{p.source}]" if p.source else "") for p in plan.problems]
     lines += [
         f"? kept (no longer declared; --prune deletes it): {o.describe()}" for o in plan.orphans
@@ -131,6 +132,10 @@ def _md_banners(plan: Plan) -> list[str]:
         lines += [f"> [!CAUTION]\n> {_md_text(problem.message)}", ""]
     for warning in plan.warnings:
         lines += [f"> [!NOTE]\n> {_md_text(warning)}", ""]
+    if plan.selections:
+        lines += ["Vault selectors:", ""]
+        lines += [f"- {_md_text(m.describe())}" for m in plan.selections]
+        lines.append("")
     return lines
 
 

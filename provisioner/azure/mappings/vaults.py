@@ -7,7 +7,7 @@ from typing import Any, Final
 from azure.mgmt.recoveryservices import models as sdk
 
 from provisioner.azure.mappings import sdk_id, sdk_text
-from provisioner.model import VaultAlertSettings
+from provisioner.model import VaultAlertSettings, make_tags
 
 _ENABLED: Final = "Enabled"
 _DISABLED: Final = "Disabled"
@@ -30,13 +30,15 @@ def _enabled(value: Any) -> bool:
 
 
 def from_arm(vault: sdk.Vault) -> VaultAlertSettings:
-    """Both settings, always known on the live side (absent = Azure's default, on)."""
+    """Both settings, always known on the live side (absent = Azure's default, on), and the
+    vault's tags (what selectors match)."""
     props = vault.properties
     monitoring = props.monitoring_settings if props is not None else None
     azure_monitor = monitoring.azure_monitor_alert_settings if monitoring is not None else None
     classic = monitoring.classic_alert_settings if monitoring is not None else None
     return VaultAlertSettings(
         id=sdk_id(vault.id, "a vault"),
+        tags=make_tags(vault.tags),
         job_failure_alerts=_enabled(
             azure_monitor.alerts_for_all_job_failures if azure_monitor is not None else None
         ),
