@@ -72,12 +72,27 @@ def test_vaults_in_a_missing_group_are_missing_vaults() -> None:
     assert live.missing_resource_groups == frozenset()  # not a home group of groups or rules
 
 
-def test_only_the_named_vaults_of_a_resource_group_are_read() -> None:
+def test_every_vault_of_a_named_vaults_resource_group_is_read_with_one_list() -> None:
+    # The others too: selectors choose among the vaults listed, and a vault's settings are only
+    # compared when the specs declare or select it.
     other = VaultAlertSettings(ResourceId.for_resource(SUB, "rg-backup", VAULT_TYPE, "other"))
     fake = FakeAzure.holding(VaultAlertSettings(VAULT, True, True), other)
     live = read_live(Scope(frozenset(), frozenset({VAULT})), fake)
-    assert live.resources == {VAULT: VaultAlertSettings(VAULT, True, True)}
+    assert live.resources == {VAULT: VaultAlertSettings(VAULT, True, True), other.id: other}
     assert fake.calls == [("list", str(rg("rg-backup")))]
+
+
+def test_a_selector_by_tags_reads_its_subscriptions_vaults_once_for_every_vault_there() -> None:
+    tagged = VaultAlertSettings(
+        ResourceId.for_resource(SUB, "rg-app", VAULT_TYPE, "tagged"), tags=(("env", "prod"),)
+    )
+    fake = FakeAzure.holding(VaultAlertSettings(VAULT, True, True), tagged)
+    selectors = frozenset(
+        {VaultSelector(SUB, None, (("env", "prod"),)), VaultSelector(SUB, "rg-b")}
+    )
+    live = read_live(Scope(frozenset(), frozenset({VAULT}), selectors=selectors), fake)
+    assert [v.id for v in live.vaults] == [tagged.id, VAULT]
+    assert fake.calls == [("list", f"/subscriptions/{SUB}")]
 
 
 def test_a_resource_group_of_references_that_cannot_be_read_is_a_warning_not_a_failure() -> None:
