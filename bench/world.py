@@ -39,7 +39,7 @@ class World:
         return list(range(sub, ACTION_GROUPS, self.subscriptions))
 
     def seed(self) -> dict[str, Any]:
-        """The seed document (DESIGN §6): per subscription a monitoring and a backup group."""
+        """The seed document (provisioner/emulator/README.md): per subscription a monitoring and a backup group."""
         return {"subscriptions": [self._seed_subscription(s) for s in range(self.subscriptions)]}
 
     def _seed_subscription(self, sub: int) -> dict[str, Any]:

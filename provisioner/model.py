@@ -177,7 +177,7 @@ ALL_OPERATORS: Final[tuple[Operator, ...]] = ("Equals", "NotEquals", "Contains",
 _EQUALITY_ONLY: Final[tuple[Operator, ...]] = ("Equals", "NotEquals")
 
 # Which operators each field takes (Terraform's azurerm provider enforces the same split for
-# api 2021-08-08, see ../shared/reference/peers-and-pain-points.md §1.2).
+# api 2021-08-08: docs/azure-behaviour.md#processing-rule-condition-operators).
 FIELD_OPERATORS: Final[dict[ConditionField, tuple[Operator, ...]]] = {
     "Severity": _EQUALITY_ONLY,
     "MonitorService": _EQUALITY_ONLY,

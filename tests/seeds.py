@@ -1,4 +1,4 @@
-"""Seed documents (DESIGN §6 shape) shared by tests that run against the emulator."""
+"""Seed documents (the shape of provisioner/emulator/README.md, "Seed document") shared by tests that run against the emulator."""
 
 from __future__ import annotations
 

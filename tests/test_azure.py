@@ -306,7 +306,8 @@ def test_429_with_retry_after_on_put_is_retried(world: Emulator, azure: Azure) -
 @needs_emulator
 @pytest.mark.parametrize("status", [429, 503])
 def test_patch_is_retried_without_retry_after(world: Emulator, azure: Azure, status: int) -> None:
-    # azure-core alone would not retry a PATCH 429 without Retry-After (facts §1).
+    # azure-core alone would not retry a PATCH 429 without Retry-After
+    # (docs/azure-behaviour.md#arm-retries).
     world.control.add_fault(method="PATCH", path="vaults", status=status, count=1)
     assert (
         azure.patch_vault(VaultAlertSettings(VAULT, job_failure_alerts=False)).job_failure_alerts

@@ -608,7 +608,7 @@ def azure(world: Emulator) -> Iterator[Azure]:
 def test_generated_action_groups_round_trip_through_the_emulator(
     azure: Azure, world: Emulator, group: ActionGroup
 ) -> None:
-    # A group's location is immutable (facts §5) and examples reuse names with other locations,
+    # A group's location is immutable (docs/azure-behaviour.md#arm-immutable-location) and examples reuse names with other locations,
     # so each example starts from the default world.
     world.control.reset(seed=DEFAULT_SEED)
     azure.put_action_group(group)

@@ -103,7 +103,8 @@ def test_bad_options_exit_1(
 def test_rate_limited_test_is_not_retried_and_says_when_to_try_again(
     applied: Path, arm_env: dict[str, str], world: Emulator
 ) -> None:
-    # Azure allows 2 tests per group and 5 per subscription every 5 minutes (facts §2). A retry
+    # Azure allows 2 tests per group and 5 per subscription every 5 minutes
+    # (docs/azure-behaviour.md#test-notifications). A retry
     # would notify everyone twice; waiting out Retry-After (300 s here) would look like a hang.
     world.control.add_fault(
         method="POST", path="createNotifications", status=429, count=1, retry_after=300

@@ -1,6 +1,7 @@
 """Throttling (429) through the real SDK against the emulator: one shared pause, no lost changes.
 
-ARM's write bucket refills for the whole subscription at once (facts §5); these tests check that
+ARM's write bucket refills for the whole subscription at once
+(docs/azure-behaviour.md#arm-throttling); these tests check that
 the Azure layer waits throttling out together and only fails after ALERTSYNC_THROTTLE_BUDGET.
 """
 

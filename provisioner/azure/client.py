@@ -176,7 +176,7 @@ class Azure:
 
         Returns the group as it was tested with the result; a missing group raises
         ResourceNotFound. Azure allows 2 tests per group and 5 per subscription every 5 minutes
-        (facts §2).
+        (docs/azure-behaviour.md#test-notifications).
         """
         ops = self._clients_for(group_id.subscription).monitor.action_groups
         rg, name, action = _rg(group_id), group_id.name, f"testing {group_id.describe()}"

@@ -88,7 +88,7 @@ def not_found_code(err: AzureError) -> str | None:
     """For a 404, ARM's error code lower-cased ("" when the body has none), else None.
 
     ARM says which part of the path is missing: ResourceGroupNotFound, SubscriptionNotFound or
-    ResourceNotFound (facts §5).
+    ResourceNotFound (docs/azure-behaviour.md#arm-not-found).
     """
     if err.status != NOT_FOUND:
         return None
@@ -141,7 +141,10 @@ def _explain_network(settings: AzureSettings, exc: SdkError) -> str:
 
 
 def _service_error(exc: HttpResponseError) -> tuple[str | None, str]:
-    """The ARM error code and message (flat and wrapped bodies both parse, facts §1)."""
+    """The ARM error code and message (flat and wrapped bodies both parse).
+
+    docs/azure-behaviour.md#arm-error-envelope
+    """
     if exc.error is not None and (exc.error.code or exc.error.message):
         return exc.error.code, exc.error.message or ""
     return None, exc.reason or exc.message

@@ -16,9 +16,10 @@ log = logging.getLogger(__name__)
 
 
 # azure-core retries 408/429/5xx only for idempotent methods and, for PATCH, only 500/503/504
-# (facts §1). Our only PATCH is the vault's monitoringSettings, a merge of fixed values and so
+# (docs/azure-behaviour.md#arm-retries). Our only PATCH is the vault's monitoringSettings, a merge of fixed values and so
 # idempotent: retry it like PUT. POST (test notifications) is never retried: a retry would send
-# the notifications twice, and its 429 means the test quota is used up (facts §2).
+# the notifications twice, and its 429 means the test quota is used up
+# (docs/azure-behaviour.md#test-notifications).
 _RETRY_METHODS: Final = frozenset({"HEAD", "GET", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE"})
 
 THROTTLED: Final = 429
@@ -73,7 +74,8 @@ def retry_after_header(value: str) -> float | None:
 class ThrottlePause(HTTPPolicy[Any, Any]):
     """On a 429, pause every request of the run until Retry-After has passed, then re-send.
 
-    ARM's write bucket refills at 10 tokens a second for the whole subscription (facts §5): when
+    ARM's write bucket refills at 10 tokens a second for the whole subscription
+    (docs/azure-behaviour.md#arm-throttling): when
     16 workers each wait out their own Retry-After and give up after a few tries, an apply of a
     few hundred changes fails changes while tokens keep arriving. One shared "resume at" makes
     all clients of one Azure object back off together; re-sending here (a per-retry policy, so

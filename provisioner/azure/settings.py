@@ -50,7 +50,7 @@ CLOUDS: Final[dict[str, Cloud]] = {
 }
 
 # MSAL knows these hosts; for any other (the emulator, a private authority) its instance discovery
-# would call login.microsoftonline.com and fail offline (facts §0.6, §6).
+# would call login.microsoftonline.com and fail offline (docs/azure-behaviour.md#sign-in-instance-discovery).
 _WELL_KNOWN_AUTHORITIES: Final = frozenset(
     {
         AzureAuthorityHosts.AZURE_PUBLIC_CLOUD,
@@ -133,7 +133,7 @@ class AzureSettings:
     retry_backoff_max: int = 30
     # How long one request may stay throttled (429) before its error surfaces, in seconds.
     # ThrottlePause waits out Retry-After for every request together; a few minutes covers an
-    # empty write bucket (200 tokens at 10/s, facts §5) even when other clients share it.
+    # empty write bucket (200 tokens at 10/s, docs/azure-behaviour.md#arm-throttling) even when other clients share it.
     throttle_budget: float = DEFAULT_THROTTLE_BUDGET  # ALERTSYNC_THROTTLE_BUDGET
     # LROs (vault PATCH): azure-core's 30 s default poll is far too slow; Retry-After wins.
     polling_interval: float = 1.0

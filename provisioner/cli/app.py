@@ -124,7 +124,7 @@ def _report(error: AlertsyncError) -> None:
     """One line per problem: a spec error lists each FILE:LINE:COL, as `validate` does.
 
     An error of several problems carries one per line of its message; each is its own
-    `error:` sentence (DESIGN §5), never one long line of them joined together.
+    `error:` sentence (what the CLI promises: one error per line), never one long line of them.
     """
     if isinstance(error, SpecError):
         for problem in error.problems:

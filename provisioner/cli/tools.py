@@ -51,7 +51,7 @@ def test_notify(action_group: str, spec_path: Path, alert_type: str, no_color: b
     from provisioner.azure.mappings.action_groups import TEST_ALERT_TYPES
     from provisioner.check.notify import resolve_group, run_test
 
-    # The API lists its alert types in lower case (spec AG NotificationRequestBody, facts §2);
+    # The API lists its alert types in lower case (docs/azure-behaviour.md#test-notifications);
     # Azure's docs write them as LogAlertV2, ServiceHealth…: accept any case, send the API's.
     alert_type = alert_type.strip().lower()
     if alert_type not in TEST_ALERT_TYPES:  # checked here: the choices live with the SDK models

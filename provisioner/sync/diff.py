@@ -225,7 +225,8 @@ def _unsupported(rid: ResourceId, receivers: tuple[str, ...], source: str | None
 
 def _moved(rid: ResourceId, live_location: str, location: str, source: str | None) -> Problem:
     # ARM cannot move a resource: a PUT with another location fails (409 InvalidResourceLocation)
-    # on every apply, so planning it as an update would never converge (facts §5).
+    # on every apply, so planning it as an update would never converge
+    # (docs/azure-behaviour.md#arm-immutable-location).
     return Problem(
         rid,
         f"{rid.describe()} is in location {live_location!r} and Azure cannot move it to "
@@ -239,7 +240,8 @@ def _moved(rid: ResourceId, live_location: str, location: str, source: str | Non
 def _named_as_declared(live_fields: Tree, want_fields: Tree) -> Tree:
     """The live field tree with tag and receiver names spelt as the spec spells them.
 
-    ARM compares tag names ignoring case and may keep either spelling (facts §5), and receiver
+    ARM compares tag names ignoring case and may keep either spelling
+    (docs/azure-behaviour.md#arm-names-ignore-case), and receiver
     names are unique ignoring case within a group: `Team` live and `team` declared are the same
     tag, `OnCall` and `oncall` the same receiver, not a removal and an addition.
     """

@@ -28,8 +28,8 @@ from provisioner.timezones import canonical_time_zone
 
 log = logging.getLogger(__name__)
 
-# The SDK enums are case-insensitive and the service echoes what it was sent (facts §3a: the
-# official example sends lower-case values), so enum names are matched ignoring case.
+# The SDK enums are case-insensitive and the service echoes what it was sent
+# (docs/azure-behaviour.md#processing-rule-values-echoed), so enum names are matched ignoring case.
 _FIELDS: Final = {f.lower(): f for f in FIELD_OPERATORS}
 _OPERATORS: Final = {o.lower(): o for o in ("Equals", "NotEquals", "Contains", "DoesNotContain")}
 _RECURRENCE_TYPES: Final = {t.lower(): t for t in ("Daily", "Weekly", "Monthly")}

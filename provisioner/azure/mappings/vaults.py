@@ -51,7 +51,7 @@ def from_arm(vault: sdk.Vault) -> VaultAlertSettings:
 def to_patch(settings: VaultAlertSettings) -> sdk.PatchVault:
     """A PATCH body with only the managed (not None) settings; ARM merges it into the vault.
 
-    Fields inside `properties` follow JSON merge-patch (facts §4), so leaving a setting out
+    Fields inside `properties` follow JSON merge-patch (docs/azure-behaviour.md#vault-merge-patch), so leaving a setting out
     leaves it as it is in Azure.
     """
     monitoring = sdk.MonitoringSettings()
