@@ -3,8 +3,10 @@
 
 Starts `alertsync emulator` on a free port with examples/emulator-seed.yaml, then runs
 validate → plan → apply → plan (clean), edits the action group out of band with the Azure SDK,
-shows the plan catching exactly that field, repairs it, tests the notification and stops the
-emulator. Every step's exit code is checked; the first surprise ends the demo with exit 1.
+shows the plan catching exactly that field, repairs it and tests the notification. Then `check`
+proves who gets mail if a backup fails, a colleague's weekend maintenance rule (made with the
+SDK) opens a gap that `check --window 7d` finds, and the fix closes it. Every step's exit code is
+checked; the first surprise ends the demo with exit 1.
 """
 
 # A script talks to its user: printing is its job.
@@ -26,6 +28,8 @@ from pathlib import Path
 from types import FrameType
 
 from azure.identity import ClientSecretCredential
+from azure.mgmt.alertprocessingrules import AlertProcessingRulesMgmtClient
+from azure.mgmt.alertprocessingrules import models as apr
 from azure.mgmt.monitor import MonitorManagementClient
 
 REPO = Path(__file__).resolve().parent.parent
@@ -33,6 +37,7 @@ SEED = REPO / "examples" / "emulator-seed.yaml"
 SPECS = "specs"
 RG, GROUP, RECEIVER = "rg-monitoring", "ag-backup-oncall", "oncall"
 DRIFTED_ADDRESS = "someone-else@example.com"
+MAINTENANCE_RULE = "apr-weekend-maintenance"
 READY_TIMEOUT = 30.0
 BOLD = "\033[1m" if sys.stdout.isatty() and "NO_COLOR" not in os.environ else ""
 RESET = "\033[0m" if BOLD else ""
@@ -129,8 +134,8 @@ def read_env_file(path: Path) -> dict[str, str]:
     return env
 
 
-def edit_out_of_band(env: dict[str, str]) -> None:
-    """What a colleague in the portal would do: change one receiver's address with the SDK."""
+def sdk_options(env: dict[str, str]) -> dict[str, object]:
+    """What any azure-mgmt client needs to talk to the demo's emulator, as a colleague's would."""
     credential = ClientSecretCredential(
         env["AZURE_TENANT_ID"],
         env["AZURE_CLIENT_ID"],
@@ -139,19 +144,69 @@ def edit_out_of_band(env: dict[str, str]) -> None:
         disable_instance_discovery=True,
         connection_verify=env["ALERTSYNC_CA_BUNDLE"],
     )
-    endpoint, ca = env["ALERTSYNC_ARM_ENDPOINT"], env["ALERTSYNC_CA_BUNDLE"]
-    with MonitorManagementClient(
-        credential,
-        env["AZURE_SUBSCRIPTION_ID"],
-        base_url=endpoint,
-        connection_verify=ca,
-        credential_scopes=["https://management.azure.com/.default"],
-    ) as client:
+    return {
+        "credential": credential,
+        "subscription_id": env["AZURE_SUBSCRIPTION_ID"],
+        "base_url": env["ALERTSYNC_ARM_ENDPOINT"],
+        "connection_verify": env["ALERTSYNC_CA_BUNDLE"],
+        "credential_scopes": ["https://management.azure.com/.default"],
+    }
+
+
+def edit_out_of_band(env: dict[str, str]) -> None:
+    """What a colleague in the portal would do: change one receiver's address with the SDK."""
+    with MonitorManagementClient(**sdk_options(env)) as client:  # type: ignore[arg-type]
         group = client.action_groups.get(RG, GROUP)
         receiver = next(r for r in group.email_receivers or () if r.name == RECEIVER)
         print(f"SDK: {GROUP} receiver {RECEIVER}: {receiver.email_address} → {DRIFTED_ADDRESS}")
         receiver.email_address = DRIFTED_ADDRESS
         client.action_groups.create_or_update(RG, GROUP, group)
+
+
+def add_weekend_maintenance(env: dict[str, str]) -> None:
+    """A colleague silences the subscription for weekend patching, backups included."""
+    with AlertProcessingRulesMgmtClient(**sdk_options(env)) as client:  # type: ignore[arg-type]
+        rule = apr.AlertProcessingRule(
+            location="Global",
+            properties=apr.AlertProcessingRuleProperties(
+                scopes=[f"/subscriptions/{env['AZURE_SUBSCRIPTION_ID']}"],
+                actions=[apr.RemoveAllActionGroups()],
+                schedule=apr.Schedule(
+                    time_zone="Tokyo Standard Time",
+                    recurrences=[apr.WeeklyRecurrence(days_of_week=["Saturday", "Sunday"])],
+                ),
+                description="Weekend patching: no alert mail",
+                enabled=True,
+            ),
+        )
+        client.alert_processing_rules.create_or_update(RG, MAINTENANCE_RULE, rule)
+    print(
+        f"SDK: created {MAINTENANCE_RULE}: remove all action groups, whole subscription, "
+        "Saturday and Sunday (Tokyo Standard Time)"
+    )
+
+
+def exempt_backup_alerts(env: dict[str, str]) -> None:
+    """The fix: the maintenance rule leaves Azure Backup's alerts alone."""
+    with AlertProcessingRulesMgmtClient(**sdk_options(env)) as client:  # type: ignore[arg-type]
+        rule = client.alert_processing_rules.get_by_name(RG, MAINTENANCE_RULE)
+        rule.properties.conditions = [
+            apr.Condition(
+                field="MonitorService", operator="NotEquals", values_property=["Azure Backup"]
+            )
+        ]
+        client.alert_processing_rules.create_or_update(RG, MAINTENANCE_RULE, rule)
+    print(f'SDK: {MAINTENANCE_RULE} now has the condition MonitorService NotEquals "Azure Backup"')
+
+
+def check_finds_the_weekend_gap(env: dict[str, str]) -> None:
+    """The JSON report: the vault has weekend gaps, each caused by the suppression."""
+    out = alertsync(env, "check", SPECS, "--window", "7d", "--format", "json", expect=2, quiet=True)
+    gaps = [g for v in json.loads(out)["vaults"] for g in v["gaps"]]
+    if not gaps or any(g["code"] != "suppressed" for g in gaps):
+        raise DemoFailed(f"check should find the weekend suppressed, it found {gaps}")
+    spans = ", ".join(f"{g['from']} → {g['until']}" for g in gaps)
+    print(f"✓ check found the weekend gap: nobody would get mail {spans}")
 
 
 def check_drift_is_exactly_the_address(env: dict[str, str]) -> None:
@@ -189,6 +244,16 @@ def run_demo(env: dict[str, str], work: Path) -> None:
     alertsync(env, "plan", SPECS, "--detailed-exitcode", expect=0)
     heading(9, "test-notify: every receiver gets a test notification, no failed backup needed")
     alertsync(env, "test-notify", GROUP, "--specs", SPECS, expect=0)
+    heading(10, "check: if a backup failed now, or any time this week, who would get mail?")
+    alertsync(env, "check", SPECS, "--window", "7d", expect=0)
+    heading(11, "a colleague adds a weekend maintenance rule with the SDK")
+    add_weekend_maintenance(env)
+    heading(12, "check --window 7d finds the gap: weekend failures would reach nobody (exit 2)")
+    alertsync(env, "check", SPECS, "--window", "7d", expect=2)
+    check_finds_the_weekend_gap(env)
+    heading(13, "fix: the maintenance rule leaves backup alerts alone; check is clean (exit 0)")
+    exempt_backup_alerts(env)
+    alertsync(env, "check", SPECS, "--window", "7d", expect=0)
 
 
 def stop_on_sigterm(signum: int, frame: FrameType | None) -> None:

@@ -7,8 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from azure.mgmt.alertprocessingrules import AlertProcessingRulesMgmtClient
-from azure.mgmt.alertprocessingrules import models as apr
 from azure.mgmt.recoveryservices import RecoveryServicesClient
 
 from provisioner.emulator import Emulator
@@ -36,21 +34,18 @@ def check_json(arm_env: dict[str, str], tmp_path: Path, *args: str) -> tuple[int
     return done.code, json.loads(done.out)
 
 
-def weekend_suppression(rules_client: AlertProcessingRulesMgmtClient) -> None:
-    """A colleague's maintenance rule, made outside alertsync with the SDK."""
-    rule = apr.AlertProcessingRule(
-        location="Global",
-        properties=apr.AlertProcessingRuleProperties(
-            scopes=[f"/subscriptions/{SUB}"],
-            actions=[apr.RemoveAllActionGroups()],
-            schedule=apr.Schedule(
-                time_zone="Tokyo Standard Time",
-                recurrences=[apr.WeeklyRecurrence(days_of_week=["Saturday", "Sunday"])],
-            ),
-            enabled=True,
-        ),
-    )
-    rules_client.alert_processing_rules.create_or_update("rg-monitoring", "apr-weekend", rule)
+def weekend_suppression(world: Emulator) -> None:
+    """A colleague's maintenance rule, made outside alertsync (as raw ARM, through the seed)."""
+    rule_id = f"/subscriptions/{SUB}/resourceGroups/rg-monitoring/providers/Microsoft.AlertsManagement/actionRules/apr-weekend"
+    weekly = {"recurrenceType": "Weekly", "daysOfWeek": ["Saturday", "Sunday"]}
+    properties = {
+        "scopes": [f"/subscriptions/{SUB}"],
+        "actions": [{"actionType": "RemoveAllActionGroups"}],
+        "schedule": {"timeZone": "Tokyo Standard Time", "recurrences": [weekly]},
+    }
+    group = {"name": "rg-monitoring", "location": "japaneast"}
+    group["resources"] = [{"id": rule_id, "body": {"location": "Global", "properties": properties}}]
+    world.control.seed({"subscriptions": [{"id": SUB, "resourceGroups": [group]}]})
 
 
 def test_the_seed_scenario_is_covered_and_json_has_the_contract(
@@ -83,10 +78,10 @@ def test_the_seed_scenario_is_covered_and_json_has_the_contract(
 
 
 def test_a_weekend_suppression_is_found_now_and_over_the_window(
-    arm_env: dict[str, str], tmp_path: Path, rules_client: AlertProcessingRulesMgmtClient
+    world: Emulator, arm_env: dict[str, str], tmp_path: Path
 ) -> None:
     specs = applied(arm_env, tmp_path)
-    weekend_suppression(rules_client)
+    weekend_suppression(world)
     code, data = check_json(arm_env, tmp_path, str(specs), "--at", SATURDAY)
     assert code == 2
     [vault] = data["vaults"]

@@ -345,7 +345,9 @@ def _suppressed(fit: _Fit, active: Verdict) -> Problem:
         SUPPRESSED,
         f"{fit.name} {might} every action group of this vault's job-failure alerts "
         "(RemoveAllActionGroups wins over rules that add groups, and nothing is sent later)"
-        f"{_because(doubts)}: narrow its scope, conditions or schedule, or disable it",
+        f"{_because(doubts)}: narrow its scope or schedule, add the condition "
+        'monitorService notEquals "Azure Backup" so backup failures still reach someone, '
+        "or disable it",
         unconfirmed=bool(doubts),
     )
 
