@@ -146,7 +146,6 @@ def plan(
     resource belongs to someone else (and, with --detailed-exitcode, when the plan is
     unsafe and not made with --force).
     """
-    from provisioner.check.planned import plan_with_coverage
     from provisioner.sync.pipeline import Options, make_plan
     from provisioner.sync.render import RENDERERS, render_json, render_text
 
@@ -154,7 +153,10 @@ def plan(
         planned = make_plan(
             spec_paths_or_default(paths), azure, Options(prune, adopt, force), os.environ
         )
-        # Warns (never fails) when the planned state leaves a named vault's failures unmailed.
+        # Warns (never fails) when the planned state leaves a named vault's failures unmailed;
+        # imported here, once the specs loaded: it brings the time zone data along.
+        from provisioner.check.planned import plan_with_coverage
+
         the_plan = plan_with_coverage(azure, planned, datetime.now(UTC))
     if output_format == "text":
         click.echo(render_text(the_plan, color=use_color(no_color)), nl=False)
