@@ -174,16 +174,6 @@ def test_unreachable_endpoint_is_one_clear_sentence(closed_port: int) -> None:
 # These need provisioner.emulator (built concurrently); they are skipped until it can be imported.
 
 
-def _emulator_ready() -> bool:
-    try:
-        from provisioner.emulator import Emulator  # noqa: F401, PLC0415
-    except ImportError:
-        return False
-    return True
-
-
-needs_emulator = pytest.mark.skipif(not _emulator_ready(), reason="provisioner.emulator not ready")
-
 MONITORING = ResourceId(SUB, "rg-monitoring")
 VAULT = ResourceId.for_resource(
     SUB, "rg-backup", "Microsoft.RecoveryServices/vaults", "RSV-JPE-LRS"
@@ -225,7 +215,6 @@ def azure(world: Emulator) -> Iterator[Azure]:
         yield client
 
 
-@needs_emulator
 def test_action_group_put_list_delete(azure: Azure) -> None:
     group = oncall()
     assert azure.put_action_group(group) == group
@@ -235,7 +224,6 @@ def test_action_group_put_list_delete(azure: Azure) -> None:
     azure.delete_action_group(group.id)  # already gone: ARM answers 204, not an error
 
 
-@needs_emulator
 def test_processing_rule_put_list_delete(azure: Azure) -> None:
     group = azure.put_action_group(oncall())
     rule = backup_rule(group)
@@ -245,7 +233,6 @@ def test_processing_rule_put_list_delete(azure: Azure) -> None:
     assert azure.list_processing_rules(SUB, "rg-monitoring") == []
 
 
-@needs_emulator
 def test_vault_settings_patch_and_list(azure: Azure) -> None:
     assert azure.list_vaults(SUB, "rg-backup") == [VaultAlertSettings(VAULT, True, True)]  # default
     patched = azure.patch_vault(VaultAlertSettings(VAULT, classic_alerts=False))
@@ -253,7 +240,6 @@ def test_vault_settings_patch_and_list(azure: Azure) -> None:
     assert azure.list_vaults(SUB, "rg-backup") == [patched]
 
 
-@needs_emulator
 def test_missing_resource_group_is_a_clear_error(azure: Azure) -> None:
     with pytest.raises(ResourceGroupNotFound) as err:
         azure.list_processing_rules(SUB, "rg-x")
@@ -268,7 +254,6 @@ def test_missing_resource_group_is_a_clear_error(azure: Azure) -> None:
 UNKNOWN_SUB = "99999999-9999-9999-9999-999999999999"
 
 
-@needs_emulator
 def test_subscription_wide_list_of_unknown_subscription_says_so(azure: Azure) -> None:
     with pytest.raises(SubscriptionNotFound, match="does not exist or is not visible to"):
         azure.list_vaults_in_subscription(UNKNOWN_SUB)
@@ -278,7 +263,6 @@ def test_subscription_wide_list_of_unknown_subscription_says_so(azure: Azure) ->
     assert (err.value.status, err.value.code) == (404, "SubscriptionNotFound")
 
 
-@needs_emulator
 def test_service_validation_error_names_operation_resource_and_code(azure: Azure) -> None:
     with pytest.raises(AzureError) as err:
         azure.put_action_group(oncall("ag-x", short_name="much-too-long-name"))
@@ -292,7 +276,6 @@ def test_service_validation_error_names_operation_resource_and_code(azure: Azure
     assert (err.value.status, err.value.code) == (400, "GroupShortNameIsTooLong")
 
 
-@needs_emulator
 def test_429_with_retry_after_on_put_is_retried(world: Emulator, azure: Azure) -> None:
     world.control.add_fault(method="PUT", path="actionGroups", status=429, count=1, retry_after=1)
     world.control.clear_requests()
@@ -303,7 +286,6 @@ def test_429_with_retry_after_on_put_is_retried(world: Emulator, azure: Azure) -
     assert puts in ([429, 200], [429, 201])
 
 
-@needs_emulator
 @pytest.mark.parametrize("status", [429, 503])
 def test_patch_is_retried_without_retry_after(world: Emulator, azure: Azure, status: int) -> None:
     # azure-core alone would not retry a PATCH 429 without Retry-After
@@ -315,7 +297,6 @@ def test_patch_is_retried_without_retry_after(world: Emulator, azure: Azure, sta
     )
 
 
-@needs_emulator
 def test_403_names_the_credential_and_the_missing_role(world: Emulator, azure: Azure) -> None:
     world.control.add_fault(method="PUT", path="actionGroups", status=403, count=1)
     with pytest.raises(AzureError) as err:
@@ -329,7 +310,6 @@ def test_403_names_the_credential_and_the_missing_role(world: Emulator, azure: A
         azure.patch_vault(VaultAlertSettings(VAULT, classic_alerts=False))
 
 
-@needs_emulator
 def test_403_on_a_read_asks_only_for_reader(world: Emulator, azure: Azure) -> None:
     world.control.add_fault(method="GET", path="actionRules", status=403, count=1)
     with pytest.raises(AzureError) as err:
@@ -338,7 +318,6 @@ def test_403_on_a_read_asks_only_for_reader(world: Emulator, azure: Azure) -> No
     assert err.value.status == 403
 
 
-@needs_emulator
 def test_401_says_sign_in_failed_with_which_credential(world: Emulator, azure: Azure) -> None:
     world.control.add_fault(method="GET", path="actionGroups", status=401, count=5)
     with pytest.raises(AzureError) as err:
@@ -347,7 +326,6 @@ def test_401_says_sign_in_failed_with_which_credential(world: Emulator, azure: A
     assert f'sign-in failed with ClientSecretCredential (client id "{client_id}")' in str(err.value)
 
 
-@needs_emulator
 def test_wrong_secret_fails_sign_in_clearly(world: Emulator) -> None:
     env = {**world.env(), "AZURE_CLIENT_SECRET": "wrong"}
     with Azure(AzureSettings.from_env(env)) as azure, pytest.raises(AzureError) as err:
@@ -357,7 +335,6 @@ def test_wrong_secret_fails_sign_in_clearly(world: Emulator) -> None:
     )
 
 
-@needs_emulator
 def test_untrusted_certificate_points_at_the_ca_bundle(world: Emulator) -> None:
     env = {k: v for k, v in world.env().items() if k != "ALERTSYNC_CA_BUNDLE"}
     # No retries: a certificate error is not transient, and azure-core would retry it as a
@@ -373,7 +350,6 @@ def test_untrusted_certificate_points_at_the_ca_bundle(world: Emulator) -> None:
     assert "ALERTSYNC_CA_BUNDLE" in str(err.value)
 
 
-@needs_emulator
 def test_request_counter_counts_arm_requests(azure: Azure) -> None:
     azure.requests.reset()
     azure.list_action_groups(SUB, "rg-monitoring")
@@ -381,7 +357,6 @@ def test_request_counter_counts_arm_requests(azure: Azure) -> None:
     assert azure.requests.count == 2
 
 
-@needs_emulator
 def test_test_notification_reports_each_receiver(azure: Azure) -> None:
     group = azure.put_action_group(oncall())
     tested, result = azure.test_notification(group.id)

@@ -582,15 +582,6 @@ def test_generated_rules_round_trip_the_wire(rule: AlertProcessingRule) -> None:
     assert apr_from_json({**body, "id": str(rule.id)}) == rule
 
 
-def _emulator_ready() -> bool:
-    try:
-        from provisioner.emulator import Emulator  # noqa: F401, PLC0415
-    except ImportError:
-        return False
-    return True
-
-
-needs_emulator = pytest.mark.skipif(not _emulator_ready(), reason="provisioner.emulator not ready")
 THROUGH_EMULATOR = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -602,21 +593,19 @@ def azure(world: Emulator) -> Iterator[Azure]:
         yield client
 
 
-@needs_emulator
 @THROUGH_EMULATOR
 @given(group=generated_groups())
 def test_generated_action_groups_round_trip_through_the_emulator(
     azure: Azure, world: Emulator, group: ActionGroup
 ) -> None:
-    # A group's location is immutable (docs/azure-behaviour.md#arm-immutable-location) and examples reuse names with other locations,
-    # so each example starts from the default world.
+    # A group's location is immutable (docs/azure-behaviour.md#arm-immutable-location) and
+    # examples reuse names with other locations, so each example starts from the default world.
     world.control.reset(seed=DEFAULT_SEED)
     azure.put_action_group(group)
     stored = {g.id: g for g in azure.list_action_groups(SUB, "rg-monitoring")}
     assert stored[group.id] == group
 
 
-@needs_emulator
 @THROUGH_EMULATOR
 @given(rule=generated_rules())
 def test_generated_rules_round_trip_through_the_emulator(
