@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test lint format demo bench clean
+.PHONY: install test test-fast lint format demo bench clean
 
 install: $(STAMP)
 
@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml
 
 test: install
 	$(BIN)/pytest -q -n 2
+
+test-fast: install  # the inner loop: everything but the end-to-end tests marked slow
+	$(BIN)/pytest -q -n 2 -m "not slow"
 
 .PHONY: docs
 docs: install  # docs/spec-reference.md from the schema's descriptions

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bench.check_coverage import VAULTS, check_row, expected_requests, run_check
 from provisioner.emulator import Emulator
+
+pytestmark = pytest.mark.slow  # end-to-end: each test runs the real CLI or processes
 
 
 def test_check_row_lists_three_times_for_a_thousand_vaults(emulator: Emulator) -> None:

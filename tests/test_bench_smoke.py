@@ -11,6 +11,8 @@ from bench.scenario import run_case
 from bench.world import World
 from provisioner.emulator import Emulator
 
+pytestmark = pytest.mark.slow  # end-to-end: each test runs the real CLI or processes
+
 
 @pytest.mark.parametrize("subscriptions", [1, 2])
 def test_bench_case_runs_and_meets_the_request_targets(

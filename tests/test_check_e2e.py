@@ -12,6 +12,8 @@ from azure.mgmt.recoveryservices import RecoveryServicesClient
 from provisioner.emulator import Emulator
 from tests.e2e import SEED_SCENARIO, SUB, Run, alertsync, write_spec
 
+pytestmark = pytest.mark.slow  # end-to-end: each test runs the real CLI or processes
+
 MONDAY = "2026-11-30T09:30:00Z"
 SATURDAY = "2026-12-05T02:00:00Z"
 VAULT = f"/subscriptions/{SUB}/resourceGroups/rg-backup/providers/Microsoft.RecoveryServices/vaults/RSV-JPE-LRS"

@@ -23,6 +23,7 @@ VAULT = f'vault "RSV-JPE-LRS" (rg "rg-backup", sub "{SUB}")'
 MONITORING = f'rg "rg-monitoring", sub "{SUB}"'
 
 
+@pytest.mark.slow
 def test_a_failed_change_names_its_resource_once_then_what_azure_said(
     arm_env: dict[str, str], tmp_path: Path, world: Emulator
 ) -> None:
@@ -36,6 +37,7 @@ def test_a_failed_change_names_its_resource_once_then_what_azure_said(
     assert line == f"✗ update {VAULT}: (BadRequest) try later"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("checksum", ["", "  ", "sha256:", "sha256:abc", "md5:" + "0" * 64])
 def test_an_empty_or_malformed_checksum_is_a_usage_error_and_applies_nothing(
     arm_env: dict[str, str], tmp_path: Path, checksum: str
@@ -48,6 +50,7 @@ def test_an_empty_or_malformed_checksum_is_a_usage_error_and_applies_nothing(
     assert alertsync(arm_env, tmp_path, "plan", "--detailed-exitcode").code == 2
 
 
+@pytest.mark.slow
 def test_the_checksum_plan_printed_binds_apply(arm_env: dict[str, str], tmp_path: Path) -> None:
     write_spec(tmp_path, "backup.yaml", SEED_SCENARIO)
     plan_file = tmp_path / "plan.json"
@@ -58,6 +61,7 @@ def test_the_checksum_plan_printed_binds_apply(arm_env: dict[str, str], tmp_path
     assert alertsync(arm_env, tmp_path, "plan", "--detailed-exitcode").code == 0
 
 
+@pytest.mark.slow
 def test_a_plan_file_that_cannot_be_written_is_one_error_line(
     arm_env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -71,6 +75,7 @@ def test_a_plan_file_that_cannot_be_written_is_one_error_line(
     assert "Traceback" not in run.err
 
 
+@pytest.mark.slow
 def test_plan_and_checksum_together_are_a_usage_error(
     arm_env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -116,6 +121,7 @@ def _declaring_groups(*names: str) -> str:
     )
 
 
+@pytest.mark.slow
 def test_each_plan_problem_is_its_own_error_line(
     arm_env: dict[str, str], tmp_path: Path, world: Emulator
 ) -> None:
@@ -129,6 +135,7 @@ def test_each_plan_problem_is_its_own_error_line(
         assert all(e.endswith("(the plan then shows it as an adopt)") for e in errors)
 
 
+@pytest.mark.slow
 def test_each_unsafe_reason_is_its_own_error_line(
     arm_env: dict[str, str], tmp_path: Path, world: Emulator
 ) -> None:
@@ -149,6 +156,7 @@ def test_each_unsafe_reason_is_its_own_error_line(
     ]
 
 
+@pytest.mark.slow
 def test_a_plan_blocked_by_a_missing_resource_group_does_not_say_azure_matches(
     arm_env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -163,6 +171,7 @@ def test_a_plan_blocked_by_a_missing_resource_group_does_not_say_azure_matches(
         assert "Plan blocked: 1 problem must be fixed" in run.out
 
 
+@pytest.mark.slow
 def test_a_plan_blocked_by_unmanaged_resources_does_not_say_azure_matches(
     arm_env: dict[str, str], tmp_path: Path, world: Emulator
 ) -> None:
@@ -201,6 +210,7 @@ def _plan_on_a_terminal(env: dict[str, str], cwd: Path) -> str:
     return shown.decode()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("no_color", "coloured"), [(None, True), ("", True), ("1", False), ("false", False)]
 )

@@ -86,6 +86,7 @@ def test_help_explains_the_command() -> None:
     assert "FILE:LINE:COL" in result.output and "default: specs/" in result.output
 
 
+@pytest.mark.slow
 def test_real_process_never_prints_a_traceback() -> None:
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     args = [sys.executable, "-m", "provisioner", "validate", str(FIXTURES / "invalid")]

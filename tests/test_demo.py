@@ -11,6 +11,8 @@ from types import ModuleType
 
 import pytest
 
+pytestmark = pytest.mark.slow  # end-to-end: each test runs the real CLI or processes
+
 REPO = Path(__file__).resolve().parent.parent
 SCRIPT = REPO / "scripts" / "demo.py"
 

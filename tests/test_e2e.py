@@ -12,6 +12,8 @@ from azure.mgmt.monitor.models import ActionGroupResource, EmailReceiver
 
 from tests.e2e import SEED_SCENARIO, SUB, alertsync, write_doc, write_spec
 
+pytestmark = pytest.mark.slow  # end-to-end: each test runs the real CLI or processes
+
 AG = "ag-backup-oncall"
 APR = "apr-backup-job-failures"
 

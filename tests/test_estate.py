@@ -7,10 +7,14 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pytest
+
 from tests.e2e import SUB, alertsync, write_spec
 
 if TYPE_CHECKING:
     from provisioner.emulator import Emulator
+
+pytestmark = pytest.mark.slow  # end-to-end: each test runs the real CLI or processes
 
 VAULTS = (
     f"/subscriptions/{SUB}/resourceGroups/rg-backup/providers/Microsoft.RecoveryServices/vaults"

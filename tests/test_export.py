@@ -517,6 +517,7 @@ def brownfield(arm_env: dict[str, str], world: Any) -> dict[str, str]:
     return arm_env | {HOOK_VARIABLE: HOOK_URL}
 
 
+@pytest.mark.slow
 def test_brownfield_export_validate_adopt_then_no_changes(
     brownfield: dict[str, str], tmp_path: Path
 ) -> None:
@@ -543,6 +544,7 @@ def test_brownfield_export_validate_adopt_then_no_changes(
     assert after.code == 0, after.out + after.err
 
 
+@pytest.mark.slow
 def test_export_of_managed_resources_plans_no_changes(
     arm_env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -558,6 +560,7 @@ def test_export_of_managed_resources_plans_no_changes(
     assert alertsync(arm_env, tmp_path, "export", "--out", "exported", "--force").code == 0
 
 
+@pytest.mark.slow
 def test_export_one_resource_group_to_stdout(brownfield: dict[str, str], tmp_path: Path) -> None:
     run = alertsync(
         brownfield,
@@ -580,6 +583,7 @@ def test_export_one_resource_group_to_stdout(brownfield: dict[str, str], tmp_pat
     assert not list(tmp_path.iterdir())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -720,6 +724,7 @@ def _nasty_seed() -> dict[str, Any]:
     return seed
 
 
+@pytest.mark.slow
 def test_nasty_live_text_exports_validates_adopts_and_plans_clean(
     arm_env: dict[str, str], world: Any, tmp_path: Path
 ) -> None:

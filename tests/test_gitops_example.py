@@ -32,6 +32,8 @@ from provisioner.sync.render import render_markdown
 from tests.builders import OWNER, rule, state
 from tests.e2e import SEED_SCENARIO, SUB, write_doc, write_spec
 
+pytestmark = pytest.mark.slow  # end-to-end: each test runs the real CLI or processes
+
 REPO = Path(__file__).resolve().parent.parent
 GITHUB = REPO / "examples" / "github"
 WORKFLOW = GITHUB / "alertsync.yml"

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.e2e import alertsync, write_spec
+
+pytestmark = pytest.mark.slow  # end-to-end: each test runs the real CLI or processes
 
 
 def test_debug_is_accepted_after_the_subcommand(tmp_path: Path) -> None:

@@ -16,6 +16,8 @@ from provisioner.errors import AlertsyncError
 from provisioner.sync import pipeline
 from provisioner.sync.pipeline import read_plan_file
 
+pytestmark = pytest.mark.slow  # end-to-end: each test runs the real CLI or processes
+
 REPO = Path(__file__).resolve().parent.parent
 
 GOOD: dict[str, Any] = {

@@ -10,6 +10,8 @@ import pytest
 
 from tests.e2e import SEED_SCENARIO, alertsync, write_spec
 
+pytestmark = pytest.mark.slow  # end-to-end: each test runs the real CLI or processes
+
 UNSAFE = "turns off the job failure alerts of"
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # end-to-end: each test runs the real CLI or processes
+
 REPO = Path(__file__).resolve().parent.parent
 README = (REPO / "README.md").read_text(encoding="utf-8")
 EMULATOR_PORT = 8443  # `alertsync emulator`'s default, which the quickstart uses

@@ -136,6 +136,7 @@ def hooked(arm_env: dict[str, str], tmp_path: Path) -> dict[str, str]:
     return arm_env | {VARIABLE: URL}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("status", [400, 500])
 @pytest.mark.parametrize("debug", [[], ["--debug"]], ids=["plain", "debug"])
 def test_azure_echoing_the_url_in_an_error_never_prints_it(
@@ -153,6 +154,7 @@ def test_azure_echoing_the_url_in_an_error_never_prints_it(
         assert "Traceback" in run.err or "DEBUG" in run.err
 
 
+@pytest.mark.slow
 def test_a_failed_test_notification_never_prints_the_url(
     hooked: dict[str, str], tmp_path: Path, world: object
 ) -> None:
@@ -163,6 +165,7 @@ def test_a_failed_test_notification_never_prints_the_url(
     assert "s3cret" not in run.out + run.err
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("value", ["not a url", f"{URL}\nsecond line", "ftp://h.example.com/x"])
 def test_a_bad_webhook_value_names_the_variable_never_the_value(
     hooked: dict[str, str], tmp_path: Path, world: object, value: str
@@ -174,6 +177,7 @@ def test_a_bad_webhook_value_names_the_variable_never_the_value(
     assert writes == []
 
 
+@pytest.mark.slow
 def test_a_plan_made_with_a_key_is_stale_for_an_apply_without_it(
     hooked: dict[str, str], tmp_path: Path
 ) -> None:

@@ -184,6 +184,7 @@ def run_unprivileged(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["validate", "plan", "apply"])
 def test_a_folder_an_unprivileged_user_cannot_read_fails_every_command(
     shared_tree: Path, command: str
@@ -195,6 +196,7 @@ def test_a_folder_an_unprivileged_user_cannot_read_fails_every_command(
     assert f"{shared_tree}/sub: cannot read the folder: permission denied" in done.stderr
 
 
+@pytest.mark.slow
 def test_a_spec_an_unprivileged_user_cannot_read_is_an_error(shared_tree: Path) -> None:
     (shared_tree / "sub" / "b.yaml").chmod(0)
     done = run_unprivileged("validate", str(shared_tree))
@@ -202,6 +204,7 @@ def test_a_spec_an_unprivileged_user_cannot_read_is_an_error(shared_tree: Path) 
     assert done.stderr == f"{shared_tree}/sub/b.yaml: cannot be read: permission denied\n"
 
 
+@pytest.mark.slow
 def test_unprivileged_run_reads_a_readable_tree(shared_tree: Path) -> None:
     """The control: the child can read what it may, so the failures above are the folder's."""
     done = run_unprivileged("validate", str(shared_tree))
@@ -212,6 +215,7 @@ def test_unprivileged_run_reads_a_readable_tree(shared_tree: Path) -> None:
 # --- what a skipped file declared is never pruned ----------------------------------------------
 
 
+@pytest.mark.slow
 def test_apply_prune_deletes_nothing_when_a_spec_cannot_be_read(
     arm_env: dict[str, str], tmp_path: Path, world: Emulator
 ) -> None:

@@ -10,6 +10,8 @@ import pytest
 from provisioner.emulator import Emulator
 from tests.e2e import SEED_SCENARIO, SUB, alertsync, write_spec
 
+pytestmark = pytest.mark.slow  # end-to-end: each test runs the real CLI or processes
+
 AG = "ag-backup-oncall"
 AG_ID = f"/subscriptions/{SUB}/resourceGroups/rg-monitoring/providers/Microsoft.Insights/actionGroups/{AG}"
 

@@ -27,6 +27,8 @@ from tests.e2e import alertsync, write_many_groups
 if TYPE_CHECKING:
     from provisioner.emulator import Emulator
 
+pytestmark = pytest.mark.slow  # end-to-end: each test runs the real CLI or processes
+
 VAULT = ResourceId.for_resource(
     SUB, "rg-backup", "Microsoft.RecoveryServices/vaults", "RSV-JPE-LRS"
 )

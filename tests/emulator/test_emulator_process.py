@@ -22,6 +22,8 @@ from provisioner.emulator import Emulator, StateFileError, persistence
 from provisioner.emulator.persistence import StateFile
 from tests.seeds import DEFAULT_SEED, DEFAULT_SUBSCRIPTION
 
+pytestmark = pytest.mark.slow  # end-to-end: each test runs the real CLI or processes
+
 REPO = Path(__file__).resolve().parents[2]
 ALERTSYNC = Path(sys.executable).parent / "alertsync"
 
