@@ -89,8 +89,14 @@ def test_prune_deletes_only_resources_of_this_owner() -> None:
     assert pruned.orphans == ()
 
 
-def test_owner_comparison_ignores_case() -> None:
-    assert compute(state(group()), state(group(owner=OWNER.upper()))).problems == ()
+def test_owners_are_exact_a_differently_cased_owner_is_another_owner() -> None:
+    # Azure compares tag values exactly: `BACKUP-ALERTS` is not this spec set's owner.
+    found = compute(state(group()), state(group(owner=OWNER.upper())))
+    (problem,) = found.problems
+    assert problem.code == "ownership" and found.changes == ()
+    assert f"--adopt-from {OWNER.upper()}" in problem.message and "only in case" in problem.message
+    leftover = compute(state(), state(group(owner=OWNER.upper())), prune=True)
+    assert leftover.changes == () and leftover.orphans == ()  # never pruned under our spelling
 
 
 def test_vault_settings_compare_only_managed_fields() -> None:

@@ -96,6 +96,21 @@ adopt_option = click.option(
     is_flag=True,
     help="Take over declared resources that exist without alertsync's ownership tags.",
 )
+OWNER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,62}")
+
+
+def _owner_argument(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not OWNER_NAME.fullmatch(value):
+        raise click.BadParameter(f"{value!r} is not an owner name (1-63 letters, digits, - or _)")
+    return value
+
+
+adopt_from_option = click.option(
+    "--adopt-from",
+    metavar="OWNER",
+    callback=_owner_argument,
+    help="Hand over OWNER's resources (an owner renamed): re-tag them for the specs' owner.",
+)
 
 
 @cli.command()
@@ -121,6 +136,7 @@ adopt_option = click.option(
 )
 @prune_option
 @adopt_option
+@adopt_from_option
 @click.option(
     "--force",
     is_flag=True,
@@ -135,6 +151,7 @@ def plan(
     detailed_exitcode: bool,
     prune: bool,
     adopt: bool,
+    adopt_from: str | None,
     force: bool,
     no_color: bool,
 ) -> int:
@@ -151,7 +168,10 @@ def plan(
 
     with azure_from_env() as azure:
         planned = make_plan(
-            spec_paths_or_default(paths), azure, Options(prune, adopt, force), os.environ
+            spec_paths_or_default(paths),
+            azure,
+            Options(prune, adopt, force, adopt_from),
+            os.environ,
         )
         # Warns (never fails) when the planned state leaves a named vault's failures unmailed;
         # imported here, once the specs loaded: it brings the time zone data along.
@@ -206,6 +226,7 @@ def _write_plan_file(out: Path, text: str) -> None:
 )
 @prune_option
 @adopt_option
+@adopt_from_option
 @no_color_option
 def apply(
     paths: tuple[Path, ...],
@@ -215,6 +236,7 @@ def apply(
     force: bool,
     prune: bool,
     adopt: bool,
+    adopt_from: str | None,
     no_color: bool,
 ) -> int:
     """Change Azure to match the specs, then report each change's result.
@@ -232,7 +254,7 @@ def apply(
         # Each names the reviewed plan; with both, one would silently override the other.
         raise click.UsageError("give --plan or --checksum, not both")
     saved = read_plan_file(plan_file) if plan_file else None
-    options = _options_for(Options(prune, adopt, force), saved, plan_file)
+    options = _options_for(Options(prune, adopt, force, adopt_from), saved, plan_file)
     color = use_color(no_color)
     with azure_from_env() as azure:
         the_plan = make_plan(spec_paths_or_default(paths), azure, options, os.environ).plan
@@ -265,6 +287,8 @@ def _options_for(given: Options, saved: SavedPlan | None, plan_file: Path | None
         for flag in ("prune", "adopt", "force")
         if getattr(given, flag) and not getattr(saved.options, flag)
     ]
+    if given.adopt_from not in (None, saved.options.adopt_from):
+        extra.append(f"--adopt-from {given.adopt_from}")
     if extra:
         raise AlertsyncError(
             f"{'/'.join(extra)} differ from the options {plan_file} was made with; leave them "

@@ -160,7 +160,7 @@ def choose_owner(resources: Iterable[Owned], requested: str | None) -> str:
                 "starting with a letter or digit"
             )
         return requested
-    owners = sorted({o.lower(): o for r in resources if (o := owner_of(r.tags))}.values())
+    owners = sorted({o for r in resources if (o := owner_of(r.tags))})  # exact, as Azure's tags
     if len(owners) == 1:
         return owners[0]
     if not owners:
@@ -186,7 +186,7 @@ def _skipped(
     owned: list[Owned] = [*snapshot.action_groups, *snapshot.rules]
     for resource in owned:
         other = owner_of(resource.tags)
-        if other is not None and other.lower() != owner.lower():
+        if other is not None and other != owner:
             found.append(Skipped(resource.id, f'managed by owner "{other}"'))
     for gid, receivers in snapshot.unsupported.items():
         found.append(

@@ -164,6 +164,7 @@ class _Builder:
         self.env = env
         self.resources: dict[ResourceId, Resource] = {}
         self.sources: dict[ResourceId, str] = {}
+        self.declared_by: dict[ResourceId, str] = {}  # the owner of the file declaring each
         self.vaults: set[ResourceId] = set()
         self.rule_selectors: dict[ResourceId, tuple[VaultSelector, ...]] = {}
         self.vault_selections: list[VaultSelection] = []
@@ -225,10 +226,18 @@ class _Builder:
         first = self.sources.get(resource.id)
         if first is not None:
             message = f"{resource.id.describe()} is declared twice: here and at {first}"
+            other_owner = self.declared_by[resource.id]
+            if isinstance(resource, VaultAlertSettings) and other_owner != doc.owner:
+                message += (
+                    f' (owners "{other_owner}" and "{doc.owner}"): a vault\'s settings carry no '
+                    "owner tag, so two owners declaring one vault would flip them back and forth; "
+                    "declare each vault in one owner's specs only"
+                )
             self.problems.append(doc.problem(path, message))
             return False
         self.resources[resource.id] = resource
         self.sources[resource.id] = doc.describe(path)
+        self.declared_by[resource.id] = doc.owner
         return True
 
     # --- action groups -----------------------------------------------------------------------

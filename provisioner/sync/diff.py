@@ -91,17 +91,37 @@ class Diff:
     warnings: tuple[str, ...] = ()
 
 
-def compute(desired: Desired, live: Live, *, prune: bool = False, adopt: bool = False) -> Diff:
-    """Compare every declared resource with its live twin, and find owned leftovers."""
+@dataclass(frozen=True, slots=True)
+class Takeover:
+    """What the plan may take over: unmanaged resources (--adopt), an old owner's (--adopt-from)."""
+
+    unmanaged: bool = False
+    from_owner: str | None = None
+
+
+def compute(
+    desired: Desired,
+    live: Live,
+    *,
+    prune: bool = False,
+    adopt: bool = False,
+    adopt_from: str | None = None,
+) -> Diff:
+    """Compare every declared resource with its live twin, and find owned leftovers.
+
+    `adopt_from` hands an owner's resources over to these specs (an owner renamed): those
+    declared are adopted (re-tagged), those not declared are orphans like this owner's own.
+    """
     changes: list[Change] = []
     problems: list[Problem] = []
+    takeover = Takeover(adopt, adopt_from)
     for rid, want in desired.resources.items():
-        outcome = _compare(rid, want, live, desired.sources.get(rid), adopt)
+        outcome = _compare(rid, want, live, desired.sources.get(rid), takeover)
         if isinstance(outcome, Problem):
             problems.append(outcome)
         elif outcome is not None:
             changes.append(outcome)
-    orphans = tuple(sorted(_orphans(desired, live)))
+    orphans = tuple(sorted(_orphans(desired, live, adopt_from)))
     if prune:
         changes += [_delete(rid, live.resources[rid]) for rid in orphans]
     problems += _missing_resource_groups(desired, live)
@@ -134,7 +154,7 @@ def _unsubscribed(desired: Desired, live: Live) -> Iterator[str]:
 
 
 def _compare(
-    rid: ResourceId, want: Resource, live: Live, source: str | None, adopt: bool
+    rid: ResourceId, want: Resource, live: Live, source: str | None, takeover: Takeover
 ) -> Change | Problem | None:
     have = live.resources.get(rid)
     if isinstance(want, VaultAlertSettings):
@@ -147,7 +167,7 @@ def _compare(
         )
     assert isinstance(have, ActionGroup | AlertProcessingRule)
     assert isinstance(want, ActionGroup | AlertProcessingRule)
-    change = _compare_owned(rid, want, have, source, adopt)
+    change = _compare_owned(rid, want, have, source, takeover)
     unsupported = live.unsupported_receivers.get(rid, ())
     if isinstance(change, Change) and unsupported:
         return _unsupported(rid, unsupported, source)
@@ -183,7 +203,7 @@ def _compare_owned(
     want: ActionGroup | AlertProcessingRule,
     have: ActionGroup | AlertProcessingRule,
     source: str | None,
-    adopt: bool,
+    takeover: Takeover,
 ) -> Change | Problem | None:
     owner = owner_of(have.tags)
     want_fields = resource_fields(want)
@@ -191,7 +211,7 @@ def _compare_owned(
         field_changes(_named_as_declared(resource_fields(have), want_fields), want_fields)
     )
     if owner is None:
-        if adopt:
+        if takeover.unmanaged:
             return Change("adopt", rid, want, have, fields, source)
         return Problem(
             rid,
@@ -201,15 +221,29 @@ def _compare_owned(
             "ownership",
         )
     wanted_owner = tag_value(want.tags, OWNER_TAG) or ""
-    if owner.lower() != wanted_owner.lower():
-        return Problem(
-            rid,
-            f'{rid.describe()} is managed by owner "{owner}", not "{wanted_owner}"; '
-            "alertsync never changes another owner's resources",
-            source,
-            "ownership",
-        )
+    if owner == takeover.from_owner and owner != wanted_owner:
+        return Change("adopt", rid, want, have, fields, source)
+    if owner != wanted_owner:
+        return _foreign(rid, owner, wanted_owner, source)
     return Change("update", rid, want, have, fields, source) if fields else None
+
+
+def _foreign(rid: ResourceId, owner: str, wanted_owner: str, source: str | None) -> Problem:
+    """Another owner's resource. Owners compare exactly, as Azure compares tag values
+    (docs/azure-behaviour.md#resources--list-tags-and-provider-metadata): `Backup-Alerts` is not `backup-alerts`."""
+    hint = (
+        f"; owners are exact and differ here only in case: if the owner was renamed, hand its "
+        f"resources over with --adopt-from {owner}"
+        if owner.casefold() == wanted_owner.casefold()
+        else ""
+    )
+    return Problem(
+        rid,
+        f'{rid.describe()} is managed by owner "{owner}", not "{wanted_owner}"; '
+        f"alertsync never changes another owner's resources{hint}",
+        source,
+        "ownership",
+    )
 
 
 def _unsupported(rid: ResourceId, receivers: tuple[str, ...], source: str | None) -> Problem:
@@ -254,14 +288,15 @@ def _named_as_declared(live_fields: Tree, want_fields: Tree) -> Tree:
     return aligned
 
 
-def _orphans(desired: Desired, live: Live) -> Iterator[ResourceId]:
-    """Live resources this set of specs owns (by tag) that no spec declares any more."""
-    owners = {o.lower() for o in desired.owners}
+def _orphans(desired: Desired, live: Live, adopt_from: str | None) -> Iterator[ResourceId]:
+    """Live resources this set of specs owns (by tag, exactly) that no spec declares any more;
+    with --adopt-from, the old owner's too (they are handed over as a whole)."""
+    owners = {*desired.owners, *([adopt_from] if adopt_from else [])}
     for rid, have in live.resources.items():
         if rid in desired.resources:
             continue
         owner = resource_owner(have)
-        if owner is not None and owner.lower() in owners:
+        if owner is not None and owner in owners:
             yield rid
 
 

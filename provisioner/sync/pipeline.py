@@ -34,6 +34,7 @@ class Options:
     prune: bool = False
     adopt: bool = False
     force: bool = False  # accept an unsafe plan: recorded in the plan and its checksum
+    adopt_from: str | None = None  # hand this (old) owner's resources over to the specs' owner
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +52,15 @@ def make_plan(
     documents = spec_files.load(paths)
     wanted = desired_state.build(documents, env=env)
     current = live.read_live(wanted, azure)
+    _check_hand_over(options.adopt_from, wanted.owners)
     resolved = selectors.resolve(wanted, current.vaults)
-    found = diff.compute(resolved.desired, current, prune=options.prune, adopt=options.adopt)
+    found = diff.compute(
+        resolved.desired,
+        current,
+        prune=options.prune,
+        adopt=options.adopt,
+        adopt_from=options.adopt_from,
+    )
     found = dataclasses.replace(
         found,
         problems=(*found.problems, *resolved.problems),
@@ -68,6 +76,7 @@ def make_plan(
         fingerprint_key=key,
         selections=resolved.matches,
         users=_rule_users(found, azure),
+        adopt_from=options.adopt_from,
     )
     log.info(
         "plan: desired=%d live=%d changes=%d",
@@ -84,6 +93,22 @@ def _rule_users(found: diff.Diff, azure: live.Reader) -> RuleUsers | None:
     if not deleted:
         return None
     return live.read_rule_users(azure, {g.subscription for g in deleted})
+
+
+def _check_hand_over(old_owner: str | None, owners: frozenset[str]) -> None:
+    """--adopt-from hands one owner's resources to the one owner the specs declare."""
+    if old_owner is None:
+        return
+    if old_owner in owners:
+        raise AlertsyncError(
+            f'--adopt-from {old_owner}: the specs themselves declare owner "{old_owner}"; '
+            "name the owner the resources were tagged with before the rename"
+        )
+    if len(owners) != 1:
+        raise AlertsyncError(
+            f"--adopt-from {old_owner}: the specs declare {len(owners)} owners "
+            f"({', '.join(sorted(owners))}); hand over to one owner: plan its specs alone"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,10 +191,15 @@ def _saved_plan(path: Path, data: Any) -> SavedPlan:
         raise _malformed(
             path, "options is not a mapping of prune, adopt and force to true or false"
         )
+    if not isinstance(options.get("adoptFrom"), str | None):
+        raise _malformed(path, "options.adoptFrom is not an owner name")
     if not isinstance(changes, list) or not all(isinstance(c, dict) for c in changes):
         raise _malformed(path, "changes is not a list of changes")
     saved_options = Options(
-        options.get("prune", False), options.get("adopt", False), options.get("force", False)
+        options.get("prune", False),
+        options.get("adopt", False),
+        options.get("force", False),
+        options.get("adoptFrom"),
     )
     return SavedPlan(checksum, dict(summary), saved_options, changes)
 

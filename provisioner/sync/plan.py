@@ -60,6 +60,7 @@ class Plan:
     fingerprint_key: bytes | None = field(default=None, repr=False, compare=False)
     # The vaults each selector matched (their effect is in the changes): not in the checksum.
     selections: tuple[Match, ...] = ()
+    adopt_from: str | None = None  # made with --adopt-from: this owner's resources handed over
 
     @classmethod
     def build(
@@ -74,13 +75,12 @@ class Plan:
         fingerprint_key: bytes | None = None,
         selections: tuple[Match, ...] = (),
         users: RuleUsers | None = None,
+        adopt_from: str | None = None,
     ) -> Plan:
         """Order the diff's changes and judge them against the safety rules; `users` are the
         rules of the subscriptions whose action groups the plan deletes."""
         changes = tuple(sorted(diff.changes, key=lambda c: (phase_of(c), c.id)))
-        unsafe = tuple(
-            _safety_violations(changes, live, {o.lower() for o in owners}, users or RuleUsers())
-        )
+        unsafe = tuple(_safety_violations(changes, live, set(owners), users or RuleUsers()))
         return cls(
             changes,
             diff.problems,
@@ -92,6 +92,7 @@ class Plan:
             diff.warnings,
             fingerprint_key=fingerprint_key,
             selections=selections,
+            adopt_from=adopt_from,
         )
 
     def count(self, action: str) -> int:
@@ -124,12 +125,20 @@ class Plan:
     def _content(self) -> dict[str, Any]:
         return {
             "formatVersion": FORMAT_VERSION,
-            "options": {"prune": self.prune, "adopt": self.adopt, "force": self.force},
+            "options": self._options(),
             "summary": self.summary(),
             "changes": [_change_data(c) for c in self.changes],
             "problems": [_problem_data(p) for p in self.problems],
             "orphans": [str(o) for o in self.orphans],
             "unsafe": list(self.unsafe),
+        }
+
+    def _options(self) -> dict[str, Any]:
+        return {
+            "prune": self.prune,
+            "adopt": self.adopt,
+            "force": self.force,
+            "adoptFrom": self.adopt_from,
         }
 
     def checksum(self) -> str:
@@ -261,7 +270,7 @@ def _too_many(
 
 def _owned_by(resource: Resource, owners: set[str]) -> bool:
     owner = resource_owner(resource)
-    return owner is not None and owner.lower() in owners
+    return owner is not None and owner in owners  # exact, as Azure compares tag values
 
 
 def _risky(change: Change) -> Iterable[str]:
