@@ -357,3 +357,17 @@ def test_gaps_are_exactly_the_uncovered_instants(
         inside = any(g.start <= probe < g.until for g in gaps)
         assert inside == (not evaluator.at(VAULT, probe).covered), probe
         probe += timedelta(minutes=97)
+
+
+def test_an_action_group_of_an_unreadable_subscription_is_unknown_not_gone() -> None:
+    other = "11111111-1111-1111-1111-111111111111"
+    foreign = ResourceId.parse(
+        f"/subscriptions/{other}/resourceGroups/rg/providers/Microsoft.Insights/actionGroups/ag-x"
+    )
+    estate = Estate(
+        (VAULT,), (replace(rule(), action_group_ids=(foreign,)),), {}, frozenset({other})
+    )
+    found = Evaluator(estate).at(VAULT, AT)
+    assert codes(found) == ["action-group-missing"]
+    assert found.problems[0].unconfirmed
+    assert "could not be read" in found.problems[0].message

@@ -255,3 +255,14 @@ def test_plan_of_a_covering_spec_has_no_coverage_warning(
     done = alertsync(arm_env, tmp_path, "plan", str(specs), "--format", "json")
     assert done.code == 0, done.err
     assert json.loads(done.out)["warnings"] == []  # not yet applied, but the plan covers it
+
+
+def test_a_vault_the_specs_name_that_azure_lacks_is_a_warning(
+    arm_env: dict[str, str], tmp_path: Path
+) -> None:
+    specs = write_spec(tmp_path, "backup.yaml", SEED_SCENARIO.replace("RSV-JPE-LRS", "RSV-GONE"))
+    code, data = check_json(arm_env, tmp_path, str(specs), "--at", MONDAY)
+    assert code == 2  # the real vault: no rule (nothing applied)
+    [warning] = data["warnings"]
+    assert '"RSV-GONE"' in warning
+    assert "does not exist in Azure" in warning

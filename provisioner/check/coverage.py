@@ -99,6 +99,8 @@ class Estate:
     vaults: tuple[VaultAlertSettings, ...]
     rules: tuple[AlertProcessingRule, ...]
     action_groups: Mapping[ResourceId, ActionGroup] = field(default_factory=dict)
+    # Subscriptions whose action groups could not be listed: their groups are unknown, not gone.
+    unread_subscriptions: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,8 +197,9 @@ class Evaluator:
             if outcome.covered:
                 continue
             first = outcome.problems[0]
-            if found and found[-1].until == low and found[-1].code == first.code:
-                found[-1] = Gap(found[-1].start, high, first.code, found[-1].message)
+            last = found[-1] if found else None
+            if last and (last.until, last.code, last.message) == (low, first.code, first.message):
+                found[-1] = Gap(last.start, high, first.code, first.message)
             else:
                 found.append(Gap(low, high, first.code, first.message))
         return tuple(found)
@@ -256,7 +259,7 @@ class Evaluator:
             routes, emails, problems = [], set[str](), []
             for group_id in fit.rule.action_group_ids:
                 routes.append(Route(fit.rule.id, group_id))
-                reached, problem = _deliver(fit, group_id, self.estate.action_groups)
+                reached, problem = _deliver(fit, group_id, self.estate)
                 emails.update(reached)
                 problems += [problem] if problem else []
             found = _Delivery(tuple(routes), frozenset(emails), tuple(problems))
@@ -285,12 +288,18 @@ def _adds(rule: AlertProcessingRule) -> bool:
     return rule.enabled and rule.action_type == "AddActionGroups"
 
 
-def _deliver(
-    fit: _Fit, group_id: ResourceId, groups: Mapping[ResourceId, ActionGroup]
-) -> tuple[list[str], Problem | None]:
+def _deliver(fit: _Fit, group_id: ResourceId, estate: Estate) -> tuple[list[str], Problem | None]:
     """The addresses an action group mails, or why it mails nobody."""
-    group = groups.get(group_id)
+    group = estate.action_groups.get(group_id)
     by = f"added by {fit.name}"
+    if group is None and group_id.subscription.lower() in estate.unread_subscriptions:
+        return [], Problem(
+            ACTION_GROUP_MISSING,
+            f"{group_id.describe()} ({by}) could not be read (no access to its subscription), "
+            "so it is not counted: check that it exists, is enabled and mails someone, or "
+            "grant Reader there",
+            unconfirmed=True,
+        )
     if group is None:
         return [], Problem(
             ACTION_GROUP_MISSING,

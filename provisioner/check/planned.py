@@ -30,7 +30,7 @@ def planned_estate(live: Estate, changes: Iterable[Change]) -> Estate:
     vaults = {v.id: v for v in live.vaults}
     for change in changes:
         _apply(change, rules, groups, vaults)
-    return Estate(tuple(vaults.values()), tuple(rules.values()), groups)
+    return Estate(tuple(vaults.values()), tuple(rules.values()), groups, live.unread_subscriptions)
 
 
 def _apply(
@@ -97,7 +97,7 @@ def coverage_warnings(
             routing = read_routing(azure, subs, pool)
     except AzureError as error:
         return (f"coverage not checked: {error}",)
-    live = Estate(vaults, routing.rules, routing.groups)
+    live = Estate(vaults, routing.rules, routing.groups, routing.unread)
     after = planned_estate(live, planned.plan.changes)
     before_verdicts = _verdicts(live, at)
     warnings = [f"coverage: {w}" for w in routing.warnings]

@@ -51,7 +51,9 @@ def read_snapshot(
     with ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="check") as pool:
         vaults = [pool.submit(azure.list_vaults_in_subscription, s) for s in subs]
         routing = read_routing(azure, subs, pool)
-    estate = Estate(tuple(v for f in vaults for v in f.result()), routing.rules, routing.groups)
+    estate = Estate(
+        tuple(v for f in vaults for v in f.result()), routing.rules, routing.groups, routing.unread
+    )
     return Snapshot(estate, subs, routing.warnings)
 
 
@@ -62,6 +64,7 @@ class Routing:
     rules: tuple[AlertProcessingRule, ...]
     groups: Mapping[ResourceId, ActionGroup]
     warnings: tuple[str, ...] = ()
+    unread: frozenset[str] = frozenset()  # subscriptions whose action groups were not readable
 
 
 def read_routing(azure: SubscriptionLists, subs: Sequence[str], pool: Executor) -> Routing:
@@ -73,7 +76,8 @@ def read_routing(azure: SubscriptionLists, subs: Sequence[str], pool: Executor) 
     others = _foreign_subscriptions(all_rules, subs)
     found += list(pool.map(lambda s: _groups(azure, s, required=False), others))
     by_id = {g.id: g for listed, _ in found for g in listed}
-    return Routing(all_rules, by_id, tuple(w for _, w in found if w))
+    unread = frozenset(s for s, (_, why) in zip([*subs, *others], found, strict=True) if why)
+    return Routing(all_rules, by_id, tuple(w for _, w in found if w), unread)
 
 
 def _groups(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Final
@@ -11,7 +12,7 @@ from typing import Final
 from provisioner.check.read import SubscriptionLists, read_snapshot
 from provisioner.check.report import CheckReport, build_report
 from provisioner.errors import AlertsyncError
-from provisioner.ids import is_guid
+from provisioner.ids import ResourceId, is_guid
 from provisioner.spec import desired as desired_state
 from provisioner.spec import files as spec_files
 
@@ -51,14 +52,22 @@ def parse_window(text: str | None) -> timedelta | None:
     return window
 
 
-def spec_subscriptions(paths: Sequence[Path]) -> set[str]:
+@dataclass(frozen=True, slots=True)
+class SpecScope:
+    """What the specs tell `check`: the subscriptions they use and the vaults they name."""
+
+    subscriptions: frozenset[str] = frozenset()
+    vaults: frozenset[ResourceId] = frozenset()
+
+
+def spec_scope(paths: Sequence[Path]) -> SpecScope:
     """The subscriptions the specs use (their resources, resource groups and vaults)."""
     wanted = desired_state.build(spec_files.load(paths), env=None)
     ids = [*wanted.resources, *wanted.resource_groups, *wanted.vaults]
-    return {i.subscription.lower() for i in ids}
+    return SpecScope(frozenset(i.subscription.lower() for i in ids), wanted.vaults)
 
 
-def chosen_subscriptions(given: Iterable[str], from_specs: set[str]) -> list[str]:
+def chosen_subscriptions(given: Iterable[str], from_specs: Iterable[str]) -> list[str]:
     """Spec subscriptions plus --subscription ones; each must be a GUID."""
     extra = {s.strip().lower() for s in given}
     bad = sorted(s for s in extra if not is_guid(s))
@@ -67,7 +76,7 @@ def chosen_subscriptions(given: Iterable[str], from_specs: set[str]) -> list[str
             f"--subscription {bad[0]!r} is not a subscription ID (a GUID such as "
             "00000000-0000-0000-0000-000000000000)"
         )
-    chosen = sorted(from_specs | extra)
+    chosen = sorted({*from_specs, *extra})
     if not chosen:
         raise AlertsyncError(
             "no subscription to check: give spec PATHs, --subscription ID or set "
@@ -81,6 +90,15 @@ def run_check(
     subscriptions: Sequence[str],
     at: datetime,
     window: timedelta | None,
+    named_vaults: Iterable[ResourceId] = (),
 ) -> CheckReport:
-    """Every vault of the subscriptions, evaluated at `at` (and over the window)."""
-    return build_report(read_snapshot(azure, subscriptions), at, window)
+    """Every vault of the subscriptions, evaluated at `at` (and over the window); a warning
+    for each vault the specs name that Azure does not have (nothing to evaluate)."""
+    snapshot = read_snapshot(azure, subscriptions)
+    report = build_report(snapshot, at, window)
+    found = {v.id for v in snapshot.estate.vaults}
+    missing = [
+        f"{v.describe()} is named by the specs but does not exist in Azure"
+        for v in sorted(set(named_vaults) - found)
+    ]
+    return replace(report, warnings=(*report.warnings, *missing))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -19,6 +20,9 @@ from provisioner.cli.app import (
     use_color,
 )
 from provisioner.errors import AlertsyncError
+
+if TYPE_CHECKING:
+    from provisioner.check.run import SpecScope
 
 
 @cli.command()
@@ -76,11 +80,10 @@ def check(
     )
 
     at, window = parse_at(at_text), parse_window(window_text)
-    subs = chosen_subscriptions(
-        subscriptions or _env_subscription(paths), _specs_subscriptions(paths)
-    )
+    specs = _spec_scope(paths)
+    subs = chosen_subscriptions(subscriptions or _env_subscription(paths), specs.subscriptions)
     with azure_from_env() as azure:
-        report = run_check(azure, subs, at, window)
+        report = run_check(azure, subs, at, window, specs.vaults)
     text = render_text(report, color=use_color(no_color) and out is None)
     chosen = text if output_format == "text" else RENDERERS[output_format](report)
     if out is None:
@@ -92,14 +95,14 @@ def check(
     return EXIT_OK if report.ok else EXIT_CHANGES
 
 
-def _specs_subscriptions(paths: tuple[Path, ...]) -> set[str]:
-    """Subscriptions of the specs; without PATHs, of specs/ when it exists (else none)."""
-    from provisioner.check.run import spec_subscriptions
+def _spec_scope(paths: tuple[Path, ...]) -> SpecScope:
+    """What the specs name; without PATHs, those of specs/ when it exists (else nothing)."""
+    from provisioner.check.run import SpecScope, spec_scope
 
     if paths:
-        return spec_subscriptions(list(paths))
+        return spec_scope(list(paths))
     defaults = [Path(p) for p in DEFAULT_SPEC_PATHS if Path(p).exists()]
-    return spec_subscriptions(defaults) if defaults else set()
+    return spec_scope(defaults) if defaults else SpecScope()
 
 
 def _env_subscription(paths: tuple[Path, ...]) -> tuple[str, ...]:
