@@ -1,27 +1,28 @@
-"""Throttling (429) through the real SDK against the emulator: one shared pause, no lost changes.
+"""Throttling (429) through the real SDK against the emulator: paced per bucket, no lost changes.
 
-ARM's write bucket refills for the whole subscription at once
-(docs/azure-behaviour.md#arm-throttling); these tests check that
-the Azure layer waits throttling out together and only fails after ALERTSYNC_THROTTLE_BUDGET.
+Requests wait for tokens of ARM's buckets (docs/azure-behaviour.md#arm-token-buckets); these
+tests check that the Azure layer waits a 429 out in its own bucket, stops unsent writes on an
+interrupt and only fails after ALERTSYNC_THROTTLE_BUDGET. They run on a fake clock: waiting
+moves it on at once, and what other workers do meanwhile is scheduled on it, so nothing sleeps.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
+from azure.core.pipeline import PipelineRequest
 
 from provisioner.azure.client import Azure
+from provisioner.azure.policies import RequestCounter
 from provisioner.azure.settings import AzureSettings
 from provisioner.errors import AzureError
 from provisioner.ids import ResourceId
 from provisioner.model import VaultAlertSettings
 from tests.builders import SUB, group
+from tests.clock import FakeClock
 from tests.e2e import alertsync, write_many_groups
 
 if TYPE_CHECKING:
@@ -32,44 +33,62 @@ pytestmark = pytest.mark.slow  # end-to-end: each test runs the real CLI or proc
 VAULT = ResourceId.for_resource(
     SUB, "rg-backup", "Microsoft.RecoveryServices/vaults", "RSV-JPE-LRS"
 )
+WRITES = (SUB, "writes")
 
 
 @pytest.fixture
-def azure(world: Emulator) -> Iterator[Azure]:
-    with Azure(AzureSettings.from_env(world.env())) as client:
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def azure(world: Emulator, clock: FakeClock) -> Iterator[Azure]:
+    with Azure(AzureSettings.from_env(world.env()), clock=clock) as client:
         yield client
+
+
+def _azure(world: Emulator, clock: FakeClock, **env: str) -> Azure:
+    return Azure(AzureSettings.from_env({**world.env(), **env}), clock=clock)
 
 
 def _statuses(world: Emulator, method: str) -> list[int]:
     return [r["status"] for r in world.control.requests() if r["method"] == method]
 
 
-def _wait_for_status(world: Emulator, method: str, status: int) -> None:
-    deadline = time.monotonic() + 10
-    while status not in _statuses(world, method):
-        assert time.monotonic() < deadline, f"no {method} {status} reached the emulator"
-        time.sleep(0.02)
+def _put_names(world: Emulator) -> list[str]:
+    return [r["path"].rsplit("/", 1)[-1] for r in world.control.requests() if r["method"] == "PUT"]
 
 
-def test_a_429_pauses_every_request_of_the_run_until_retry_after(
-    world: Emulator, azure: Azure
+def test_a_429_pauses_the_write_until_retry_after(
+    world: Emulator, azure: Azure, clock: FakeClock
 ) -> None:
     world.control.add_fault(method="PUT", path="actionGroups", status=429, count=1, retry_after=2)
     world.control.clear_requests()
-    writer = threading.Thread(target=azure.put_action_group, args=(group("ag-a"),))
-    writer.start()
-    _wait_for_status(world, "PUT", 429)
-    time.sleep(0.3)  # the emulator logs the 429 a moment before the client reads it
-    throttled_at = time.monotonic()
-    # Another client (rules, not action groups) of the same Azure object: it waits too.
-    azure.list_processing_rules(SUB, "rg-monitoring")
-    waited = time.monotonic() - throttled_at
-    writer.join()
-    assert waited >= 1.0, f"the read went ahead after {waited:.2f}s instead of pausing"
-    assert _statuses(world, "PUT")[-1] in (200, 201)
+    azure.put_action_group(group("ag-a"))
+    assert clock.waited == 2.0
+    assert _statuses(world, "PUT") == [429, 201]
 
 
-def test_throttled_requests_do_not_spend_the_retry_budget(world: Emulator, azure: Azure) -> None:
+def test_reads_go_on_while_writes_wait_out_a_429(
+    world: Emulator, azure: Azure, clock: FakeClock
+) -> None:
+    world.control.add_fault("PUT", "actionGroups/ag-a$", status=429, count=1, retry_after=30)
+    started, read_at = clock.now(), []
+
+    def read() -> None:  # another worker's list, while the write waits
+        azure.list_processing_rules(SUB, "rg-monitoring")
+        read_at.append(clock.now() - started)
+
+    clock.after(1.0, read)
+    azure.put_action_group(group("ag-a"))
+    assert read_at == [1.0]  # at once: reads have a bucket of their own
+    assert clock.now() - started == 30.0
+    assert _put_names(world)[-2:] == ["ag-a", "ag-a"]
+
+
+def test_throttled_requests_do_not_spend_the_retry_budget(
+    world: Emulator, azure: Azure, clock: FakeClock
+) -> None:
     # retry_status is 5: more 429s than that must still end in success.
     world.control.add_fault(method="PUT", path="actionGroups", status=429, count=8, retry_after=0)
     world.control.clear_requests()
@@ -77,12 +96,28 @@ def test_throttled_requests_do_not_spend_the_retry_budget(world: Emulator, azure
     azure.put_action_group(group("ag-a"))
     assert _statuses(world, "PUT") == [429] * 8 + [201]
     assert azure.requests.count == 9  # every re-send is still counted
+    assert clock.waited == 8 * 0.25  # Retry-After 0 is no busy loop
 
 
-def test_throttling_longer_than_the_budget_fails_saying_so(world: Emulator) -> None:
-    env = {**world.env(), "ALERTSYNC_THROTTLE_BUDGET": "1.5"}
+def test_the_pacer_follows_the_remaining_tokens_arm_reports(world: Emulator, azure: Azure) -> None:
+    # A write bucket of 5 (as if another run had spent the rest): the first answer says 4 left.
+    world.control.set_throttling(True, {"writes": (5, 10)})
+    azure.put_action_group(group("ag-a"))
+    assert azure.clients.pacer.tokens(WRITES) == 4
+    world.control.set_throttling(False)
+    azure.list_processing_rules(SUB, "rg-monitoring")
+    assert azure.clients.pacer.tokens((SUB, "reads")) == 249
+
+
+def test_throttling_longer_than_the_budget_fails_saying_so(
+    world: Emulator, clock: FakeClock
+) -> None:
     world.control.add_fault(method="PUT", path="actionGroups", status=429, count=20, retry_after=1)
-    with Azure(AzureSettings.from_env(env)) as azure, pytest.raises(AzureError) as err:
+    world.control.clear_requests()
+    with (
+        _azure(world, clock, ALERTSYNC_THROTTLE_BUDGET="1.5") as azure,
+        pytest.raises(AzureError) as err,
+    ):
         azure.put_action_group(group("ag-a"))
     message = str(err.value)
     assert "(SubscriptionRequestsThrottled)" in message
@@ -93,19 +128,19 @@ def test_throttling_longer_than_the_budget_fails_saying_so(world: Emulator) -> N
 
 
 def test_a_retry_after_beyond_the_budget_fails_at_once_and_holds_nobody_up(
-    world: Emulator,
+    world: Emulator, clock: FakeClock
 ) -> None:
-    env = {**world.env(), "ALERTSYNC_THROTTLE_BUDGET": "2"}
     world.control.add_fault("PUT", "actionGroups/ag-a$", status=429, count=1, retry_after=20)
-    with Azure(AzureSettings.from_env(env)) as azure:
-        started = time.monotonic()
+    with _azure(world, clock, ALERTSYNC_THROTTLE_BUDGET="2") as azure:
         with pytest.raises(AzureError, match="SubscriptionRequestsThrottled"):
             azure.put_action_group(group("ag-a"))
         azure.put_action_group(group("ag-b"))  # not paused by a wait ag-a will never make
-        assert time.monotonic() - started < 10, "a 20 s Retry-After held the run up"
+    assert clock.waited == 0
 
 
-def test_an_interrupt_never_sends_a_write_that_was_waiting(world: Emulator, azure: Azure) -> None:
+def test_an_interrupt_never_sends_a_write_that_was_waiting(
+    world: Emulator, azure: Azure, clock: FakeClock
+) -> None:
     world.control.add_fault("PUT", "actionGroups/ag-a$", status=429, count=1, retry_after=30)
     world.control.clear_requests()
     errors: dict[str, BaseException] = {}
@@ -116,61 +151,74 @@ def test_an_interrupt_never_sends_a_write_that_was_waiting(world: Emulator, azur
         except BaseException as error:
             errors[name] = error
 
-    first = threading.Thread(target=put, args=("ag-a",))
-    first.start()
-    _wait_for_status(world, "PUT", 429)  # ag-a throttled: the whole run now pauses 30 s
-    second = threading.Thread(target=put, args=("ag-b",))
-    second.start()
-    time.sleep(0.3)  # ag-b is waiting for the shared pause, unsent
-    azure.interrupt()
-    first.join(timeout=10)
-    second.join(timeout=10)
+    started = clock.now()
+    clock.after(1.0, lambda: put("ag-b"))  # another worker's write queues behind ag-a
+    clock.after(2.0, azure.interrupt)
+    put("ag-a")
     assert {name: type(error).__name__ for name, error in errors.items()} == {
         "ag-a": "NotSent",
         "ag-b": "NotSent",
     }
-    puts = [r["path"].rsplit("/", 1)[-1] for r in world.control.requests() if r["method"] == "PUT"]
-    assert puts == ["ag-a"]  # the one refused PUT; ag-b was never sent
+    assert clock.now() - started == 2.0  # both stopped the moment the interrupt came
+    assert _put_names(world) == ["ag-a"]  # the one refused PUT; ag-b was never sent
 
 
-def test_reads_still_wait_out_throttling_after_an_interrupt(world: Emulator, azure: Azure) -> None:
+def test_reads_still_wait_out_throttling_after_an_interrupt(
+    world: Emulator, azure: Azure, clock: FakeClock
+) -> None:
     # A vault PATCH Azure accepted is polled with GETs: an interrupt must not cut that short.
     world.control.add_fault("GET", "operationStatus", status=429, count=1, retry_after=1)
-    result: list[VaultAlertSettings] = []
-    patch = threading.Thread(
-        target=lambda: result.append(
-            azure.patch_vault(VaultAlertSettings(VAULT, classic_alerts=False))
-        )
-    )
-    patch.start()
-    _wait_for_status(world, "GET", 429)
-    azure.interrupt()
-    patch.join(timeout=10)
-    assert result == [VaultAlertSettings(VAULT, job_failure_alerts=True, classic_alerts=False)]
+    started = clock.now()
+    clock.after(0.5, azure.interrupt)  # while the poll waits out its 429
+    result = azure.patch_vault(VaultAlertSettings(VAULT, classic_alerts=False))
+    assert result == VaultAlertSettings(VAULT, job_failure_alerts=True, classic_alerts=False)
+    assert clock.now() - started >= 1.0  # the poll waited its Retry-After out
 
 
-def test_the_budget_is_per_request_across_the_retries_of_other_failures(world: Emulator) -> None:
-    # ThrottlePause runs once per RetryPolicy attempt: a 500 between two 429s must not start
+def test_the_budget_is_per_request_across_the_retries_of_other_failures(
+    world: Emulator, clock: FakeClock
+) -> None:
+    # PacingPolicy runs once per RetryPolicy attempt: a 500 between two 429s must not start
     # the budget over.
-    env = {**world.env(), "ALERTSYNC_THROTTLE_BUDGET": "1.5"}
     for _ in range(4):
         world.control.add_fault("PUT", "actionGroups/ag-a$", status=429, count=1, retry_after=1)
         world.control.add_fault("PUT", "actionGroups/ag-a$", status=500, count=1)
     world.control.clear_requests()
-    with Azure(AzureSettings.from_env(env)) as azure, pytest.raises(AzureError, match="throttled"):
+    with (
+        _azure(world, clock, ALERTSYNC_THROTTLE_BUDGET="1.5") as azure,
+        pytest.raises(AzureError, match="throttled"),
+    ):
         azure.put_action_group(group("ag-a"))
     assert _statuses(world, "PUT") == [429, 500, 429]
 
 
-def test_a_retry_of_a_write_already_sent_goes_on_after_an_interrupt(world: Emulator) -> None:
-    # The first attempt reached Azure (it may have applied): its retry is in flight, not unsent.
-    settings = dataclasses.replace(AzureSettings.from_env(world.env()), read_timeout=1.0)
-    world.control.add_fault("PUT", "actionGroups/ag-a$", stall_seconds=1.5, count=1)
-    with Azure(settings) as azure:
-        threading.Timer(0.3, azure.interrupt).start()
+class _InterruptOnFirstSend(RequestCounter):
+    """The request counter (a hook on every attempt as it is sent) that interrupts the run
+    the moment the first attempt goes out."""
+
+    def __init__(self, azure: Azure) -> None:
+        super().__init__()
+        self.azure = azure
+
+    def __call__(self, request: PipelineRequest[Any]) -> None:
+        super().__call__(request)
+        if self.count == 1:
+            self.azure.interrupt()
+
+
+def test_a_retry_of_a_write_already_sent_goes_on_after_an_interrupt(
+    world: Emulator, clock: FakeClock
+) -> None:
+    # The first attempt reached Azure and failed with a 500 (it may have been applied): its
+    # retry is part of a write in flight, not a write unsent.
+    world.control.add_fault("PUT", "actionGroups/ag-a$", status=500, count=1)
+    world.control.clear_requests()
+    with _azure(world, clock) as azure:
+        azure.clients.requests = _InterruptOnFirstSend(azure)
         stored = azure.put_action_group(group("ag-a"))
+        assert azure.clients.pacer.interrupted
     assert stored == group("ag-a")
-    assert _statuses(world, "PUT")[-1] in (200, 201)
+    assert _statuses(world, "PUT") == [500, 201]
 
 
 def test_the_throttle_budget_must_be_seconds() -> None:
@@ -179,15 +227,28 @@ def test_the_throttle_budget_must_be_seconds() -> None:
     assert AzureSettings.from_env({}).throttle_budget == 300.0
 
 
-def test_apply_under_small_write_buckets_slows_down_and_completes(
+def test_apply_paces_its_writes_to_the_bucket_instead_of_being_refused(
     world: Emulator, arm_env: dict[str, str], tmp_path: Path
 ) -> None:
-    # Before the shared pause, 16 workers each gave up after 5 tries while tokens kept coming:
-    # some changes failed ("Apply incomplete").
-    write_many_groups(tmp_path, 60)
+    # A bucket of 10 writes at the documented 10 a second: the first answer tells the pacer
+    # 9 are left, and the other 30 writes go out as tokens come back.
+    write_many_groups(tmp_path, 40)
+    world.control.set_throttling(True, {"writes": (10, 10)})
+    run = alertsync(arm_env, tmp_path, "apply", "--yes")
+    assert run.code == 0, run.err + run.out
+    assert "Apply complete: 40 done, 0 failed" in run.out
+    assert _statuses(world, "PUT").count(429) <= 1  # 16 workers unpaced: 30 or more
+
+
+def test_apply_under_a_bucket_slower_than_documented_slows_down_and_completes(
+    world: Emulator, arm_env: dict[str, str], tmp_path: Path
+) -> None:
+    # Refilled at half the documented rate (trial subscriptions may have lower limits): the
+    # pacer is ahead of ARM, so 429s come, and their Retry-After is waited out in turn.
+    write_many_groups(tmp_path, 30)
     world.control.set_throttling(True, {"writes": (10, 5), "reads": (5, 2)})
     run = alertsync(arm_env, tmp_path, "apply", "--yes")
     assert run.code == 0, run.err + run.out
-    assert "Apply complete: 60 done, 0 failed" in run.out
+    assert "Apply complete: 30 done, 0 failed" in run.out
     assert 429 in _statuses(world, "PUT")  # it was throttled, and waited
     assert alertsync(arm_env, tmp_path, "plan", "--detailed-exitcode").code == 0

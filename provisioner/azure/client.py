@@ -23,6 +23,7 @@ from provisioner.azure.errors import (
 from provisioner.azure.kinds import SDK_KINDS
 from provisioner.azure.mappings import action_groups
 from provisioner.azure.mappings.action_groups import NotificationResult
+from provisioner.azure.pacing import Clock
 from provisioner.azure.settings import AzureSettings
 from provisioner.errors import AzureError
 from provisioner.ids import ResourceId
@@ -55,14 +56,18 @@ class Azure:
     """
 
     def __init__(
-        self, settings: AzureSettings | None = None, credential: TokenCredential | None = None
+        self,
+        settings: AzureSettings | None = None,
+        credential: TokenCredential | None = None,
+        clock: Clock | None = None,
     ) -> None:
+        """`clock` paces requests and times their waits (tests pass a fake one)."""
         self.settings = settings or AzureSettings.from_env()
-        self.clients = ClientCache(self.settings, credential)
+        self.clients = ClientCache(self.settings, credential, clock)
         self.requests = self.clients.requests
 
     def interrupt(self) -> None:
-        """Requests waiting out throttling stop waiting (apply was interrupted)."""
+        """Writes waiting for a token of ARM's buckets are never sent (apply was interrupted)."""
         self.clients.throttle.interrupt()
 
     def _clients_for(self, subscription: str) -> SdkClients:
@@ -82,7 +87,7 @@ class Azure:
 
     def _call(self, action: str, role: str, fn: Callable[[], T]) -> T:
         """Run one SDK call; any SDK error becomes one AzureError naming `action`."""
-        return calling(action, role, self.settings, fn)
+        return calling(action, role, self.settings, fn, self.clients.pacer.clock)
 
     def _list(self, kind: str, scope: ResourceId, fn: Callable[[], Iterable[T]]) -> list[T]:
         """A list under a resource group or over a whole subscription (`scope`).

@@ -18,7 +18,8 @@ from azure.mgmt.monitor import MonitorManagementClient
 from azure.mgmt.recoveryservices import RecoveryServicesClient
 
 from provisioner.azure.credentials import SharedTokenCredential, make_credential
-from provisioner.azure.policies import ArmRetryPolicy, RequestCounter, ThrottlePause
+from provisioner.azure.pacing import Clock, Pacer
+from provisioner.azure.policies import ArmRetryPolicy, PacingPolicy, RequestCounter
 from provisioner.azure.settings import AzureSettings
 from provisioner.errors import AzureError
 
@@ -41,9 +42,14 @@ class SdkClients:
 
 class ClientCache:
     """Builds each subscription's SDK clients once; they share the session, credential and
-    policies (so the throttle pause and the request count span the whole run). Thread-safe."""
+    policies (so the pacing to ARM's buckets and the request count span the whole run). Thread-safe."""
 
-    def __init__(self, settings: AzureSettings, credential: TokenCredential | None) -> None:
+    def __init__(
+        self,
+        settings: AzureSettings,
+        credential: TokenCredential | None,
+        clock: Clock | None = None,
+    ) -> None:
         self.settings = settings
         _check_ca_bundle(settings.ca_bundle)
         self._credential = SharedTokenCredential(credential or make_credential(settings))
@@ -52,7 +58,8 @@ class ClientCache:
         self._session = _pooled_session()
         self._lock = threading.Lock()
         self.requests = RequestCounter()
-        self.throttle = ThrottlePause(settings.throttle_budget)
+        self.pacer = Pacer(clock)
+        self.throttle = PacingPolicy(settings.throttle_budget, self.pacer)
 
     def _client_options(self) -> dict[str, Any]:
         s = self.settings

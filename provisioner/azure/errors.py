@@ -14,6 +14,7 @@ from azure.core.exceptions import (
     ServiceResponseError,
 )
 
+from provisioner.azure.pacing import Clock
 from provisioner.azure.policies import THROTTLED, retry_after_header
 from provisioner.azure.settings import AzureSettings
 from provisioner.errors import AzureError, ResourceGroupNotFound
@@ -56,16 +57,21 @@ class TestNotificationLimit(AzureError):
     __test__ = False  # not a pytest test class, whatever its name
 
 
-def calling(action: str, role: str, settings: AzureSettings, fn: Callable[[], T]) -> T:
-    """Run one SDK call; any SDK error becomes one AzureError naming `action`."""
-    started = time.monotonic()
+def calling(
+    action: str, role: str, settings: AzureSettings, fn: Callable[[], T], clock: Clock
+) -> T:
+    """Run one SDK call; any SDK error becomes one AzureError naming `action`.
+
+    `clock` is the one requests are paced by, so a throttled call says how long it waited.
+    """
+    started = clock.now()
     try:
         return fn()
     except SdkError as exc:
         detail = _explain(settings, role, exc)
         status = _status(exc)
         if status == THROTTLED:
-            waited = time.monotonic() - started
+            waited = clock.now() - started
             detail = detail.rstrip(".") + _throttled_for(settings, waited)
         raise AzureError(
             f"{action}: {detail}", detail=detail, status=status, code=_code(exc)

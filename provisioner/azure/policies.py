@@ -1,15 +1,16 @@
-"""The HTTP pipeline policies of every SDK client: retries, the shared throttle pause, the request count."""
+"""The HTTP pipeline policies of every SDK client: retries, pacing to ARM's token buckets, the request count."""
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
 from typing import Any, Final
 
 from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline.policies import HTTPPolicy, RetryPolicy
 
+from provisioner.azure import pacing
+from provisioner.azure.pacing import BucketKey, Pacer, Permit
 from provisioner.errors import NotSent
 
 log = logging.getLogger(__name__)
@@ -28,8 +29,7 @@ THROTTLED: Final = 429
 # and never less than the minimum, so that a Retry-After of 0 is no busy loop.
 _DEFAULT_THROTTLE_PAUSE: Final = 1.0
 _MIN_THROTTLE_PAUSE: Final = 0.25
-_READS: Final = frozenset({"GET", "HEAD"})
-# Keys of ThrottlePause's own in a request's pipeline context.
+# Keys of PacingPolicy's own in a request's pipeline context.
 _DEADLINE: Final = "alertsync_throttle_deadline"
 _SENT: Final = "alertsync_sent"
 
@@ -40,7 +40,7 @@ def _is_idempotent(request: PipelineRequest[Any]) -> bool:
 
 class ArmRetryPolicy(RetryPolicy[Any, Any]):
     """azure-core's RetryPolicy (Retry-After honoured) that retries PATCH on 5xx, never a POST,
-    and leaves 429 to ThrottlePause, which waits it out without spending these retries."""
+    and leaves 429 to PacingPolicy, which waits it out without spending these retries."""
 
     def configure_retries(self, options: dict[str, Any]) -> dict[str, Any]:
         options.setdefault("retry_on_methods", _RETRY_METHODS)
@@ -71,78 +71,86 @@ def retry_after_header(value: str) -> float | None:
         return None
 
 
-class ThrottlePause(HTTPPolicy[Any, Any]):
-    """On a 429, pause every request of the run until Retry-After has passed, then re-send.
+class PacingPolicy(HTTPPolicy[Any, Any]):
+    """Each request waits for a token of its ARM bucket (pacing.Pacer) before it is sent; a 429
+    is re-sent after its Retry-After, which pauses that bucket only.
 
-    ARM's write bucket refills at 10 tokens a second for the whole subscription
-    (docs/azure-behaviour.md#arm-throttling): when
-    16 workers each wait out their own Retry-After and give up after a few tries, an apply of a
-    few hundred changes fails changes while tokens keep arriving. One shared "resume at" makes
-    all clients of one Azure object back off together; re-sending here (a per-retry policy, so
-    each attempt is still signed and counted) spends no RetryPolicy budget.
+    ARM's buckets are per subscription and operation type (docs/azure-behaviour.md#arm-token-buckets):
+    16 workers sending as fast as they can would empty the write bucket and then be answered
+    429 for most of what follows. One Pacer shared by every SDK client of a run keeps them to
+    what the bucket gives. Re-sending here (a per-retry policy, so each attempt is still signed
+    and counted) spends no RetryPolicy budget.
 
-    Each request waits at most `budget` seconds in all, including the shared pause it finds on
-    arrival; a 429 whose Retry-After would take it past that surfaces at once and holds nobody
-    else up. Only idempotent requests are re-sent: a POST's 429 is returned at once. Once
-    interrupted, a write that has not been sent is never sent (NotSent), while reads (lists,
-    long-running-operation polls) still wait: what Azure accepted must still be read back.
+    Each request waits at most `budget` seconds in all, for tokens and after 429s; past that it
+    is sent anyway, and a 429 whose Retry-After would take it past the budget surfaces at once
+    and pauses nobody else. Only idempotent requests are re-sent: a POST's 429 is returned at
+    once. Once interrupted, a write that has not been sent is never sent (NotSent), while reads
+    (lists, long-running-operation polls) still wait: what Azure accepted must still be read back.
     """
 
-    def __init__(self, budget: float) -> None:
+    def __init__(self, budget: float, pacer: Pacer) -> None:
         super().__init__()
         self.budget = budget
-        self._lock = threading.Lock()
-        self._resume_at = 0.0
-        self._interrupted = threading.Event()
+        self.pacer = pacer
 
     def interrupt(self) -> None:
-        """Writes waiting out throttling give up at once, unsent; used when apply stops."""
-        self._interrupted.set()
+        """Writes waiting for a token give up at once, unsent; used when apply stops."""
+        self.pacer.interrupt()
 
     def send(self, request: PipelineRequest[Any]) -> PipelineResponse[Any, Any]:
         # This policy runs once per RetryPolicy attempt; the request's context outlives them,
         # so the budget and "was it ever sent" are per request, not per attempt.
         context = request.context
-        deadline = context.get(_DEADLINE) or time.monotonic() + self.budget
+        deadline = context.get(_DEADLINE) or self.pacer.clock.now() + self.budget
         context[_DEADLINE] = deadline
-        write = request.http_request.method.upper() not in _READS
+        http = request.http_request
+        key = (pacing.scope_of(http.url), pacing.operation_of(http.method))
         while True:
-            self._wait(deadline, interruptible=write)
-            if write and self._interrupted.is_set() and not context.get(_SENT):
-                raise NotSent(
-                    f"{request.http_request.method} was not sent: the apply was interrupted"
-                )
             # A retry of a write Azure may have applied (a timeout, a 5xx) goes on after an
             # interrupt; a 429 says it was not processed, so that one is not sent again.
+            unsent_write = key[1] != "reads" and not context.get(_SENT)
+            permit = self._acquire(key, deadline, http.method, interruptible=unsent_write)
             context[_SENT] = True
-            response = self.next.send(request)
-            if response.http_response.status_code != THROTTLED or not _is_idempotent(request):
+            try:
+                response = self.next.send(request)
+            except BaseException:
+                self.pacer.forget(permit)
+                raise
+            pause = self._pause(request, response, deadline)
+            self.pacer.settle(permit, _remaining(response, key), pause)
+            if pause is None:
                 return response
             context[_SENT] = False
-            asked = _retry_after(response)
-            delay = max(_DEFAULT_THROTTLE_PAUSE if asked is None else asked, _MIN_THROTTLE_PAUSE)
-            if time.monotonic() + delay > deadline:
-                return response
-            log.debug("throttled: %s %s", request.http_request.method, request.http_request.url)
-            self._pause_all(delay)
+            log.debug("throttled: %s %s", http.method, http.url)
 
-    def _pause_all(self, delay: float) -> None:
-        """Push the shared resume time out to now + delay."""
-        with self._lock:
-            self._resume_at = max(self._resume_at, time.monotonic() + delay)
+    def _acquire(
+        self, key: BucketKey, deadline: float, method: str, *, interruptible: bool
+    ) -> Permit:
+        try:
+            return self.pacer.acquire(key, deadline, interruptible=interruptible)
+        except pacing.Interrupted:
+            raise NotSent(f"{method} was not sent: the apply was interrupted") from None
 
-    def _wait(self, deadline: float, *, interruptible: bool) -> None:
-        """Until the shared resume time (it may move on meanwhile), the deadline or, when
-        interruptible, an interrupt: whichever comes first."""
-        while not (interruptible and self._interrupted.is_set()):
-            with self._lock:
-                remaining = min(self._resume_at, deadline) - time.monotonic()
-            if remaining <= 0:
-                return
-            if interruptible:
-                self._interrupted.wait(remaining)
-            else:
-                time.sleep(remaining)
+    def _pause(
+        self, request: PipelineRequest[Any], response: PipelineResponse[Any, Any], deadline: float
+    ) -> float | None:
+        """For a 429 to send again, the seconds to wait first; None to return the response."""
+        if response.http_response.status_code != THROTTLED or not _is_idempotent(request):
+            return None
+        asked = _retry_after(response)
+        delay = max(_DEFAULT_THROTTLE_PAUSE if asked is None else asked, _MIN_THROTTLE_PAUSE)
+        if self.pacer.clock.now() + delay > deadline:
+            return None
+        return delay
+
+
+def _remaining(response: PipelineResponse[Any, Any], key: BucketKey) -> int | None:
+    """The tokens ARM says are left in the request's bucket; None when it does not say."""
+    value = response.http_response.headers.get(pacing.remaining_header(key))
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
 
 
 class RequestCounter:

@@ -131,9 +131,10 @@ class AzureSettings:
     retry_status: int = 5
     retry_backoff_factor: float = 0.5
     retry_backoff_max: int = 30
-    # How long one request may stay throttled (429) before its error surfaces, in seconds.
-    # ThrottlePause waits out Retry-After for every request together; a few minutes covers an
-    # empty write bucket (200 tokens at 10/s, docs/azure-behaviour.md#arm-throttling) even when other clients share it.
+    # How long one request may wait, in seconds, for a token of ARM's bucket and after 429s,
+    # before it is sent regardless and its 429 surfaces. Requests queue for tokens in turn, so
+    # one waits about (workers / refill rate) when alone; a few minutes covers an empty write
+    # bucket (docs/azure-behaviour.md#arm-token-buckets) even when other clients share it.
     throttle_budget: float = DEFAULT_THROTTLE_BUDGET  # ALERTSYNC_THROTTLE_BUDGET
     # LROs (vault PATCH): azure-core's 30 s default poll is far too slow; Retry-After wins.
     polling_interval: float = 1.0
