@@ -43,7 +43,18 @@ def alertsync(control: EmulatorControl, env: dict[str, str], specs: Path, *args:
     """`alertsync ARGS SPECS` as a subprocess; fails loudly on a non-zero exit."""
     control.clear_requests()
     started = time.perf_counter()
-    done = subprocess.run(
+    done = run_command(env, specs, *args)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(
+            f"alertsync {' '.join(args)} exited {done.returncode}:\n{done.stderr[-4000:]}"
+        )
+    return Measured(seconds, Traffic.of(control.requests()))
+
+
+def run_command(env: dict[str, str], specs: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`alertsync ARGS SPECS`, its output captured, whatever its exit code."""
+    return subprocess.run(
         [*command(), *args, str(specs)],
         env=env,
         capture_output=True,
@@ -51,9 +62,3 @@ def alertsync(control: EmulatorControl, env: dict[str, str], specs: Path, *args:
         timeout=TIMEOUT_SECONDS,
         check=False,
     )
-    seconds = time.perf_counter() - started
-    if done.returncode != 0:
-        raise RuntimeError(
-            f"alertsync {' '.join(args)} exited {done.returncode}:\n{done.stderr[-4000:]}"
-        )
-    return Measured(seconds, Traffic.of(control.requests()))

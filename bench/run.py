@@ -12,7 +12,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # `python bench/run.py`: import `bench` from the repo root
     sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
-from bench import report
+from bench import report, throttled
 from bench.check_coverage import check_verdict, run_check
 from bench.scenario import BaselineRuns, Case, run_case
 from bench.startup import startup_verdict
@@ -22,6 +22,7 @@ from provisioner.emulator import Emulator
 # From this size on, the baseline (~3 GETs/PUTs per vault at the injected latency, sequential)
 # is measured with the first subscription count only and reused: its requests do not depend on it.
 BASELINE_ONCE_FROM = 1000
+GROUPS = ("speed", "throttled")
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -34,6 +35,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--latency-ms", type=int, default=50, help="emulator latency (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--group",
+        action="append",
+        choices=GROUPS,
+        help="run only this group (repeatable; default: all): speed = plan/apply against the "
+        "baseline, throttled = first applies under ARM's token buckets against the floor",
     )
     parser.add_argument("--quick", action="store_true", help="smoke run: sizes 1,10")
     parser.add_argument(
@@ -77,17 +85,35 @@ def run_all(emulator: Emulator, args: argparse.Namespace) -> list[Case]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    groups = args.group or GROUPS
     started = time.perf_counter()
+    verdicts: list[report.Verdict] = []
     with Emulator(port=0, latency_ms=args.latency_ms) as emulator:
-        cases = run_all(emulator, args)
-        checked = run_check(emulator)
-    table = report.markdown_table(cases) if args.markdown else report.text_table(cases)
-    print(table, "", *report.notes(cases, args.latency_ms), "", sep="\n")
-    verdicts = [*report.targets(cases), check_verdict(checked), startup_verdict()]
+        if "speed" in groups:
+            verdicts += speed(emulator, args)
+        if "throttled" in groups:
+            rows = throttled.run_rows(emulator, quick=args.quick)
+            print(
+                throttled.table(rows, args.markdown),
+                "",
+                *throttled.notes(args.latency_ms),
+                sep="\n",
+            )
+            print()
+            verdicts += throttled.targets(rows)
     for verdict in verdicts:
         print(verdict.line())
     print(f"\nbench: {time.perf_counter() - started:.0f} s in all")
     return 1 if any(v.status == "FAIL" for v in verdicts) else 0
+
+
+def speed(emulator: Emulator, args: argparse.Namespace) -> list[report.Verdict]:
+    """The speed group: its table and notes printed, its verdicts returned."""
+    cases = run_all(emulator, args)
+    checked = run_check(emulator)
+    table = report.markdown_table(cases) if args.markdown else report.text_table(cases)
+    print(table, "", *report.notes(cases, args.latency_ms), "", sep="\n")
+    return [*report.targets(cases), check_verdict(checked), startup_verdict()]
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import report
+from bench import report, throttled
 from bench.scenario import run_case
 from bench.world import World
 from provisioner.emulator import Emulator
@@ -35,3 +35,20 @@ def test_world_writes_one_spec_per_subscription(tmp_path: Path) -> None:
     assert sorted(p.name for p in folder.iterdir()) == [f"bench-{s}.yaml" for s in range(5)]
     assert sum(len(world.vaults_in(s)) for s in range(5)) == 12
     assert sum(len(world.groups_in(s)) for s in range(5)) == 10
+
+
+def test_a_throttled_row_runs_under_arms_buckets_and_converges(emulator: Emulator) -> None:
+    world = World(2, 6)
+    row = throttled.run_row(emulator, world)
+    assert (row.exit_code, row.failed, row.converged) == (0, 0, True)
+    assert row.writes == 10 + 6
+    assert row.floor == 0.0  # 8 writes per subscription fit the bucket
+    assert throttled.writes_per_subscription(world) == [8, 8]
+    assert row.throttled == 0  # far inside the buckets
+    assert [v.status for v in throttled.targets([row])] == ["PASS"]
+    assert len(throttled.table([row]).splitlines()) == 3
+
+
+def test_the_throttled_floor_is_the_busiest_subscriptions() -> None:
+    assert throttled.floor_seconds(World(1, 600)) == 41.0  # 610 writes: (610 - 200) / 10
+    assert throttled.floor_seconds(World(5, 2000)) == 20.2  # 402 writes in each
