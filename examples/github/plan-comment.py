@@ -34,6 +34,32 @@ BOT_LOGIN = "github-actions[bot]"  # only its comments are trusted: anyone can p
 TITLES = {0: "no changes", 2: "changes pending", 3: "refused by a safety rule"}
 
 
+def shard() -> str:
+    """ALERTSYNC_SHARD: with specs sharded by subscription folder (alertsync-sharded.yml), the
+    folder this job plans; each shard keeps a sticky comment and a reviewed checksum of its own.
+    Empty when the specs are planned as one."""
+    return os.environ.get("ALERTSYNC_SHARD", "").strip()
+
+
+def marker() -> str:
+    """The sticky comment's identity: one per pull request, or one per shard."""
+    return f"<!-- alertsync-plan: {shard()} -->" if shard() else MARKER
+
+
+def checksum_re() -> re.Pattern[str]:
+    """The reviewed-checksum line of this comment (the shard's, when sharded)."""
+    if not shard():
+        return CHECKSUM_RE
+    return re.compile(
+        rf"<!-- alertsync-checksum: {re.escape(shard())}: (sha256:[0-9a-f]{{64}}) -->"
+    )
+
+
+def checksum_line(checksum: str) -> str:
+    name = f"{shard()}: " if shard() else ""
+    return f"<!-- alertsync-checksum: {name}{checksum} -->"
+
+
 # --- render -----------------------------------------------------------------------------------
 
 
@@ -109,10 +135,11 @@ def plan_text(markdown: Path, stderr: Path | None, code: int) -> str:
 
 def header(code: int, checksum: str | None) -> str:
     """Marker lines (the comment's identity and the reviewed checksum) and a title."""
-    lines = [MARKER]
+    lines = [marker()]
     if checksum and code in (0, 2):
-        lines.append(f"<!-- alertsync-checksum: {checksum} -->")
-    lines.append(f"## alertsync plan: {TITLES.get(code, 'failed')} (exit {code})\n")
+        lines.append(checksum_line(checksum))
+    title = f"alertsync plan `{shard()}`" if shard() else "alertsync plan"
+    lines.append(f"## {title}: {TITLES.get(code, 'failed')} (exit {code})\n")
     return "\n".join(lines) + "\n"
 
 
@@ -208,9 +235,9 @@ def comments(pr: int) -> Iterator[dict[str, Any]]:
 
 
 def sticky(pr: int, bot: str) -> dict[str, Any] | None:
-    """The bot's comment carrying the marker, if any."""
+    """The bot's comment carrying the marker (this shard's, when sharded), if any."""
     for comment in comments(pr):
-        if comment.get("user", {}).get("login") == bot and MARKER in (comment.get("body") or ""):
+        if comment.get("user", {}).get("login") == bot and marker() in (comment.get("body") or ""):
             return comment
     return None
 
@@ -245,9 +272,10 @@ def reviewed_checksum(args: argparse.Namespace) -> int:
         return 1
     pr = int(merged[0]["number"])
     comment = sticky(pr, args.bot)
-    match = CHECKSUM_RE.search(comment["body"]) if comment else None
+    match = checksum_re().search(comment["body"]) if comment else None
     if match is None:
-        print(f"error: PR #{pr} has no successful alertsync plan comment", file=sys.stderr)
+        which = f" for shard {shard()!r}" if shard() else ""
+        print(f"error: PR #{pr} has no successful alertsync plan comment{which}", file=sys.stderr)
         return 1
     print(match[1])
     return 0
