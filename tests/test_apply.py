@@ -6,8 +6,8 @@ without sleeping; what Azure's answers become runs the production client against
 
 from __future__ import annotations
 
+import dataclasses
 import threading
-import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -19,7 +19,8 @@ from provisioner.errors import AzureError
 from provisioner.sync.apply import Outcome, apply
 from provisioner.sync.diff import compute
 from provisioner.sync.plan import Plan
-from tests.builders import OWNER, group, group_id, rule, rule_id, state
+from tests.builders import OWNER, SUB, group, group_id, rule, rule_id, state
+from tests.clock import FakeClock
 from tests.fakes import FakeAzure
 
 if TYPE_CHECKING:
@@ -125,17 +126,33 @@ def test_a_failure_names_only_what_azure_said_the_change_already_names_the_resou
 
 
 def test_a_throttled_request_gives_up_waiting_when_the_apply_is_interrupted(
-    azure: Azure, world: Emulator
+    world: Emulator,
 ) -> None:
+    clock = FakeClock()
     world.control.add_fault("PUT", "actionGroups/ag-a$", status=429, count=1, retry_after=30)
     stop = threading.Event()
-    waiting = threading.Timer(1.0, lambda: (stop.set(), azure.interrupt()))
-    waiting.start()
-    started = time.monotonic()
-    result = apply(creating(group("ag-a")), azure, stop=stop)
-    waiting.join()
-    assert time.monotonic() - started < 10  # not the 30 s Retry-After
+    clock.after(1.0, lambda: (stop.set(), azure.interrupt()))  # while it waits out the 429
+    started = clock.now()
+    with Azure(AzureSettings.from_env(world.env()), clock=clock) as azure:
+        result = apply(creating(group("ag-a")), azure, stop=stop)
+    assert clock.now() - started == 1.0  # not the 30 s Retry-After
     [outcome] = result.outcomes
     # Its one PUT was refused (429), and it is never sent again: nothing was written.
     assert outcome.status == "not started" and not outcome.in_flight_at_interrupt
     assert [r["status"] for r in world.control.requests() if r["method"] == "PUT"] == [429]
+
+
+def test_writes_take_turns_between_subscriptions() -> None:
+    # Each subscription has its own ARM bucket: one subscription's writes in a row would keep
+    # every worker waiting on its bucket while the others' stay full.
+    other = "11111111-1111-1111-1111-111111111111"
+    groups = [group(f"ag-{i}") for i in range(3)]
+    groups += [
+        dataclasses.replace(g, id=dataclasses.replace(g.id, subscription=other)) for g in groups[:2]
+    ]
+    fake = FakeAzure()
+    result = apply(creating(*groups), fake, max_workers=1)
+    assert result.ok
+    subscriptions = [target.split("/")[2] for _, target in fake.calls]
+    assert subscriptions == [SUB, other, SUB, other, SUB]
+    assert [o.change.id for o in result.outcomes] == sorted(g.id for g in groups)  # plan order

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, replace
-from itertools import chain, groupby
+from itertools import chain, groupby, zip_longest
 from typing import Literal, Protocol, TypeVar
 
 from provisioner.errors import AlertsyncError, AzureError, NotSent
@@ -112,9 +112,23 @@ def _phase_outcomes(
     blockers = {c.id: _dependencies(c, failed) for c in batch}
     skipped = [_skip(c, blockers[c.id]) for c in batch if blockers[c.id]]
     running: list[Future[Outcome]] = [
-        pool.submit(_run, c, azure, stop) for c in batch if not blockers[c.id]
+        pool.submit(_run, c, azure, stop) for c in _by_turns(batch) if not blockers[c.id]
     ]
     return chain(skipped, (future.result() for future in as_completed(running)))
+
+
+def _by_turns(batch: list[Change]) -> list[Change]:
+    """The changes taking turns between subscriptions (round robin), each in plan order.
+
+    ARM paces writes per subscription (docs/azure-behaviour.md#arm-token-buckets): in plan
+    order, every worker would take the first subscription's changes and wait on its empty
+    bucket while the other subscriptions' buckets stayed full.
+    """
+    by_subscription: dict[str, list[Change]] = {}
+    for change in batch:
+        by_subscription.setdefault(change.id.subscription, []).append(change)
+    turns = zip_longest(*by_subscription.values())
+    return [change for turn in turns for change in turn if change is not None]
 
 
 def _in_plan_order(outcomes: list[Outcome], plan: Plan) -> tuple[Outcome, ...]:
