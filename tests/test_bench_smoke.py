@@ -46,6 +46,7 @@ def test_a_throttled_row_runs_under_arms_buckets_and_converges(emulator: Emulato
     assert throttled.writes_per_subscription(world) == [8, 8]
     assert row.throttled == 0  # far inside the buckets
     assert [v.status for v in throttled.targets([row])] == ["PASS"]
+    assert row.writing >= 0  # the command said how long it wrote
     assert len(throttled.table([row]).splitlines()) == 3
 
 
