@@ -14,6 +14,7 @@ import pytest
 
 from provisioner.azure.pacing import (
     PROBE_HOLD,
+    PROBE_WINDOW,
     BucketKey,
     Interrupted,
     Pacer,
@@ -111,7 +112,7 @@ def test_a_first_apply_never_exceeds_the_bucket_and_finishes_at_the_floor(writes
     assert run.arm.refused == 0
     assert run.arm.accepted == writes
     took = run.sent_at[-1] + LATENCY - start
-    # The first request goes alone (it learns the bucket's level), the burst goes as fast as
+    # The first few requests learn the bucket's level, the burst goes as fast as
     # 16 workers can send it, the rest at 10 a second.
     rounds = math.ceil(writes / 16) * LATENCY
     assert _floor(writes) <= took <= max(_floor(writes) * 1.01, rounds) + 2 * LATENCY
@@ -121,7 +122,7 @@ def test_the_burst_goes_out_without_waiting() -> None:
     clock = FakeClock()
     run = Run(Pacer(clock), clock, Arm.writes(clock))
     run.send(190)
-    assert clock.waited == pytest.approx(LATENCY)  # only for the first answer (the probe)
+    assert clock.waited == pytest.approx(LATENCY)  # only for the first answer
     assert run.arm.refused == 0
 
 
@@ -236,10 +237,22 @@ def test_past_its_deadline_a_request_stops_waiting_and_lets_arm_decide() -> None
     assert clock.now() == 1000.0 + 5.0
 
 
+def test_until_the_first_answer_only_a_few_requests_go() -> None:
+    clock = FakeClock()
+    pacer = Pacer(clock)
+    first = [pacer.acquire(WRITES, clock.now() + BUDGET, interruptible=True) for _ in range(4)]
+    assert clock.waited == 0
+    clock.after(0.3, lambda: pacer.settle(first[0], remaining=0))  # another run emptied it
+    pacer.acquire(WRITES, clock.now() + BUDGET, interruptible=True)
+    # Held back until the answer, then paced from the level it gave: 0 left, 3 more in flight.
+    assert clock.now() == pytest.approx(1000.0 + 0.3 + 0.4)
+
+
 def test_a_slow_first_answer_holds_the_others_back_only_so_long() -> None:
     clock = FakeClock()
     pacer = Pacer(clock)
-    pacer.acquire(WRITES, clock.now() + BUDGET, interruptible=True)  # its answer never comes
+    for _ in range(PROBE_WINDOW):  # their answers never come
+        pacer.acquire(WRITES, clock.now() + BUDGET, interruptible=True)
     pacer.acquire(WRITES, clock.now() + BUDGET, interruptible=True)
     assert clock.now() == 1000.0 + PROBE_HOLD
     pacer.acquire(WRITES, clock.now() + BUDGET, interruptible=True)

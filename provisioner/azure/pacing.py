@@ -35,9 +35,10 @@ LIMITS: Final[dict[Operation, tuple[int, float]]] = {
 
 TENANT: Final = "tenant"
 
-# While no response has told us a bucket's level, its first request goes alone (a run may start
-# on a bucket another run just emptied); the others wait for its answer, but no longer than this
-# if the answer is slow, and then go by the documented size.
+# While no response has told us a bucket's level (a run may start on a bucket another run just
+# emptied), only the first few requests go; the others wait for the first answer, but no longer
+# than PROBE_HOLD if it is slow, and then go by the documented size.
+PROBE_WINDOW: Final = 4
 PROBE_HOLD: Final = 2.0
 
 # Refill arithmetic in floating point may leave a token a hair short of whole.
@@ -128,7 +129,7 @@ class BucketModel:
 
     def seconds_to_token(self, now: float) -> float:
         """How long the next request must wait: 0 when it may go now."""
-        if not self.known and self.sent and self.probe_sent_at is not None:
+        if not self.known and len(self.sent) >= PROBE_WINDOW and self.probe_sent_at is not None:
             hold = self.probe_sent_at + PROBE_HOLD - now
             if hold > 0:
                 return hold
