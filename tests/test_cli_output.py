@@ -44,7 +44,7 @@ def test_an_empty_or_malformed_checksum_is_a_usage_error_and_applies_nothing(
 ) -> None:
     write_spec(tmp_path, "backup.yaml", SEED_SCENARIO)
     run = alertsync(arm_env, tmp_path, "apply", "--yes", "--checksum", checksum)
-    assert run.code == 1
+    assert run.code == 2  # a usage error, as click reports it
     assert "Invalid value for '--checksum'" in run.err
     assert "is not a plan checksum" in run.err
     assert alertsync(arm_env, tmp_path, "plan", "--detailed-exitcode").code == 2
@@ -86,7 +86,7 @@ def test_plan_and_checksum_together_are_a_usage_error(
     run = alertsync(
         arm_env, tmp_path, "apply", "--yes", "--plan", str(plan_file), "--checksum", checksum
     )
-    assert run.code == 1
+    assert run.code == 2  # a usage error, as click reports it
     assert "give --plan or --checksum, not both" in run.err
     assert alertsync(arm_env, tmp_path, "plan", "--detailed-exitcode").code == 2
 

@@ -88,17 +88,17 @@ def test_declared_but_not_applied_group_says_to_apply(
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("args", "code", "message"),
     [
-        (("--alert-type", "backupfailure"), "choose from servicehealth"),
-        (("--specs", "nowhere"), "nowhere"),
+        (("--alert-type", "backupfailure"), 2, "choose from servicehealth"),  # a usage error
+        (("--specs", "nowhere"), 1, "nowhere"),
     ],
 )
-def test_bad_options_exit_1(
-    applied: Path, arm_env: dict[str, str], args: tuple[str, ...], message: str
+def test_bad_options_are_refused(
+    applied: Path, arm_env: dict[str, str], args: tuple[str, ...], code: int, message: str
 ) -> None:
     run = alertsync(arm_env, applied, "test-notify", AG, *args)
-    assert run.code == 1
+    assert run.code == code
     assert message in run.err
 
 

@@ -1,7 +1,8 @@
 """The `alertsync` command group: shared options, exit codes, and turning errors into messages.
 
-Exit codes: 0 success / no changes; 1 error; 2 changes pending (plan --detailed-exitcode);
-3 refused by a safety rule (unsafe plan, stale plan, ownership).
+Exit codes: 0 success / no changes; 1 error; 2 changes pending (plan --detailed-exitcode) or a
+usage error (as click reports it: an unknown option, a bad value); 3 refused by a safety rule
+(unsafe plan, stale plan, ownership).
 
 The Azure SDKs take most of a second to import: commands import them inside their functions,
 so that `validate` and `--help` stay instant.
@@ -152,7 +153,7 @@ def main() -> None:
         sys.exit(EXIT_ERROR)
     except click.ClickException as error:
         error.show()
-        sys.exit(EXIT_ERROR if error.exit_code == 2 else error.exit_code)
+        sys.exit(error.exit_code)  # 2 for a usage error, as click documents it
     except AlertsyncError as error:
         if debug:
             raise

@@ -222,14 +222,58 @@ def text(container: JsonObject, key: str, where: str) -> str:
 
 
 def load_seed_file(path: Path) -> JsonObject:
-    """Read and check a YAML (or JSON) seed file; SeedError naming the file on any problem."""
+    """Read and check a YAML (or JSON) seed file; SeedError naming the file (and the line,
+    where there is one) on any problem."""
+    text = _seed_text(path)
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        document = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        detail = " ".join(part for part in (error.context, error.problem) if part)
+        raise SeedError(f"{where}: not valid YAML: {detail}") from None
+    except (yaml.YAMLError, RecursionError) as error:
+        reason = "nested too deep" if isinstance(error, RecursionError) else str(error)
+        raise SeedError(f"{path}: not valid YAML: {reason}") from None
+    try:
         apply_seed(World(), document)  # dry run: report problems before the server starts
+    except SeedError as error:
+        raise SeedError(f"{path}:{_line_of(root, str(error))}: {error}") from error
+    return mapping(document, str(path)) if document is not None else {}
+
+
+def _seed_text(path: Path) -> str:
+    """The seed file's text; never opens a FIFO or device (it would block or never end)."""
+    try:
+        if not path.is_file():
+            raise SeedError(f"{path}: cannot read the seed file: it is not a regular file")
+        return path.read_text(encoding="utf-8")
     except OSError as error:
         raise SeedError(f"{path}: cannot read the seed file: {error.strerror}") from error
-    except yaml.YAMLError as error:
-        raise SeedError(f"{path}: not valid YAML: {error}") from error
-    except SeedError as error:
-        raise SeedError(f"{path}: {error}") from error
-    return mapping(document, str(path)) if document is not None else {}
+    except UnicodeDecodeError as error:
+        raise SeedError(f"{path}: the seed file is not UTF-8 (byte {error.start})") from None
+
+
+_PATH_STEP = re.compile(r"\.?([A-Za-z_]+)|\[(\d+)\]")
+
+
+def _line_of(root: yaml.Node | None, message: str) -> int:
+    """The line of the deepest node the message's leading path (`subscriptions[0].id`) reaches."""
+    node, line = root, 1
+    for match in _PATH_STEP.finditer(message.split(" ", 1)[0].split(":", 1)[0]):
+        key, index = match.groups()
+        node = _child(node, key, index)
+        if node is None:
+            break
+        line = node.start_mark.line + 1
+    return line
+
+
+def _child(node: yaml.Node | None, key: str | None, index: str | None) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode) and key is not None:
+        return next((v for k, v in node.value if getattr(k, "value", None) == key), None)
+    if isinstance(node, yaml.SequenceNode) and index is not None and int(index) < len(node.value):
+        child: yaml.Node = node.value[int(index)]
+        return child
+    return None

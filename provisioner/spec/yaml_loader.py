@@ -220,13 +220,24 @@ def _unreadable_character(text: str, error: yaml.reader.ReaderError) -> LoadProb
     return LoadProblem((line, column), message)
 
 
+# PyYAML reads a plain key only up to this many characters, then gives up on finding its colon.
+_MAX_SIMPLE_KEY = 1024
+
+
 def _syntax_problem(error: yaml.MarkedYAMLError) -> LoadProblem:
     mark = error.problem_mark or error.context_mark
-    if "<stream end>" in str(error.problem) and error.context_mark is not None:
+    if _at_the_end(error) and error.context_mark is not None:
         mark = error.context_mark  # the end of the file says less than where the construct began
     where = _position(mark) if mark is not None else (1, 1)
     detail = " ".join(part for part in (error.context, error.problem) if part)
+    if "could not find expected ':'" in detail and where[1] > _MAX_SIMPLE_KEY:
+        detail += f" (a key is at most {_MAX_SIMPLE_KEY} characters)"
     return LoadProblem(where, f"YAML syntax error: {detail or error}")
+
+
+def _at_the_end(error: yaml.MarkedYAMLError) -> bool:
+    problem = str(error.problem)
+    return "<stream end>" in problem or "end of stream" in problem
 
 
 class _Converter:
@@ -261,7 +272,7 @@ class _Converter:
     def _expand(self, alias: _AliasNode, path: JsonPath) -> Any:
         if id(alias.target) in self.open:
             message = "a YAML alias refers to the node that contains it (a cycle)"
-            self._report(LoadProblem(_position(alias.start_mark), message, path))
+            self._refuse(LoadProblem(_position(alias.start_mark), message, path))
             return None
         self.expanding.append((alias, path))
         try:
