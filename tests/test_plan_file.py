@@ -15,6 +15,7 @@ import pytest
 from provisioner.errors import AlertsyncError
 from provisioner.sync import pipeline
 from provisioner.sync.pipeline import read_plan_file
+from tests.e2e import alertsync
 
 pytestmark = pytest.mark.slow  # end-to-end: each test runs the real CLI or processes
 
@@ -123,3 +124,36 @@ def test_apply_refuses_a_fifo_or_device_as_plan_without_reading_it(
     assert done.returncode == 1
     (line,) = done.stderr.splitlines()
     assert line.startswith(f"error: cannot read plan file {plan}: ") and says in line
+
+
+# --- plan --out never writes over the specs ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("out", "says"),
+    [
+        ("specs/s.yaml", "specs/s.yaml is inside the spec folder specs"),
+        ("specs/plan.json", "specs/plan.json is inside the spec folder specs"),
+        ("specs/sub/../plan.yaml", "specs/sub/../plan.yaml is inside the spec folder specs"),
+        ("link/s.yaml", "link/s.yaml is inside the spec folder specs"),
+    ],
+)
+def test_plan_out_refuses_the_spec_tree_before_reading_azure(
+    tmp_path: Path, out: str, says: str
+) -> None:
+    spec = tmp_path / "specs" / "s.yaml"
+    (tmp_path / "specs" / "sub").mkdir(parents=True)
+    spec.write_text("apiVersion: alertsync/v1\nowner: x\n")
+    (tmp_path / "link").symlink_to("specs")
+    done = alertsync({**os.environ}, tmp_path, "plan", "--out", out, "specs")
+    assert done.code == 2, done.err  # a usage error: nothing was read, nothing written
+    assert f"Invalid value for '--out': {says}" in done.err
+    assert spec.read_text() == "apiVersion: alertsync/v1\nowner: x\n"
+    assert sorted(p.name for p in (tmp_path / "specs").iterdir()) == ["s.yaml", "sub"]
+
+
+def test_plan_out_refuses_the_spec_file_given(tmp_path: Path) -> None:
+    (tmp_path / "s.yaml").write_text("apiVersion: alertsync/v1\nowner: x\n")
+    done = alertsync({**os.environ}, tmp_path, "plan", "--out", "s.yaml", "s.yaml")
+    assert done.code == 2
+    assert "s.yaml is the spec file s.yaml: write the plan outside the specs" in done.err

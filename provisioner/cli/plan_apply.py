@@ -166,9 +166,12 @@ def plan(
     from provisioner.sync.pipeline import Options, make_plan
     from provisioner.sync.render import RENDERERS, render_json, render_text
 
+    spec_paths = spec_paths_or_default(paths)
+    if out is not None:
+        _refuse_out_in_spec_tree(out, spec_paths)
     with azure_from_env() as azure:
         planned = make_plan(
-            spec_paths_or_default(paths),
+            spec_paths,
             azure,
             Options(prune, adopt, force, adopt_from),
             os.environ,
@@ -191,6 +194,23 @@ def plan(
     # Refused at review, where people look, rather than after the merge (exit 3, as apply).
     _refuse_unsafe(the_plan, _PLAN_IS_UNSAFE)
     return EXIT_CHANGES if the_plan.has_changes else EXIT_OK
+
+
+def _refuse_out_in_spec_tree(out: Path, spec_paths: list[Path]) -> None:
+    """A usage error when --out would replace a spec file or land in a spec folder.
+
+    `plan --out specs/s.yaml specs/` replaced the spec with JSON (and a plan file written in
+    the tree is read as a spec next time, if named *.yaml): checked before Azure is read.
+    """
+    target = out.resolve()
+    for given in spec_paths:
+        where = given.resolve()
+        inside = where.is_dir() and target.is_relative_to(where)
+        if inside or target == where:
+            what = f"inside the spec folder {given}" if inside else f"the spec file {given}"
+            raise click.BadParameter(
+                f"{out} is {what}: write the plan outside the specs", param_hint="'--out'"
+            )
 
 
 def _write_plan_file(out: Path, text: str) -> None:
