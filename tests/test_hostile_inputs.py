@@ -169,6 +169,50 @@ BAD_SPECS: list[tuple[str, str | bytes, int | None, str]] = [
     ("key-10000-chars", plus("k" * 10_000 + ": 1\n"), 10, "a key is at most 1024 characters"),
     ("tags-not-text", plus("tags: {team: 5}\n"), 10, "must be a string"),
     ("reserved-tag", plus("tags: {alertsync-owner: me}\n"), 10, "is reserved"),
+    ("name-bidi-override", edit(6, '  - name: "ag-\u202eesrever"'), 6, "holds U+202E"),
+    (
+        "receiver-name-bidi-isolate",
+        edit(9, '      - {name: "on\u2066call", address: a@b.co}'),
+        9,
+        "holds U+2066",
+    ),
+    ("tag-name-bidi", plus('tags: {"te\u202dam": ops}\n'), 10, "holds U+202D"),
+    (
+        "location-unknown",
+        edit(7, "    shortName: sweep\n    location: mars central"),
+        8,
+        "location 'mars central' is not Global or an Azure region",
+    ),
+    (
+        "location-typo",
+        edit(7, "    shortName: sweep\n    location: japaneest"),
+        8,
+        "did you mean 'japanwest' or 'japaneast'?",
+    ),
+    (
+        "role-not-notifiable",
+        plus("    armRoleReceivers: [{name: r, roleId: 18d7d88d-d35e-4fb5-a5c3-7773c20a72d9}]\n"),
+        10,
+        "is not a role action groups can notify",
+    ),
+    (
+        "sms-receivers-11",
+        plus(
+            "    smsReceivers:\n"
+            + "".join(
+                f"      - {{name: s{i}, countryCode: '1', phoneNumber: '5555550{i:03}'}}\n"
+                for i in range(11)
+            )
+        ),
+        11,
+        "smsReceivers lists 11 items; at most 10",
+    ),
+    (
+        "description-100k",
+        plus(RULE + "    description: " + "d" * 100_000 + "\n"),
+        14,
+        "is 100000 characters; at most 4096",
+    ),
     ("rule-unknown-group", plus(RULE.replace("[ag-sweep]", "[ag-typo]")), 13, "ag-typo"),
     (
         "rule-scope-other-subscription",
@@ -374,6 +418,10 @@ USAGE_CASES = [
         ("emulator-port", ("emulator", "--port", "99999"), "not in the range"),
         ("emulator-latency", ("emulator", "--latency-ms", "-1"), "not in the range"),
         ("unknown-command", ("destroy",), "No such command 'destroy'"),
+        ("plan-out-over-a-spec", ("plan", "--out", SPEC_FILE, "specs"),
+         "specs/s.yaml is inside the spec folder specs"),
+        ("plan-out-into-the-tree", ("plan", "--out", "specs/plan.json", "specs"),
+         "specs/plan.json is inside the spec folder specs"),
     ]
 ]  # fmt: skip
 

@@ -204,7 +204,7 @@ def _unknown_keys(error: ValidationError, path: JsonPath) -> Iterator[SchemaIssu
 def _unknown_key_message(key: str, allowed: Sequence[str], label: str) -> str:
     if key in _OPERATORS and set(allowed) <= _OPERATORS:  # an operator its field does not take
         return f"operator '{key}' is not allowed for {label} (allowed: {', '.join(allowed)})"
-    message = f"unknown key '{visible(key)}'"
+    message = f"unknown key '{_brief(visible(key))}'"
     if not key.isprintable():
         message += " (it holds invisible characters, shown escaped)"
     if key in _KEYS_MEANT:
@@ -254,7 +254,7 @@ def _enum_message(error: ValidationError, label: str) -> str:
 
 def _pattern_message(error: ValidationError, label: str) -> str:
     hint = error.schema.get("patternErrorMessage") or f"must match {error.validator_value}"
-    return f"{label} {error.instance!r}: {hint}"
+    return f"{label} {_brief(error.instance)!r}: {hint}"
 
 
 def _length_message(error: ValidationError, label: str) -> str:
@@ -262,13 +262,15 @@ def _length_message(error: ValidationError, label: str) -> str:
     if error.validator == "minLength" and length == 0:
         return f"{label} must not be empty"
     bound = "at most" if error.validator == "maxLength" else "at least"
-    return f'{label} "{error.instance}" is {length} characters; {bound} {limit}'
+    return f'{label} "{_brief(error.instance)}" is {length} characters; {bound} {limit}'
 
 
 def _items_message(error: ValidationError, label: str) -> str:
     if error.validator == "uniqueItems":
         twice = next(v for i, v in enumerate(error.instance) if v in error.instance[:i])
         return f"{label} lists {twice!r} more than once"
+    if error.validator == "maxItems":
+        return f"{label} lists {len(error.instance)} items; at most {error.validator_value}"
     return f"{label} must list at least {error.validator_value} item(s)"
 
 
@@ -312,6 +314,7 @@ _MESSAGES: dict[str, Callable[[ValidationError, str], str]] = {
     "minLength": _length_message,
     "maxLength": _length_message,
     "minItems": _items_message,
+    "maxItems": _items_message,
     "uniqueItems": _items_message,
     "minimum": _range_message,
     "maximum": _range_message,
@@ -320,6 +323,13 @@ _MESSAGES: dict[str, Callable[[ValidationError, str], str]] = {
     "dependentRequired": _dependency_message,
     "not": _exclusive_message,
 }
+
+
+_SHOWN = 60  # characters of a value a message repeats; a 5 MB description is not echoed whole
+
+
+def _brief(text: str) -> str:
+    return text if len(text) <= _SHOWN else f"{text[: _SHOWN - 1]}…"
 
 
 def _label(path: JsonPath) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,7 +17,8 @@ from provisioner.ids import ACTION_GROUP_TYPE, VAULT_TYPE, ResourceId, is_guid
 from provisioner.kinds import KINDS, by_section
 from provisioner.model import FIELD_VALUES, OWNERSHIP_TAGS, VaultSelector, make_tags
 from provisioner.spec.document import SpecDocument, format_json_path, is_at_or_under
-from provisioner.spec.schema_check import schema
+from provisioner.spec.regions import closest_regions, is_known_location
+from provisioner.spec.schema_check import schema, visible
 from provisioner.spec.yaml_loader import JsonPath
 from provisioner.timezones import WINDOWS_TIME_ZONES, canonical_time_zone
 
@@ -180,7 +182,74 @@ def _check_action_group(
         problems += _check_email(doc, (*path, "emailReceivers", index, "address"), receiver)
     for index, receiver in _mappings(group.get("webhookReceivers")):
         problems += _check_aad(doc, (*path, "webhookReceivers", index), receiver)
+    for index, receiver in _mappings(group.get("armRoleReceivers")):
+        problems += _check_role(doc, (*path, "armRoleReceivers", index, "roleId"), receiver)
+    problems += _check_location(doc, (*path, "location"), _text(group.get("location")))
+    problems += _check_bidi(doc, _names_of_group(path, group))
     return problems + _check_tags(doc, path, group)
+
+
+def _names_of_group(path: JsonPath, group: Entry) -> Iterator[tuple[JsonPath, object]]:
+    """(where, value) of every name an action group declares: its own, its short name and its
+    receivers'."""
+    yield (*path, "name"), group.get("name")
+    yield (*path, "shortName"), group.get("shortName")
+    for key in RECEIVER_KINDS:
+        for index, receiver in _mappings(group.get(key)):
+            yield (*path, key, index, "name"), receiver.get("name")
+
+
+# The built-in roles an ARM role receiver can notify, by role definition ID (the same in every
+# tenant): docs/azure-behaviour.md#action-group-arm-roles.
+NOTIFIABLE_ROLES = {
+    "8e3af657-a8ff-443c-a75c-2fe8c4bcb635": "Owner",
+    "b24988ac-6180-42a0-ab88-20f7382dd24c": "Contributor",
+    "acdd72a7-3385-48ef-bd42-f606fba81ae7": "Reader",
+    "749f88d5-cbae-40b8-bcfc-e573ddc772fa": "Monitoring Contributor",
+    "43d0d8ad-25c7-4714-9337-8ba259a9fe05": "Monitoring Reader",
+}
+
+
+def _check_role(doc: SpecDocument, where: JsonPath, receiver: Entry) -> list[SpecProblem]:
+    role = _text(receiver.get("roleId"))
+    if role is None or not is_guid(role) or role.lower() in NOTIFIABLE_ROLES:
+        return []  # missing or not a GUID: the schema says so
+    roles = ", ".join(f"{name} ({guid})" for guid, name in NOTIFIABLE_ROLES.items())
+    message = (
+        f"roleId {role!r} is not a role action groups can notify (Azure refuses it with "
+        f"NotSupportedArmRole); use one of the built-in roles {roles}"
+    )
+    return [doc.problem(where, message)]
+
+
+def _check_location(doc: SpecDocument, where: JsonPath, location: str | None) -> list[SpecProblem]:
+    if location is None or is_known_location(location):
+        return []
+    message = f"location {location!r} is not Global or an Azure region"
+    close = " or ".join(f"'{region}'" for region in closest_regions(location))
+    message += f"; did you mean {close}?" if close else " (such as swedencentral)"
+    return [doc.problem(where, message)]
+
+
+# Unicode's Bidi_Control characters: they reorder the text around them, so a name can show a
+# reviewer (in a diff, a plan, the portal) something else than it is ("Trojan Source").
+_BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _check_bidi(
+    doc: SpecDocument, names: Iterable[tuple[JsonPath, object]]
+) -> Iterator[SpecProblem]:
+    for where, name in names:
+        found = _BIDI_CONTROLS.search(name) if isinstance(name, str) else None
+        if found and isinstance(name, str):
+            code = ord(found.group())
+            label = where[-1] if where[-1] in ("name", "shortName") else "tag name"
+            message = (
+                f"{label} '{visible(name)}' holds U+{code:04X} "
+                f"({unicodedata.name(found.group())}), a bidirectional control character: "
+                "reviewers would see the text around it reordered; remove it"
+            )
+            yield doc.problem(where, message, at_key=label == "tag name")
 
 
 def _check_receiver_names(doc: SpecDocument, path: JsonPath, group: Entry) -> Iterator[SpecProblem]:
@@ -244,6 +313,8 @@ def _check_tags(doc: SpecDocument, path: JsonPath, entry: Entry) -> list[SpecPro
 
 
 def _check_tag_names(doc: SpecDocument, path: JsonPath, tags: object) -> Iterator[SpecProblem]:
+    names = tags if isinstance(tags, Mapping) else {}
+    yield from _check_bidi(doc, [((*path, name), name) for name in names])  # tag names
     seen: dict[str, str] = {}
     for name in tags if isinstance(tags, Mapping) else ():
         if name.casefold() in OWNERSHIP_TAGS:
@@ -261,6 +332,7 @@ def _check_rule(
     doc: SpecDocument, path: JsonPath, rule: Entry, flags: Flagged
 ) -> list[SpecProblem]:
     problems = _check_action(doc, path, rule, flags)
+    problems += _check_bidi(doc, [((*path, "name"), rule.get("name"))])
     problems += _check_condition_values(doc, (*path, "conditions"), rule.get("conditions"))
     if not flags.any_of(_home_paths(path)):  # a scope is judged against the rule's home
         problems += _check_scopes(doc, path, rule)
