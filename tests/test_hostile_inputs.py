@@ -378,6 +378,7 @@ BAD_ENV: list[tuple[str, dict[str, str | None], str]] = [
     ("arm-broken-ipv6", {"ALERTSYNC_ARM_ENDPOINT": "https://[::1"},
      "ALERTSYNC_ARM_ENDPOINT must be an https URL"),
     ("cloud-unknown", {"ALERTSYNC_CLOUD": "Mars"}, 'unknown Azure cloud "Mars"'),
+    ("tenant-path", {"AZURE_TENANT_ID": "../../x"}, "AZURE_TENANT_ID must be a tenant ID"),
     ("throttle-budget-text", {"ALERTSYNC_THROTTLE_BUDGET": "soon"},
      "ALERTSYNC_THROTTLE_BUDGET must be a number of seconds"),
     ("throttle-budget-negative", {"ALERTSYNC_THROTTLE_BUDGET": "-1"},

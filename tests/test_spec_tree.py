@@ -139,11 +139,14 @@ def test_an_unreadable_folder_found_by_the_walk_is_an_error(
 # --- as a user without privileges: root reads everything, so only this proves the walk ---------
 
 # The interpreter's own library may live where an unprivileged user cannot read (here: under
-# /root), so the child imports what the commands need first, then gives up root for good.
+# /root), so the child imports every module of the tool first (and with them what they import),
+# then gives up root for good.
 _UNPRIVILEGED = f"""
-import os, sys
-import provisioner.cli.plan_apply, provisioner.cli.validate, provisioner.spec.desired
-import provisioner.spec.files, provisioner.sync.pipeline, provisioner.azure.client
+import importlib, os, pkgutil, sys
+import provisioner
+for module in pkgutil.walk_packages(provisioner.__path__, "provisioner."):
+    if not module.name.startswith(("provisioner.emulator", "provisioner.__main__")):
+        importlib.import_module(module.name)
 from provisioner.cli import main
 if os.geteuid() == 0:
     os.setgroups([]); os.setgid({NOBODY}); os.setuid({NOBODY})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final
@@ -113,6 +114,21 @@ def _https_url(env: Mapping[str, str], name: str, default: str, *, bare_host: bo
     return text
 
 
+# azure-identity takes a tenant as its GUID or a domain (contoso.onmicrosoft.com) and raises a
+# ValueError, a traceback, for anything else: the same rule, said as one sentence.
+_TENANT = re.compile(r"[A-Za-z0-9.-]+")
+
+
+def _tenant_id(env: Mapping[str, str]) -> str | None:
+    text = env.get("AZURE_TENANT_ID") or None
+    if text is not None and not _TENANT.fullmatch(text):
+        raise AzureError(
+            f'AZURE_TENANT_ID must be a tenant ID (a GUID) or domain, not "{text}": '
+            "letters, digits, '-' and '.' only"
+        )
+    return text
+
+
 @dataclass(frozen=True, slots=True)
 class AzureSettings:
     """Where and how to reach Azure; `from_env` reads ALERTSYNC_* and AZURE_* variables."""
@@ -157,7 +173,7 @@ class AzureSettings:
                 env, "AZURE_AUTHORITY_HOST", chosen.authority_host, bare_host=True
             ),
             ca_bundle=env.get("ALERTSYNC_CA_BUNDLE") or None,
-            tenant_id=env.get("AZURE_TENANT_ID") or None,
+            tenant_id=_tenant_id(env),
             client_id=env.get("AZURE_CLIENT_ID") or None,
             client_secret=env.get("AZURE_CLIENT_SECRET") or None,
             throttle_budget=_seconds(env, "ALERTSYNC_THROTTLE_BUDGET", DEFAULT_THROTTLE_BUDGET),
