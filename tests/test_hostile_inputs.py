@@ -595,7 +595,11 @@ def sweep_world(emulator: Emulator) -> Iterator[Emulator]:
     yield emulator
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+@pytest.mark.parametrize(
+    "case",
+    [pytest.param(c, marks=pytest.mark.slow, id=c.id) if c.real_process else c for c in CASES],
+    ids=lambda c: c.id,
+)
 def test_hostile_input_is_refused_cleanly(
     case: Case, sweep_world: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
