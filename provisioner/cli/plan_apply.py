@@ -32,7 +32,7 @@ from provisioner.errors import AlertsyncError, OwnershipConflict, SafetyError, U
 if TYPE_CHECKING:
     from provisioner.azure.client import Azure
     from provisioner.sync.apply import ApplyResult, Outcome
-    from provisioner.sync.pipeline import Options, SavedPlan
+    from provisioner.sync.pipeline import Options, Planned, SavedPlan
     from provisioner.sync.plan import Plan
 
 OUTPUT_FORMATS = ("json", "markdown", "text")
@@ -277,7 +277,8 @@ def apply(
     options = _options_for(Options(prune, adopt, force, adopt_from), saved, plan_file)
     color = use_color(no_color)
     with azure_from_env() as azure:
-        the_plan = make_plan(spec_paths_or_default(paths), azure, options, os.environ).plan
+        planned = make_plan(spec_paths_or_default(paths), azure, options, os.environ)
+        the_plan = planned.plan
         click.echo(render_text(the_plan, color=color), nl=False)
         _refuse_problems(the_plan)
         _bind_to_review(the_plan, saved, checksum)
@@ -288,10 +289,24 @@ def apply(
         interrupt = _Interrupt(azure)
         with interrupt.handling_signals():
             result = _apply_with_progress(the_plan, azure, color, interrupt.stop)
+        overwritten = () if result.interrupted else _verified(result, planned, azure, options)
     click.echo(_result_line(result))
     if result.interrupted and interrupt.signum is not None:
         return 128 + interrupt.signum  # the shell's convention: 130 for SIGINT, 143 for SIGTERM
-    return EXIT_OK if result.ok else EXIT_ERROR
+    for line in overwritten:
+        click.echo(f"error: {line}", err=True)
+    return EXIT_OK if result.ok and not overwritten else EXIT_ERROR
+
+
+def _verified(result: ApplyResult, planned: Planned, azure: Azure, options: Options) -> list[str]:
+    """Read back what the apply wrote (plan's LIST reads): whatever someone else changed
+    meanwhile, one sentence each."""
+    from provisioner.sync.verify import verify
+
+    found = verify(
+        result, planned.desired, azure, adopt=options.adopt, adopt_from=options.adopt_from
+    )
+    return [interference.line() for interference in found]
 
 
 def _options_for(given: Options, saved: SavedPlan | None, plan_file: Path | None) -> Options:
