@@ -303,9 +303,17 @@ def _verified(result: ApplyResult, planned: Planned, azure: Azure, options: Opti
     meanwhile, one sentence each."""
     from provisioner.sync.verify import verify
 
-    found = verify(
-        result, planned.desired, azure, adopt=options.adopt, adopt_from=options.adopt_from
-    )
+    try:
+        found = verify(
+            result, planned.desired, azure, adopt=options.adopt, adopt_from=options.adopt_from
+        )
+    except AlertsyncError as error:  # the writes stand; only the check could not be made
+        click.echo(
+            f"warning: could not read back what was written ({error}); "
+            "run `alertsync plan` to check",
+            err=True,
+        )
+        return []
     return [interference.line() for interference in found]
 
 
