@@ -16,7 +16,7 @@ from typing import TypeVar
 from provisioner.errors import AzureError, ResourceGroupNotFound
 from provisioner.ids import ResourceId
 from provisioner.kinds import Kind
-from provisioner.model import Listed, Resource
+from provisioner.model import Listed, Resource, tag_value
 
 R = TypeVar("R", bound=Resource)
 
@@ -73,6 +73,16 @@ class FakeAzure:
         with self._lock:
             found = [r for r in self.resources.values() if r.KIND is kind and _in(r.id, scope)]
             return [(r, self.unsupported.get(r.id, ())) for r in sorted(found, key=_by_id)]
+
+    def list_tagged(self, scope: ResourceId, name: str, value: str) -> list[ResourceId]:
+        """IDs of the resources tagged name: value (name ignoring case), as Resources - List."""
+        self._request("tagged", scope)
+        with self._lock:
+            return sorted(
+                rid
+                for rid, r in self.resources.items()
+                if _in(rid, scope) and tag_value(r.tags, name) == value
+            )
 
     # --- Writer ---
 

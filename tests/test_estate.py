@@ -226,3 +226,64 @@ def test_a_plan_that_deletes_no_group_does_not_list_the_subscriptions_rules(
     assert [r["path"].split("/resourceGroups/")[1] for r in rule_lists(world)] == [
         "rg-monitoring/providers/Microsoft.AlertsManagement/actionRules"
     ]
+
+
+# --- the owners' footprint, found by tag ----------------------------------------------------------
+
+RULE_ELSEWHERE = """
+    alertProcessingRules:
+      - name: apr-app
+        resourceGroup: rg-app
+        scopes: [{resourceGroup: rg-app}]
+        actionGroups: [ag-oncall]
+    """
+
+
+def test_the_last_rule_removed_from_a_resource_group_is_kept_then_pruned(
+    world: Emulator, arm_env: dict[str, str], tmp_path: Path
+) -> None:
+    seed_vault(world, "RSV-APP", "rg-app")  # rg-app exists
+    write_spec(tmp_path, "backup.yaml", ONE_GROUP + RULE_ELSEWHERE)
+    assert alertsync(arm_env, tmp_path, "apply", "--yes").code == 0
+    write_spec(tmp_path, "backup.yaml", ONE_GROUP)  # rg-app is no longer named by the specs
+    world.control.clear_requests()
+    kept = alertsync(arm_env, tmp_path, "plan", "--detailed-exitcode")
+    assert kept.code == 0, kept.out + kept.err
+    assert (
+        '? kept (no longer declared; --prune deletes it): alert processing rule "apr-app" '
+        '(rg "rg-app"'
+    ) in kept.out
+    tag_lists = [r for r in world.control.requests() if r["path"].lower().endswith("/resources")]
+    assert [r["path"] for r in tag_lists] == [f"/subscriptions/{SUB}/resources"]
+    pruned = alertsync(arm_env, tmp_path, "apply", "--yes", "--prune")
+    assert pruned.code == 0, pruned.out + pruned.err
+    assert '- delete alert processing rule "apr-app"' in pruned.out
+    assert alertsync(arm_env, tmp_path, "plan", "--prune", "--detailed-exitcode").code == 0
+
+
+def test_a_subscription_given_on_the_command_line_is_searched_too(
+    world: Emulator, arm_env: dict[str, str], tmp_path: Path
+) -> None:
+    other = "11111111-1111-1111-1111-111111111111"
+    elsewhere = ONE_GROUP.replace(f"subscription: {SUB}", f"subscription: {other}")
+    world.control.seed(
+        {
+            "subscriptions": [
+                {
+                    "id": other,
+                    "resourceGroups": [{"name": "rg-monitoring", "location": "japaneast"}],
+                }
+            ]
+        }
+    )
+    write_spec(tmp_path, "backup.yaml", elsewhere)
+    assert alertsync(arm_env, tmp_path, "apply", "--yes").code == 0
+    write_spec(tmp_path, "backup.yaml", ONE_GROUP)  # the other subscription is no longer used
+    unseen = alertsync(arm_env, tmp_path, "plan", "--format", "json")
+    assert json.loads(unseen.out)["orphans"] == []
+    seen = alertsync(arm_env, tmp_path, "plan", "--format", "json", "--subscription", other)
+    plan = json.loads(seen.out)
+    assert [o.rsplit("/", 1)[1] for o in plan["orphans"]] == ["ag-oncall"]
+    assert plan["options"]["subscriptions"] == [other]
+    bad = alertsync(arm_env, tmp_path, "plan", "--subscription", "not-a-guid")
+    assert bad.code == 1 and "'not-a-guid' is not a subscription ID" in bad.err

@@ -36,6 +36,8 @@ class Scope:
     vaults: frozenset[ResourceId] = frozenset()
     referenced_groups: frozenset[ResourceId] = frozenset()
     selectors: frozenset[VaultSelector] = frozenset()
+    owners: frozenset[str] = frozenset()
+    subscriptions: frozenset[str] = frozenset()
 
 
 def rg(name: str, sub: str = SUB) -> ResourceId:

@@ -21,7 +21,7 @@ from provisioner.azure.errors import (
     not_found_code,
 )
 from provisioner.azure.kinds import SDK_KINDS
-from provisioner.azure.mappings import action_groups
+from provisioner.azure.mappings import action_groups, sdk_id
 from provisioner.azure.mappings.action_groups import NotificationResult
 from provisioner.azure.pacing import Clock
 from provisioner.azure.settings import AzureSettings
@@ -125,6 +125,29 @@ class Azure:
         else:
             found = self._list(kind.plural, scope, getattr(ops, sdk.list_in_subscription))
         return [(sdk.from_arm(r), sdk.unsupported(r)) for r in found]
+
+    def list_tagged(self, scope: ResourceId, name: str, value: str) -> list[ResourceId]:
+        """The IDs of every resource in the subscription (or resource group) `scope` tagged
+        `name: value`, of any type: one Resources - List with a tag filter, pages followed.
+
+        Azure returns no tags with a tag filter and takes no type filter beside one
+        (docs/azure-behaviour.md#resources--list-tags-and-provider-metadata): callers read what
+        they need with their own lists and pick the types they know.
+        """
+        ops = self._clients_for(scope.subscription).resources.resources
+        condition = f"tagName eq {_odata_text(name)} and tagValue eq {_odata_text(value)}"
+        if scope.resource_group is not None:
+            rg = scope.resource_group
+            found = self._list(
+                f"resources tagged {name}={value}",
+                scope,
+                lambda: ops.list_by_resource_group(rg, filter=condition),
+            )
+        else:
+            found = self._list(
+                f"resources tagged {name}={value}", scope, lambda: ops.list(filter=condition)
+            )
+        return [sdk_id(r.id, "a resource") for r in found]
 
     def put(self, resource: R) -> R:
         """Create, replace or (vault settings) patch the resource; returns it as Azure stored it."""
@@ -248,6 +271,11 @@ class Azure:
     def patch_vault(self, settings: VaultAlertSettings) -> VaultAlertSettings:
         """Merge the managed settings into the vault (a LRO in api 2026-11-01); returns the result."""
         return self.put(settings)
+
+
+def _odata_text(value: str) -> str:
+    """An OData string literal: quoted, a quote inside doubled."""
+    return "'" + value.replace("'", "''") + "'"
 
 
 def _rg(resource_id: ResourceId) -> str:

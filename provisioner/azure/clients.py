@@ -16,6 +16,7 @@ from azure.core.pipeline.transport import RequestsTransport
 from azure.mgmt.alertprocessingrules import AlertProcessingRulesMgmtClient
 from azure.mgmt.monitor import MonitorManagementClient
 from azure.mgmt.recoveryservices import RecoveryServicesClient
+from azure.mgmt.resource.resources import ResourceManagementClient
 
 from provisioner.azure.credentials import SharedTokenCredential, make_credential
 from provisioner.azure.pacing import Clock, Pacer
@@ -33,11 +34,12 @@ CONNECTION_POOL_SIZE: Final = 32
 
 @dataclass(frozen=True, slots=True)
 class SdkClients:
-    """The three management clients of one subscription."""
+    """The management clients of one subscription."""
 
     monitor: MonitorManagementClient
     rules: AlertProcessingRulesMgmtClient
     vaults: RecoveryServicesClient
+    resources: ResourceManagementClient  # Resources - List: what an owner's tag marks
 
 
 class ClientCache:
@@ -105,6 +107,7 @@ class ClientCache:
             monitor=MonitorManagementClient(cred, subscription, **options),
             rules=AlertProcessingRulesMgmtClient(cred, subscription, **options),
             vaults=RecoveryServicesClient(cred, subscription, **options),
+            resources=ResourceManagementClient(cred, subscription, **options),
         )
 
     def close(self) -> None:
@@ -115,6 +118,7 @@ class ClientCache:
             c.monitor.close()
             c.rules.close()
             c.vaults.close()
+            c.resources.close()
         self._session.close()
         if self._owns_credential:
             self._credential.close()

@@ -91,6 +91,28 @@ prune_option = click.option(
     is_flag=True,
     help="Delete resources this spec set owns (by tag) that no spec declares any more.",
 )
+
+
+def _subscription_ids(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> tuple[str, ...]:
+    from provisioner.ids import is_guid
+
+    for value in values:
+        if not is_guid(value.strip()):
+            raise click.BadParameter(f"{value!r} is not a subscription ID (a GUID)")
+    return values
+
+
+subscription_option = click.option(
+    "--subscription",
+    "subscriptions",
+    multiple=True,
+    metavar="ID",
+    callback=_subscription_ids,
+    help="Also find this owner's resources in subscription ID (repeatable); the subscriptions "
+    "the specs use are always searched.",
+)
 adopt_option = click.option(
     "--adopt",
     is_flag=True,
@@ -137,6 +159,7 @@ adopt_from_option = click.option(
 @prune_option
 @adopt_option
 @adopt_from_option
+@subscription_option
 @click.option(
     "--force",
     is_flag=True,
@@ -152,30 +175,28 @@ def plan(
     prune: bool,
     adopt: bool,
     adopt_from: str | None,
+    subscriptions: tuple[str, ...],
     force: bool,
     no_color: bool,
 ) -> int:
     """Show what apply would change in Azure to match the specs; changes nothing.
 
-    Reads live state with one LIST per resource group, diffs it against the specs
-    (PATH: files or folders, default specs/) and prints the plan. Exit 0 when Azure
+    Finds the owners' resources by tag in every subscription the specs use (and each
+    --subscription), reads live state with one LIST per resource group and kind, diffs it
+    against the specs (PATH: files or folders, default specs/) and prints the plan. Exit 0 when Azure
     matches, 1 on error, 2 with --detailed-exitcode when there are changes, 3 when a
     resource belongs to someone else (and, with --detailed-exitcode, when the plan is
     unsafe and not made with --force).
     """
-    from provisioner.sync.pipeline import Options, make_plan
+    from provisioner.sync.pipeline import Options, make_plan, subscriptions_option
     from provisioner.sync.render import RENDERERS, render_json, render_text
 
     spec_paths = spec_paths_or_default(paths)
     if out is not None:
         _refuse_out_in_spec_tree(out, spec_paths)
+    options = Options(prune, adopt, force, adopt_from, subscriptions_option(subscriptions))
     with azure_from_env() as azure:
-        planned = make_plan(
-            spec_paths,
-            azure,
-            Options(prune, adopt, force, adopt_from),
-            os.environ,
-        )
+        planned = make_plan(spec_paths, azure, options, os.environ)
         # Warns (never fails) when the planned state leaves a named vault's failures unmailed;
         # imported here, once the specs loaded: it brings the time zone data along.
         from provisioner.check.planned import plan_with_coverage
@@ -247,6 +268,7 @@ def _write_plan_file(out: Path, text: str) -> None:
 @prune_option
 @adopt_option
 @adopt_from_option
+@subscription_option
 @no_color_option
 def apply(
     paths: tuple[Path, ...],
@@ -257,6 +279,7 @@ def apply(
     prune: bool,
     adopt: bool,
     adopt_from: str | None,
+    subscriptions: tuple[str, ...],
     no_color: bool,
 ) -> int:
     """Change Azure to match the specs, then report each change's result.
@@ -267,14 +290,20 @@ def apply(
     Ctrl-C (or SIGTERM) starts no further change, lets requests already sent finish and
     reports every change; exit 130 (143 for SIGTERM). A second Ctrl-C exits at once.
     """
-    from provisioner.sync.pipeline import Options, make_plan, read_plan_file
+    from provisioner.sync.pipeline import (
+        Options,
+        make_plan,
+        read_plan_file,
+        subscriptions_option,
+    )
     from provisioner.sync.render import render_text
 
     if plan_file is not None and checksum is not None:
         # Each names the reviewed plan; with both, one would silently override the other.
         raise click.UsageError("give --plan or --checksum, not both")
     saved = read_plan_file(plan_file) if plan_file else None
-    options = _options_for(Options(prune, adopt, force, adopt_from), saved, plan_file)
+    given = Options(prune, adopt, force, adopt_from, subscriptions_option(subscriptions))
+    options = _options_for(given, saved, plan_file)
     color = use_color(no_color)
     with azure_from_env() as azure:
         planned = make_plan(spec_paths_or_default(paths), azure, options, os.environ)
@@ -332,6 +361,8 @@ def _options_for(given: Options, saved: SavedPlan | None, plan_file: Path | None
     ]
     if given.adopt_from not in (None, saved.options.adopt_from):
         extra.append(f"--adopt-from {given.adopt_from}")
+    if not set(given.subscriptions) <= set(saved.options.subscriptions):
+        extra.append("--subscription")
     if extra:
         raise AlertsyncError(
             f"{'/'.join(extra)} differ from the options {plan_file} was made with; leave them "

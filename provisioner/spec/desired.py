@@ -111,6 +111,14 @@ class DesiredState:
     vault_selections: tuple[VaultSelection, ...] = ()  # `vaults:` entries with `select`
 
     @property
+    def subscriptions(self) -> frozenset[str]:
+        """Every subscription the specs use (lower case): where the owners' footprint is read."""
+        return frozenset(
+            {rid.subscription.lower() for rid in (*self.resources, *self.vaults)}
+            | {s.subscription.lower() for s in self.selectors}
+        )
+
+    @property
     def selectors(self) -> frozenset[VaultSelector]:
         """Every vault selector of the specs: the vault lists a plan must read to resolve them."""
         return frozenset(

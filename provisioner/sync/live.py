@@ -20,6 +20,8 @@ from provisioner.model import (
     VaultAlertSettings,
     VaultSelector,
 )
+from provisioner.sync.footprint import Footprint, read_footprint
+from provisioner.sync.footprint import warnings as footprint_warnings
 from provisioner.sync.plan import RuleUsers
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,8 @@ class Reader(Protocol):
     """
 
     def list_resources(self, kind: Kind, scope: ResourceId) -> list[Listed]: ...
+
+    def list_tagged(self, scope: ResourceId, name: str, value: str) -> list[ResourceId]: ...
 
 
 class DesiredScope(Protocol):
@@ -49,6 +53,12 @@ class DesiredScope(Protocol):
 
     @property
     def selectors(self) -> frozenset[VaultSelector]: ...  # vaults found by resource group or tags
+
+    @property
+    def owners(self) -> frozenset[str]: ...  # whose footprint to find
+
+    @property
+    def subscriptions(self) -> frozenset[str]: ...  # every subscription the specs use
 
 
 @dataclass(frozen=True)
@@ -95,7 +105,10 @@ class _Found:
 # compared (orphans too), and a missing home is a problem of its own. The others are read only
 # to see whether what the specs name exists: vaults of scopes, action groups of other resource
 # groups that rules add by full ID; a missing one of those means missing vaults or groups.
-Role = Literal["home", "vaults", "references"]
+# A footprint list reads a resource group where the owners' tag marks groups or rules that no
+# home holds: what it finds is compared, kept or pruned as a home's is, but one the credential
+# may not read is a warning naming it (the rest of the plan stands).
+Role = Literal["home", "vaults", "references", "footprint"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +138,7 @@ def _tolerating_missing(azure: Reader, job: _Job) -> _Found:
         # Groups managed elsewhere are only checked to exist: a resource group the credential
         # may not read (Reader on the homes only) must not fail the whole plan. Any other
         # failure (5xx, network, throttling) is an error: the check must not be skipped.
-        if job.role != "references" or not _access_denied(error):
+        if job.role not in ("references", "footprint") or not _access_denied(error):
             raise
         return _Found(job.group, unreadable=str(error))
 
@@ -177,18 +190,40 @@ def _run(azure: Reader, jobs: list[_Job], max_workers: int) -> list[tuple[_Job, 
         return [(job, f.result()) for job, f in futures]
 
 
-def read_live(desired: DesiredScope, azure: Reader, max_workers: int = 8) -> LiveState:
-    """The live state for `desired`, read with one LIST per resource group and kind."""
+def _footprint_jobs(found: Footprint, jobs: list[_Job]) -> list[_Job]:
+    """Lists of the resource groups where the footprint shows owned groups or rules that no
+    other list reads (a home, or the last rule removed from a resource group's specs)."""
+    listed = {(job.kind, job.group) for job in jobs if job.role == "home"}
+    return [_Job(kind, group, "footprint") for kind, group in sorted(found.lists() - listed)]
+
+
+def read_live(
+    desired: DesiredScope,
+    azure: Reader,
+    max_workers: int = 8,
+    subscriptions: Iterable[str] = (),
+) -> LiveState:
+    """The live state for `desired`: the owners' footprint in every subscription the specs use
+    (and `subscriptions`), then one LIST per resource group and kind, each on a bounded pool."""
+    found_owned = read_footprint(
+        azure,
+        desired.subscriptions | {s.lower() for s in subscriptions},
+        desired.owners,
+        max_workers,
+    )
+    jobs = _jobs(desired)
+    jobs += _footprint_jobs(found_owned, jobs)
     resources: dict[ResourceId, Resource] = {}
     unsupported: dict[ResourceId, tuple[str, ...]] = {}
     missing_groups: set[ResourceId] = set()
     seen: set[ResourceId] = set()  # every resource listed, whatever the list's role
     unchecked: dict[ResourceId, str] = {}  # resource group -> why it could not be read
-    for job, found in _run(azure, _jobs(desired), max_workers):
+    unread: dict[ResourceId, str] = {}  # the same, of footprint lists
+    for job, found in _run(azure, jobs, max_workers):
         if found.missing and job.role == "home":
             missing_groups.add(found.group)
         if found.unreadable is not None:
-            unchecked[found.group] = found.unreadable
+            (unread if job.role == "footprint" else unchecked)[found.group] = found.unreadable
         seen.update(r.id for r in found.resources)
         resources.update((r.id, r) for r in found.resources if _compared(job))
         unsupported.update(found.unsupported)
@@ -202,18 +237,21 @@ def read_live(desired: DesiredScope, azure: Reader, max_workers: int = 8) -> Liv
             if g not in seen and g.resource_group_id() not in unchecked
         ),
         unsupported_receivers=MappingProxyType(unsupported),
-        warnings=tuple(
-            f"cannot check that the action groups rules add in {group.describe()} exist: {why}"
-            for group, why in sorted(unchecked.items())
+        warnings=(
+            *(
+                f"cannot check that the action groups rules add in {group.describe()} exist: {why}"
+                for group, why in sorted(unchecked.items())
+            ),
+            *footprint_warnings(found_owned, unread),
         ),
     )
 
 
 def _compared(job: _Job) -> bool:
-    """All of a home and of a vault list (selectors choose among the vaults; vault settings are
-    never pruned); nothing of reference lists (what another owner keeps elsewhere is only
+    """All of a home, of a footprint list and of a vault list (selectors choose among the
+    vaults; vault settings are never pruned); nothing of reference lists (what another owner keeps elsewhere is only
     checked to exist, never compared or pruned)."""
-    return job.role in ("home", "vaults")
+    return job.role in ("home", "vaults", "footprint")
 
 
 def read_rule_users(azure: Reader, subscriptions: Iterable[str], max_workers: int = 8) -> RuleUsers:

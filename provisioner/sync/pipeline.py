@@ -6,7 +6,7 @@ import codecs
 import dataclasses
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,8 @@ class Options:
     adopt: bool = False
     force: bool = False  # accept an unsafe plan: recorded in the plan and its checksum
     adopt_from: str | None = None  # hand this (old) owner's resources over to the specs' owner
+    # Subscriptions to find the owners' footprint in beside those the specs use (lower case).
+    subscriptions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +53,7 @@ def make_plan(
     key = key_from_env(env)  # a bad key is refused before anything is read
     documents = spec_files.load(paths)
     wanted = desired_state.build(documents, env=env)
-    current = live.read_live(wanted, azure)
+    current = live.read_live(wanted, azure, subscriptions=options.subscriptions)
     _check_hand_over(options.adopt_from, wanted.owners)
     resolved = selectors.resolve(wanted, current.vaults)
     found = diff.compute(
@@ -73,6 +75,7 @@ def make_plan(
         prune=options.prune,
         adopt=options.adopt,
         force=options.force,
+        subscriptions=options.subscriptions,
         fingerprint_key=key,
         selections=resolved.matches,
         users=_rule_users(found, azure),
@@ -193,6 +196,9 @@ def _saved_plan(path: Path, data: Any) -> SavedPlan:
         )
     if not isinstance(options.get("adoptFrom"), str | None):
         raise _malformed(path, "options.adoptFrom is not an owner name")
+    subscriptions = options.get("subscriptions", [])
+    if not isinstance(subscriptions, list) or not all(isinstance(s, str) for s in subscriptions):
+        raise _malformed(path, "options.subscriptions is not a list of subscription IDs")
     if not isinstance(changes, list) or not all(isinstance(c, dict) for c in changes):
         raise _malformed(path, "changes is not a list of changes")
     saved_options = Options(
@@ -200,8 +206,14 @@ def _saved_plan(path: Path, data: Any) -> SavedPlan:
         options.get("adopt", False),
         options.get("force", False),
         options.get("adoptFrom"),
+        subscriptions_option(subscriptions),
     )
     return SavedPlan(checksum, dict(summary), saved_options, changes)
+
+
+def subscriptions_option(given: Iterable[str]) -> tuple[str, ...]:
+    """`--subscription` values as a plan records them: lower case, sorted, each once."""
+    return tuple(sorted({s.strip().lower() for s in given}))
 
 
 def _malformed(path: Path, what: str) -> AlertsyncError:

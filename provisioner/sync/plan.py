@@ -61,6 +61,7 @@ class Plan:
     # The vaults each selector matched (their effect is in the changes): not in the checksum.
     selections: tuple[Match, ...] = ()
     adopt_from: str | None = None  # made with --adopt-from: this owner's resources handed over
+    subscriptions: tuple[str, ...] = ()  # --subscription: where else the footprint was read
 
     @classmethod
     def build(
@@ -72,6 +73,7 @@ class Plan:
         prune: bool = False,
         adopt: bool = False,
         force: bool = False,
+        subscriptions: tuple[str, ...] = (),
         fingerprint_key: bytes | None = None,
         selections: tuple[Match, ...] = (),
         users: RuleUsers | None = None,
@@ -90,6 +92,7 @@ class Plan:
             adopt,
             force,
             diff.warnings,
+            subscriptions=subscriptions,
             fingerprint_key=fingerprint_key,
             selections=selections,
             adopt_from=adopt_from,
@@ -139,6 +142,7 @@ class Plan:
             "adopt": self.adopt,
             "force": self.force,
             "adoptFrom": self.adopt_from,
+            "subscriptions": list(self.subscriptions),
         }
 
     def checksum(self) -> str:

@@ -1,0 +1,94 @@
+"""The owners' footprint: found by tag per subscription, read with the lists it reveals (fake Azure)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from provisioner import kinds
+from provisioner.ids import ResourceId
+from provisioner.model import AlertProcessingRule, VaultSelector
+from provisioner.sync.footprint import Footprint
+from provisioner.sync.live import read_live
+from tests.builders import OWNER, SUB, group, rule, rule_id
+from tests.fakes import FakeAzure, access_denied
+
+SUB2 = "11111111-1111-1111-1111-111111111111"
+HOME = ResourceId(SUB, "rg-monitoring")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What read_live asks of a DesiredState."""
+
+    resource_groups: frozenset[ResourceId] = frozenset({HOME})
+    vaults: frozenset[ResourceId] = frozenset()
+    referenced_groups: frozenset[ResourceId] = frozenset()
+    selectors: frozenset[VaultSelector] = frozenset()
+    owners: frozenset[str] = frozenset({OWNER})
+    subscriptions: frozenset[str] = frozenset({SUB})
+
+
+def elsewhere(name: str, rg: str = "rg-old", owner: str | None = OWNER) -> AlertProcessingRule:
+    """A rule of `owner` (None: unmanaged) in another resource group than the specs' home."""
+    return dataclasses.replace(rule(name, owner=owner), id=rule_id(name, rg))
+
+
+def test_an_owned_rule_outside_the_homes_is_read_with_one_list_of_its_group() -> None:
+    left = elsewhere("apr-last")
+    fake = FakeAzure.holding(group("ag-oncall"), left, elsewhere("foreign", owner=None))
+    live = read_live(Scope(), fake)
+    assert left.id in live.resources
+    assert rule_id("foreign", "rg-old") in live.resources  # its group is listed whole
+    assert sorted(fake.calls) == sorted(
+        [
+            ("tagged", f"/subscriptions/{SUB}"),
+            ("list", str(HOME)),  # action groups of the home
+            ("list", str(HOME)),  # its rules
+            ("list", str(ResourceId(SUB, "rg-old"))),  # rules only: no group of ours there
+        ]
+    )
+    assert live.warnings == ()
+
+
+def test_owned_resources_in_a_home_need_no_further_list() -> None:
+    fake = FakeAzure.holding(group("ag-oncall"), rule("apr-jobs"))
+    read_live(Scope(), fake)
+    assert len(fake.calls) == 1 + 2
+
+
+def test_every_subscription_of_the_specs_and_the_extra_ones_is_searched_once() -> None:
+    fake = FakeAzure.holding(group("ag-oncall"))
+    read_live(Scope(subscriptions=frozenset({SUB})), fake, subscriptions=[SUB2.upper(), SUB])
+    tagged = sorted(target for method, target in fake.calls if method == "tagged")
+    assert tagged == [f"/subscriptions/{SUB}", f"/subscriptions/{SUB2}"]
+
+
+def test_a_group_of_the_footprint_that_cannot_be_read_is_a_warning_naming_it() -> None:
+    fake = FakeAzure.holding(group("ag-oncall"), elsewhere("apr-last"), elsewhere("apr-2"))
+    fake.fail("list", ResourceId(SUB, "rg-old"), access_denied())
+    live = read_live(Scope(), fake)
+    (warning,) = live.warnings
+    assert warning.startswith(
+        f'cannot read resource group "rg-old" (sub "{SUB}"), where owner "{OWNER}" has 2 '
+        "resource(s) (apr-2, apr-last): "
+    )
+    assert warning.endswith("they are neither compared, kept nor pruned")
+
+
+def test_a_subscription_whose_resources_cannot_be_listed_is_a_warning() -> None:
+    fake = FakeAzure.holding(group("ag-oncall"))
+    fake.fail("tagged", ResourceId(SUB), access_denied())
+    live = read_live(Scope(), fake)
+    (warning,) = live.warnings
+    assert warning.startswith(f'cannot list the resources of subscription "{SUB}"')
+    assert group("ag-oncall").id in live.resources  # the homes are still read
+
+
+def test_only_groups_and_rules_of_the_footprint_are_listed() -> None:
+    vault = ResourceId.for_resource(SUB, "rg-x", "Microsoft.RecoveryServices/vaults", "v")
+    other = ResourceId.parse(
+        f"/subscriptions/{SUB}/resourceGroups/rg-y/providers/Microsoft.Web/sites/s"
+    )
+    found = Footprint({OWNER: frozenset({vault, other, rule_id("r", "rg-z")})})
+    assert found.lists() == {(kinds.PROCESSING_RULE, ResourceId(SUB, "rg-z"))}
