@@ -12,7 +12,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # `python bench/run.py`: import `bench` from the repo root
     sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
-from bench import report, throttled
+from bench import estate, report, throttled
 from bench.check_coverage import check_verdict, run_check
 from bench.scenario import BaselineRuns, Case, run_case
 from bench.startup import startup_verdict
@@ -22,7 +22,7 @@ from provisioner.emulator import Emulator
 # From this size on, the baseline (~3 GETs/PUTs per vault at the injected latency, sequential)
 # is measured with the first subscription count only and reused: its requests do not depend on it.
 BASELINE_ONCE_FROM = 1000
-GROUPS = ("speed", "throttled")
+GROUPS = ("speed", "throttled", "estate")
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -41,7 +41,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         action="append",
         choices=GROUPS,
         help="run only this group (repeatable; default: all): speed = plan/apply against the "
-        "baseline, throttled = first applies under ARM's token buckets against the floor",
+        "baseline, throttled = first applies under ARM's token buckets against the floor, "
+        "estate = 50 subscriptions x 20 vaults",
     )
     parser.add_argument("--quick", action="store_true", help="smoke run: sizes 1,10")
     parser.add_argument(
@@ -101,6 +102,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             print()
             verdicts += throttled.targets(rows)
+        if "estate" in groups:
+            whole = estate.run_estate(emulator)
+            print(estate.row(whole), "", sep="\n")
+            verdicts.append(estate.verdict(whole))
     for verdict in verdicts:
         print(verdict.line())
     print(f"\nbench: {time.perf_counter() - started:.0f} s in all")

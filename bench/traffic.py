@@ -7,8 +7,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-# A list ends with the collection (…/actionGroups); an item read names the resource after it.
-_LIST = re.compile(r"/providers/[^/]+/(actionGroups|actionRules|vaults)/?$", re.IGNORECASE)
+# A list ends with the collection (…/actionGroups, or …/resources for Resources - List); an item
+# read names the resource after it.
+_LIST = re.compile(
+    r"(/providers/[^/]+/(actionGroups|actionRules|vaults)|^/subscriptions/[^/]+/resources)/?$",
+    re.IGNORECASE,
+)
 _WRITES = frozenset({"PUT", "PATCH", "POST", "DELETE"})
 
 

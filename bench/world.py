@@ -87,6 +87,8 @@ class World:
             groups, rules = self.groups_in(sub), len(self.vaults_in(sub))
             if not groups and not rules:
                 continue
+            # The owner's footprint: one tag-filtered Resources - List of the subscription.
+            yield f"{sub}/resources", len(groups) + rules if rules_live else 0
             yield f"{sub}/{MONITORING_RG}/actionGroups", len(groups) if rules_live else 0
             yield f"{sub}/{MONITORING_RG}/actionRules", rules if rules_live else 0
             if rules:

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
+import threading
+import time
 from dataclasses import dataclass
 
 from provisioner import kinds
 from provisioner.ids import ResourceId
-from provisioner.model import AlertProcessingRule, VaultSelector
+from provisioner.kinds import Kind
+from provisioner.model import (
+    AlertProcessingRule,
+    Listed,
+    Resource,
+    VaultAlertSettings,
+    VaultSelector,
+)
 from provisioner.sync.footprint import Footprint
 from provisioner.sync.live import read_live
 from tests.builders import OWNER, SUB, group, rule, rule_id
@@ -92,3 +101,73 @@ def test_only_groups_and_rules_of_the_footprint_are_listed() -> None:
     )
     found = Footprint({OWNER: frozenset({vault, other, rule_id("r", "rg-z")})})
     assert found.lists() == {(kinds.PROCESSING_RULE, ResourceId(SUB, "rg-z"))}
+
+
+class Concurrency:
+    """A Reader around FakeAzure that records the most requests in flight at once."""
+
+    def __init__(self, fake: FakeAzure) -> None:
+        self.fake, self.now, self.most = fake, 0, 0
+        self.lock = threading.Lock()
+
+    def _enter(self) -> None:
+        with self.lock:
+            self.now += 1
+            self.most = max(self.most, self.now)
+        # Hold each request a moment: an unbounded pool would then show more than 8 in flight.
+        time.sleep(0.001)
+        with self.lock:
+            self.now -= 1
+
+    def list_resources(self, kind: Kind, scope: ResourceId) -> list[Listed]:
+        self._enter()
+        return self.fake.list_resources(kind, scope)
+
+    def list_tagged(self, scope: ResourceId, name: str, value: str) -> list[ResourceId]:
+        self._enter()
+        return self.fake.list_tagged(scope, name, value)
+
+
+def estate(subscriptions: int, vaults: int) -> tuple[Scope, FakeAzure]:
+    """Per subscription a home with a group and one rule per vault, and a backup group."""
+    subs = [f"00000000-0000-0000-0000-{i:012d}" for i in range(subscriptions)]
+    held: list[Resource] = []
+    named: set[ResourceId] = set()
+    for sub in subs:
+        held.append(
+            dataclasses.replace(
+                group("ag"),
+                id=ResourceId.for_resource(sub, "rg-monitoring", kinds.ACTION_GROUP.arm_type, "ag"),
+            )
+        )
+        for v in range(vaults):
+            vault = ResourceId.for_resource(sub, "rg-backup", kinds.VAULT.arm_type, f"rsv-{v}")
+            named.add(vault)
+            held.append(VaultAlertSettings(vault, True, True))
+            held.append(
+                dataclasses.replace(
+                    rule(f"apr-{v}"),
+                    id=ResourceId.for_resource(
+                        sub, "rg-monitoring", kinds.PROCESSING_RULE.arm_type, f"apr-{v}"
+                    ),
+                )
+            )
+    scope = Scope(
+        resource_groups=frozenset(ResourceId(s, "rg-monitoring") for s in subs),
+        vaults=frozenset(named),
+        subscriptions=frozenset(subs),
+    )
+    return scope, FakeAzure.holding(*held)
+
+
+def test_a_plan_read_over_many_subscriptions_grows_with_them_on_a_bounded_pool() -> None:
+    calls = {}
+    for subscriptions, vaults in ((5, 2), (5, 20), (50, 20)):
+        scope, fake = estate(subscriptions, vaults)
+        reader = Concurrency(fake)
+        live = read_live(scope, reader, max_workers=8)
+        assert len(live.resources) == subscriptions * (1 + 2 * vaults)
+        assert reader.most <= 8
+        calls[subscriptions, vaults] = len(fake.calls)
+    # Per subscription: the footprint, groups and rules of the home, the vaults: 4 requests.
+    assert calls == {(5, 2): 5 * 4, (5, 20): 5 * 4, (50, 20): 50 * 4}
