@@ -286,4 +286,4 @@ def test_a_subscription_given_on_the_command_line_is_searched_too(
     assert [o.rsplit("/", 1)[1] for o in plan["orphans"]] == ["ag-oncall"]
     assert plan["options"]["subscriptions"] == [other]
     bad = alertsync(arm_env, tmp_path, "plan", "--subscription", "not-a-guid")
-    assert bad.code == 1 and "'not-a-guid' is not a subscription ID" in bad.err
+    assert bad.code == 2 and "'not-a-guid' is not a subscription ID" in bad.err  # usage error
