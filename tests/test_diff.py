@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 from provisioner.model import Condition, EmailReceiver, VaultAlertSettings
-from provisioner.sync.diff import FieldChange, compute
+from provisioner.sync.diff import compute
+from provisioner.sync.field_diff import FieldChange
 from tests.builders import (
     OWNER,
     group,
@@ -48,12 +49,11 @@ def test_receiver_status_is_never_a_diff() -> None:
     assert compute(state(group()), state(live)).changes == ()
 
 
-def test_condition_values_show_as_one_list_change() -> None:
+def test_condition_values_are_a_set_one_change_per_value() -> None:
     live = rule(conditions=(Condition.build("Severity", "Equals", ["sev1", "SEV0"]),))
     (change,) = compute(state(rule()), state(live)).changes
-    assert change.fields == (
-        FieldChange("conditions[Severity].values", ("Sev0", "Sev1"), ("Sev1",)),
-    )
+    values = "conditions[Severity].values"
+    assert change.fields == (FieldChange(f"{values}[Sev0]", "Sev0", None, values),)
 
 
 def test_unmanaged_live_resource_is_a_problem_unless_adopted() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
 from provisioner.ids import ResourceId
 from provisioner.model import (
@@ -17,11 +17,10 @@ from provisioner.model import (
     resource_owner,
     tag_value,
 )
-from provisioner.sync.fields import Tree, resource_fields
+from provisioner.sync.field_diff import FieldChange, field_changes, named_as_declared
+from provisioner.sync.fields import resource_fields
 
 Action = Literal["create", "update", "adopt", "delete"]
-
-_ABSENT: Any = None
 
 
 class Desired(Protocol):
@@ -50,15 +49,6 @@ class Live(Protocol):
     def warnings(self) -> tuple[str, ...]: ...
     @property
     def unsupported_receivers(self) -> Mapping[ResourceId, tuple[str, ...]]: ...
-
-
-@dataclass(frozen=True, slots=True)
-class FieldChange:
-    """One field that differs, addressed like the spec: `emailReceivers[oncall].address`."""
-
-    path: str
-    old: Any
-    new: Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +198,7 @@ def _compare_owned(
     owner = owner_of(have.tags)
     want_fields = resource_fields(want)
     fields = tuple(
-        field_changes(_named_as_declared(resource_fields(have), want_fields), want_fields)
+        field_changes(named_as_declared(resource_fields(have), want_fields), want_fields)
     )
     if owner is None:
         if takeover.unmanaged:
@@ -271,23 +261,6 @@ def _moved(rid: ResourceId, live_location: str, location: str, source: str | Non
     )
 
 
-def _named_as_declared(live_fields: Tree, want_fields: Tree) -> Tree:
-    """The live field tree with tag and receiver names spelt as the spec spells them.
-
-    ARM compares tag names ignoring case and may keep either spelling
-    (docs/azure-behaviour.md#arm-names-ignore-case), and receiver
-    names are unique ignoring case within a group: `Team` live and `team` declared are the same
-    tag, `OnCall` and `oncall` the same receiver, not a removal and an addition.
-    """
-    aligned = dict(live_fields)
-    for key, declared in want_fields.items():
-        if key == "tags" or key.endswith("Receivers"):
-            spelling = {name.casefold(): name for name in declared}
-            live = live_fields.get(key) or {}
-            aligned[key] = {spelling.get(name.casefold(), name): v for name, v in live.items()}
-    return aligned
-
-
 def _orphans(desired: Desired, live: Live, adopt_from: str | None) -> Iterator[ResourceId]:
     """Live resources this set of specs owns (by tag, exactly) that no spec declares any more;
     with --adopt-from, the old owner's too (they are handed over as a whole)."""
@@ -346,38 +319,3 @@ def _missing_references(desired: Desired, live: Live) -> list[Problem]:
                 )
                 problems.append(Problem(rid, message, desired.sources.get(rid)))
     return problems
-
-
-def field_changes(old: Tree, new: Tree, prefix: str = "") -> Iterator[FieldChange]:
-    """Every leaf that differs between two field trees, in a stable order."""
-    for key in sorted(old.keys() | new.keys(), key=lambda k: (k.lower(), k)):
-        path = _join(prefix, key)
-        before, after = old.get(key, _ABSENT), new.get(key, _ABSENT)
-        if _both_trees(before, after, key):
-            yield from field_changes(before or {}, after or {}, path)
-        elif before != after and not (_empty(before) and _empty(after)):
-            yield FieldChange(path, before, after)
-
-
-# Keyed collections (receivers by name, tags, conditions by field) read as `list[key]`; their
-# items are listed one by one even when the whole collection is new or gone.
-_COLLECTIONS = ("Receivers", "tags", "conditions")
-
-
-def _both_trees(before: Any, after: Any, key: str) -> bool:
-    if isinstance(before, dict) and isinstance(after, dict):
-        return True
-    one_absent = before is _ABSENT or after is _ABSENT
-    return one_absent and key.endswith(_COLLECTIONS) and isinstance(before or after, dict)
-
-
-def _join(prefix: str, key: str) -> str:
-    if not prefix:
-        return key
-    if prefix.endswith(_COLLECTIONS):
-        return f"{prefix}[{key}]"
-    return f"{prefix}.{key}"
-
-
-def _empty(value: Any) -> bool:
-    return value is None or value in ({}, (), "")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
 from provisioner import kinds
@@ -20,9 +20,27 @@ from provisioner.model import (
     VaultAlertSettings,
 )
 
-# A leaf is a str, bool, int, None, ResourceId, Secret or a tuple of those. Leaves keep their model
-# types so that comparison stays the model's own (IDs ignore case, secrets compare by value).
+# A leaf is a str, bool, int, None, ResourceId or Secret. Leaves keep their model types so that
+# comparison stays the model's own (IDs ignore case, secrets compare by value).
 Tree = dict[str, Any]
+
+
+class Keyed(dict[str, Any]):
+    """A collection shown entry by entry as `name[key]`: receivers by name, tags, conditions by
+    field. An entry added or removed is one line, even when the whole collection is new or gone."""
+
+
+class ItemSet(Keyed):
+    """A list whose order Azure ignores, as a set: each item is its own key and value.
+
+    Adding one vault to a rule of a thousand scopes is then one `+ scopes` line (JSON path
+    `scopes[<id>]`), not a rewrite of the list.
+    """
+
+
+def item_set(items: Iterable[Any]) -> ItemSet:
+    """The items keyed by their text (IDs as written; the diff aligns their case)."""
+    return ItemSet({str(item): item for item in items})
 
 
 def resource_fields(resource: Resource) -> Tree:
@@ -36,7 +54,7 @@ def action_group_fields(group: ActionGroup) -> Tree:
         "shortName": group.short_name,
         "enabled": group.enabled,
         "location": group.location,
-        "tags": dict(group.tags),
+        "tags": Keyed(group.tags),
     }
     receiver_lists: dict[str, tuple[Receiver, ...]] = {
         "emailReceivers": group.email_receivers,
@@ -45,7 +63,7 @@ def action_group_fields(group: ActionGroup) -> Tree:
         "armRoleReceivers": group.arm_role_receivers,
     }
     for key, receivers in receiver_lists.items():
-        tree[key] = {r.name: _receiver_fields(r) for r in receivers}
+        tree[key] = Keyed({r.name: _receiver_fields(r) for r in receivers})
     return tree
 
 
@@ -76,12 +94,12 @@ def processing_rule_fields(rule: AlertProcessingRule) -> Tree:
         "description": rule.description,
         "enabled": rule.enabled,
         "location": rule.location,
-        "tags": dict(rule.tags),
-        "scopes": rule.scopes,
-        "conditions": {c.field: _condition_fields(c) for c in rule.conditions},
+        "tags": Keyed(rule.tags),
+        "scopes": item_set(rule.scopes),
+        "conditions": Keyed({c.field: _condition_fields(c) for c in rule.conditions}),
     }
     if rule.action_type == "AddActionGroups":
-        tree["actionGroups"] = rule.action_group_ids
+        tree["actionGroups"] = item_set(rule.action_group_ids)
     else:
         tree["suppressNotifications"] = True
     if rule.schedule is not None:
@@ -90,7 +108,7 @@ def processing_rule_fields(rule: AlertProcessingRule) -> Tree:
 
 
 def _condition_fields(condition: Condition) -> Tree:
-    return {"operator": condition.operator, "values": condition.values}
+    return {"operator": condition.operator, "values": item_set(condition.values)}
 
 
 def _schedule_fields(schedule: Schedule) -> Tree:
@@ -98,19 +116,41 @@ def _schedule_fields(schedule: Schedule) -> Tree:
         "effectiveFrom": schedule.effective_from,
         "effectiveUntil": schedule.effective_until,
         "timeZone": schedule.time_zone,
-        "recurrences": tuple(_recurrence_text(r) for r in schedule.recurrences),
+        "recurrences": _recurrences(schedule.recurrences),
     }
 
 
-def _recurrence_text(recurrence: Recurrence) -> str:
-    """One readable line per recurrence, e.g. `Weekly Saturday,Sunday 22:00:00-06:00:00`."""
-    days = recurrence.days_of_week or tuple(str(d) for d in recurrence.days_of_month)
+def _recurrences(recurrences: Iterable[Recurrence]) -> Keyed:
+    """Each recurrence under its key; two of one key (their days differ) are told apart by a
+    number, in the canonical order both sides share, so that no recurrence is ever lost."""
+    tree = Keyed()
+    for recurrence in recurrences:
+        key = unique = _recurrence_key(recurrence)
+        number = 2
+        while unique in tree:
+            unique, number = f"{key} #{number}", number + 1
+        tree[unique] = _recurrence_fields(recurrence)
+    return tree
+
+
+def _recurrence_key(recurrence: Recurrence) -> str:
+    """A recurrence by its kind and window, e.g. `weekly 22:00:00-06:00:00` or `weekly all day`:
+    its days are then a set of their own, so adding Monday is one line."""
     window = (
         f"{recurrence.start_time or '00:00:00'}-{recurrence.end_time or '24:00:00'}"
         if recurrence.start_time or recurrence.end_time
         else "all day"
     )
-    return " ".join(part for part in (recurrence.type, ",".join(days), window) if part)
+    return f"{recurrence.type.lower()} {window}"
+
+
+def _recurrence_fields(recurrence: Recurrence) -> Tree:
+    return {
+        "startTime": recurrence.start_time,
+        "endTime": recurrence.end_time,
+        "daysOfWeek": item_set(recurrence.days_of_week),
+        "daysOfMonth": item_set(recurrence.days_of_month),
+    }
 
 
 def vault_fields(settings: VaultAlertSettings) -> Tree:
@@ -136,6 +176,8 @@ def to_json(value: Any) -> Any:
         return "(sensitive value)"
     if isinstance(value, ResourceId):
         return str(value)
+    if isinstance(value, ItemSet):
+        return [to_json(v) for v in value.values()]
     if isinstance(value, Mapping):
         return {str(k): to_json(v) for k, v in value.items()}
     if isinstance(value, tuple | list):

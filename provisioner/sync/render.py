@@ -10,7 +10,8 @@ from typing import Any, Final
 import click
 
 from provisioner.model import plural
-from provisioner.sync.diff import Change, FieldChange
+from provisioner.sync.diff import Change
+from provisioner.sync.field_diff import FieldChange
 from provisioner.sync.fields import to_json
 from provisioner.sync.plan import Plan, kind_of
 
@@ -79,10 +80,22 @@ def _text_change(change: Change, paint: Callable[[str, str], str]) -> list[str]:
     head = paint(f"{_SYMBOLS[change.action]} {change.action} {change.id.describe()}", change.action)
     if change.action == "delete":
         return [head]  # what is deleted is named; listing its every field adds only noise
-    return [head + source] + [f"    {_text_field(f)}" for f in change.fields]
+    return [head + source] + [f"    {line}" for f in change.fields for line in _text_field(f)]
 
 
-def _text_field(field: FieldChange) -> str:
+def _text_field(field: FieldChange) -> list[str]:
+    if field.item_of is not None:
+        return [f"{sign} {field.item_of}: {format_value(item)}" for sign, item in _items(field)]
+    return [_text_value_change(field)]
+
+
+def _items(field: FieldChange) -> list[tuple[str, Any]]:
+    """An item of a set as `-` (removed) and/or `+` (added): in a set, nothing is rewritten."""
+    removed = [("-", field.old)] if field.old is not None else []
+    return removed + ([("+", field.new)] if field.new is not None else [])
+
+
+def _text_value_change(field: FieldChange) -> str:
     if field.old is None:
         return f"{field.path}: {format_value(field.new)}"
     if field.new is None:
@@ -159,10 +172,26 @@ def _md_details(change: Change) -> list[str]:
         lines += [f"Declared in {_md_code(change.source)}.", ""]
     lines += ["| Field | Before | After |", "|---|---|---|"]
     for field in change.fields:
-        old = "" if field.old is None else _md_cell(_md_code(format_value(field.old)))
-        new = "" if field.new is None else _md_cell(_md_code(format_value(field.new)))
-        lines.append(f"| {_md_cell(_md_code(field.path))} | {old} | {new} |")
+        lines += _md_field_rows(field)
     return [*lines, "", "</details>", ""]
+
+
+def _md_field_rows(field: FieldChange) -> list[str]:
+    """One row per field; one `+`/`-` row per item of a set, named by its set."""
+    if field.item_of is not None:
+        return [
+            f"| {sign} {_md_cell(_md_code(field.item_of))} | {_md_value(item, sign == '-')} "
+            f"| {_md_value(item, sign == '+')} |"
+            for sign, item in _items(field)
+        ]
+    old, new = _md_value(field.old), _md_value(field.new)
+    return [f"| {_md_cell(_md_code(field.path))} | {old} | {new} |"]
+
+
+def _md_value(value: Any, shown: bool = True) -> str:
+    if value is None or not shown:
+        return ""
+    return _md_cell(_md_code(format_value(value)))
 
 
 def _resource(change: Change) -> Any:
