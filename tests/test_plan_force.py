@@ -73,7 +73,7 @@ def test_apply_forces_only_a_plan_that_was_reviewed_with_force(
     assert "refusing an unsafe plan" in refused.err
     added = alertsync(arm_env, unsafe_change, "apply", "--yes", "--force", "--plan", str(plain))
     assert added.code == 1
-    assert f"--force differ from the options {plain} was made with" in added.err
+    assert f"{plain} was made without --force: leave it out" in added.err
     checksum = json.loads(plain.read_text())["checksum"]
     bound = alertsync(arm_env, unsafe_change, "apply", "--yes", "--force", "--checksum", checksum)
     assert bound.code == 3 and "stale" in bound.err  # --force is part of what was reviewed

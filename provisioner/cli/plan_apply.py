@@ -28,11 +28,12 @@ from provisioner.cli.app import (
     use_color,
 )
 from provisioner.errors import AlertsyncError, OwnershipConflict, SafetyError, UnsafePlan
+from provisioner.model import plural
 
 if TYPE_CHECKING:
     from provisioner.azure.client import Azure
     from provisioner.sync.apply import ApplyResult, Outcome
-    from provisioner.sync.pipeline import Options, Planned, SavedPlan
+    from provisioner.sync.pipeline import Binding, Options, Planned, SavedPlan
     from provisioner.sync.plan import Plan
 
 OUTPUT_FORMATS = ("json", "markdown", "text")
@@ -310,8 +311,9 @@ def apply(
         the_plan = planned.plan
         click.echo(render_text(the_plan, color=color), nl=False)
         _refuse_problems(the_plan)
-        _bind_to_review(the_plan, saved, checksum)
+        binding = _bind_to_review(the_plan, saved, checksum)
         _refuse_unsafe(the_plan, _APPLY_REFUSES)
+        _say_what_remains(binding, the_plan, saved)
         if not the_plan.has_changes:
             return EXIT_OK
         _confirm(yes, len(the_plan.changes))
@@ -319,7 +321,7 @@ def apply(
         with interrupt.handling_signals():
             result = _apply_with_progress(the_plan, azure, color, interrupt.stop)
         overwritten = () if result.interrupted else _verified(result, planned, azure, options)
-    click.echo(_result_line(result))
+    click.echo(_result_line(result, plan_file))
     if result.interrupted and interrupt.signum is not None:
         return 128 + interrupt.signum  # the shell's convention: 130 for SIGINT, 143 for SIGTERM
     for line in overwritten:
@@ -365,20 +367,35 @@ def _options_for(given: Options, saved: SavedPlan | None, plan_file: Path | None
         extra.append("--subscription")
     if extra:
         raise AlertsyncError(
-            f"{'/'.join(extra)} differ from the options {plan_file} was made with; leave them "
-            "out to use the plan's own, or plan again with them and have that plan reviewed"
+            f"{plan_file} was made without {' and '.join(extra)}: leave it out to use the "
+            "plan's own options, or plan again with it and have that plan reviewed"
         )
     return saved.options
 
 
-def _bind_to_review(the_plan: Plan, saved: SavedPlan | None, checksum: str | None) -> None:
-    """With --plan or --checksum, refuse (exit 3) a plan that is not the one reviewed."""
-    from provisioner.sync.pipeline import check_not_stale
+def _bind_to_review(
+    the_plan: Plan, saved: SavedPlan | None, checksum: str | None
+) -> Binding | None:
+    """With --plan or --checksum, refuse (exit 3) a plan that is not the one reviewed; a plan
+    file also accepts what remains of it after an earlier run (a re-run)."""
+    from provisioner.sync.pipeline import bind_to_plan_file, check_not_stale
 
     if saved is not None:
-        check_not_stale(the_plan, saved.checksum, saved.summary, saved.changes)
-    elif checksum is not None:
+        return bind_to_plan_file(the_plan, saved)
+    if checksum is not None:
         check_not_stale(the_plan, checksum, None)
+    return None
+
+
+def _say_what_remains(binding: Binding | None, the_plan: Plan, saved: SavedPlan | None) -> None:
+    if binding == "done":
+        click.echo("Nothing left to do: every change of the reviewed plan is applied.")
+    elif binding == "remaining" and saved is not None:
+        applied = max(len(saved.changes) - len(the_plan.changes), 0)
+        click.echo(
+            f"Applying the {plural(len(the_plan.changes), 'change')} of the reviewed plan that "
+            f"remain ({applied} already applied)."
+        )
 
 
 class _Interrupt:
@@ -519,14 +536,15 @@ def _outcome_line(outcome: Outcome, color: bool) -> str:
     return click.style(line, fg=_STYLES[outcome.status]) if color else line
 
 
-def _result_line(result: ApplyResult) -> str:
+def _result_line(result: ApplyResult, plan_file: Path | None) -> str:
     if result.interrupted:
         return _interrupted_line(result)
+    rerun = f"alertsync apply --plan {plan_file}" if plan_file else "alertsync apply"
     return (
         f"Apply {'complete' if result.ok else 'incomplete'}: {result.count('done')} done, "
         f"{result.count('failed')} failed, {result.count('skipped')} skipped "
         f"in {result.seconds:.1f}s."
-        + ("" if result.ok else " Re-run `alertsync apply` to converge once the cause is fixed.")
+        + ("" if result.ok else f" Re-run `{rerun}` to converge once the cause is fixed.")
     )
 
 

@@ -9,7 +9,7 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from provisioner.errors import AlertsyncError, StalePlan
 from provisioner.fingerprint import KEY_VARIABLE, key_from_env
@@ -21,6 +21,7 @@ from provisioner.sync.plan import (
     FORMAT_VERSION,
     Plan,
     RuleUsers,
+    checksum_of,
     deleted_groups,
     has_secrets,
     without_sources,
@@ -122,6 +123,12 @@ class SavedPlan:
     summary: dict[str, int]
     options: Options
     changes: list[Any]  # as the file shows them to reviewers
+    content: dict[str, Any]  # the whole document, to check it against its own checksum
+
+    @property
+    def intact(self) -> bool:
+        """The file holds what its checksum stands for (not edited since it was written)."""
+        return checksum_of(self.content) == self.checksum
 
 
 # A plan of thousands of changes is a few MiB; past this it is not a plan file, and reading on
@@ -208,7 +215,7 @@ def _saved_plan(path: Path, data: Any) -> SavedPlan:
         options.get("adoptFrom"),
         subscriptions_option(subscriptions),
     )
-    return SavedPlan(checksum, dict(summary), saved_options, changes)
+    return SavedPlan(checksum, dict(summary), saved_options, changes, data)
 
 
 def subscriptions_option(given: Iterable[str]) -> tuple[str, ...]:
@@ -245,10 +252,7 @@ def check_not_stale(
         if reviewed_changes is not None and _shown(reviewed_changes) != _shown(
             plan.to_data()["changes"]
         ):
-            raise StalePlan(
-                "the plan file was edited after it was written: the changes it shows are not "
-                "the ones its checksum stands for; run `alertsync plan --out FILE` again"
-            )
+            raise StalePlan(_EDITED)
         return
     detail = ""
     if reviewed is not None:
@@ -264,6 +268,56 @@ def check_not_stale(
         "the reviewed plan is stale: live Azure or the specs changed since it was made"
         f"{detail}{key_hint}; run `alertsync plan` again and review the new plan"
     )
+
+
+# How a plan computed now relates to a reviewed plan file: the very plan; what remains of it after
+# an earlier run applied part of it; or nothing left, every change of it applied.
+Binding = Literal["reviewed", "remaining", "done"]
+
+
+def bind_to_plan_file(plan: Plan, saved: SavedPlan) -> Binding:
+    """The reviewed plan, or what remains of it; refuse (StalePlan) anything else.
+
+    A re-run of `apply --plan FILE` (a CI job re-run after a change failed, or after the whole
+    apply succeeded) computes a smaller plan than the file's. It is still the reviewed plan as
+    long as every change in it is one the file holds (by digest, secrets included) and nothing
+    else differs: no problem, no new orphan. Anything outside the review is refused, exit 3.
+    """
+    if plan.checksum() == saved.checksum:
+        check_not_stale(plan, saved.checksum, saved.summary, saved.changes)
+        return "reviewed"
+    if not saved.intact:
+        raise StalePlan(_EDITED)
+    outside = _outside_review(plan, saved)
+    if outside:
+        raise StalePlan(
+            f"the reviewed plan is stale: live Azure or the specs changed since it was made "
+            f"({'; '.join(outside)}); run `alertsync plan` again and review the new plan"
+        )
+    return "remaining" if plan.changes else "done"
+
+
+def _outside_review(plan: Plan, saved: SavedPlan) -> list[str]:
+    """What the plan computed now holds that the reviewed file does not, as phrases."""
+    reviewed = {c.get("digest") for c in saved.changes}
+    orphans = {str(o).lower() for o in saved.content.get("orphans") or [] if isinstance(o, str)}
+    now = plan.to_data()
+    outside = [
+        f"not in the reviewed plan: {c['action']} {change.id.describe()}"
+        for c, change in zip(now["changes"], plan.changes, strict=True)
+        if c["digest"] not in reviewed
+    ]
+    outside += [f"problem: {p.message}" for p in plan.problems]
+    outside += [
+        f"newly kept: {o.describe()}" for o in plan.orphans if str(o).lower() not in orphans
+    ]
+    return outside
+
+
+_EDITED = (
+    "the plan file was edited after it was written: the changes it shows are not "
+    "the ones its checksum stands for; run `alertsync plan --out FILE` again"
+)
 
 
 def _shown(changes: list[Any]) -> list[Any]:

@@ -130,7 +130,7 @@ class Plan:
             "formatVersion": FORMAT_VERSION,
             "options": self._options(),
             "summary": self.summary(),
-            "changes": [_change_data(c) for c in self.changes],
+            "changes": [_change_data(c, self.fingerprint_key) for c in self.changes],
             "problems": [_problem_data(p) for p in self.problems],
             "orphans": [str(o) for o in self.orphans],
             "unsafe": list(self.unsafe),
@@ -148,16 +148,37 @@ class Plan:
     def checksum(self) -> str:
         """A digest of what the plan would do: equal checksums mean the same changes.
 
-        Secrets are folded in as fingerprints (keyed, or slow and salted: provisioner.fingerprint),
-        so a changed webhook URL changes the checksum while neither the plan file nor the
-        checksum lets a reader confirm a guessed URL. Where the specs declare a resource
-        (`source`, file:line) is left out: a plan made from `./specs` or from another working
-        directory, or after a comment was edited, does the same.
+        Secrets are folded into each change's `digest` as fingerprints (keyed, or slow and
+        salted: provisioner.fingerprint), so a changed webhook URL changes the checksum while
+        neither the plan file nor the checksum lets a reader confirm a guessed URL. Where the
+        specs declare a resource (`source`, file:line) is left out: a plan made from `./specs`
+        or from another working directory, or after a comment was edited, does the same.
         """
-        content = without_sources(self._content())
-        content["secrets"] = sorted(_secret_digests(self.changes, self.fingerprint_key))
-        canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
-        return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+        return checksum_of(self._content())
+
+
+# What the checksum covers: everything a plan file holds but `checksum`, `warnings` and
+# `selections` (informational; their effect is in `changes`).
+CHECKSUM_KEYS: Final = (
+    "formatVersion",
+    "options",
+    "summary",
+    "changes",
+    "problems",
+    "orphans",
+    "unsafe",
+)
+
+
+def checksum_of(content: Mapping[str, Any]) -> str:
+    """The checksum of plan content: a plan's, or a plan file's, whatever else it holds.
+
+    A plan file holds everything its checksum covers, so `apply --plan` can tell a file that was
+    edited from one that was not, even when the plan computed now differs (a re-run).
+    """
+    covered = {k: content[k] for k in CHECKSUM_KEYS if k in content}
+    canonical = json.dumps(without_sources(covered), sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def without_sources(content: dict[str, Any]) -> dict[str, Any]:
@@ -170,10 +191,10 @@ def without_sources(content: dict[str, Any]) -> dict[str, Any]:
     return stripped
 
 
-def _change_data(change: Change) -> dict[str, Any]:
+def _change_data(change: Change, key: bytes | None) -> dict[str, Any]:
     resource = change.desired or change.live
     assert resource is not None
-    return {
+    data = {
         "action": change.action,
         "kind": kind_of(resource).name,
         "id": str(change.id),
@@ -185,6 +206,17 @@ def _change_data(change: Change) -> dict[str, Any]:
             {"path": f.path, "old": to_json(f.old), "new": to_json(f.new)} for f in change.fields
         ],
     }
+    data["digest"] = _change_digest(data, change, key)
+    return data
+
+
+def _change_digest(data: Mapping[str, Any], change: Change, key: bytes | None) -> str:
+    """The identity of one change, its secrets included (as digests): a re-run of `apply --plan`
+    applies what remains only if each remaining change has the digest of a reviewed one."""
+    shown = {k: v for k, v in data.items() if k != "source"}
+    content = {"change": shown, "secrets": sorted(_secret_digests((change,), key))}
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def _problem_data(problem: Problem) -> dict[str, Any]:
