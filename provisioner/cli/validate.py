@@ -10,6 +10,7 @@ import click
 from provisioner.cli.app import EXIT_ERROR, cli, spec_paths, spec_paths_or_default
 
 if TYPE_CHECKING:
+    from provisioner.errors import SpecProblem
     from provisioner.model import Resource
 
 
@@ -21,14 +22,18 @@ def validate(paths: tuple[Path, ...]) -> None:
     PATH is a spec file or a folder of them, searched recursively for *.yaml and *.yml
     (default: specs/). Checks each file against schemas/alertsync.schema.json and the rules
     Azure enforces (short names, emails, names, time zones, scopes...), then the files
-    together (duplicates, action group references). Webhook URLs are not read: validate
-    needs no secrets.
+    together (duplicates, action group references). Webhook URLs are not needed: each
+    environment variable a webhook names that is unset is a warning (once per variable,
+    naming every receiver that needs it), since plan and apply will need it.
 
     Every problem is printed to stderr as FILE:LINE:COL: message (at $.json.path);
     exit 1 if there is any, 0 otherwise with a one-line summary on stdout.
     """
+    import os
+
     from provisioner.spec import desired
     from provisioner.spec import files as spec_files
+    from provisioner.spec.variables import missing_variables
 
     documents, problems = spec_files.check(spec_paths_or_default(paths))
     # Across files over every entry without a problem of its own: one bad file hides nothing.
@@ -36,9 +41,17 @@ def validate(paths: tuple[Path, ...]) -> None:
     problems = spec_files.sorted_problems([*problems, *across])
     for problem in problems:
         click.echo(str(problem), err=True)
+    for missing in missing_variables(documents, os.environ):
+        click.echo(_warning(missing), err=True)
     if problems:
         raise click.exceptions.Exit(EXIT_ERROR)
     click.echo(_validate_summary(len(documents), list(state.resources.values())))
+
+
+def _warning(problem: SpecProblem) -> str:
+    """`FILE:LINE:COL: warning: …`, as compilers write them."""
+    where = f"{problem.path}:{problem.line}:{problem.column}"
+    return f"{where}: warning: {problem.message}; plan and apply need it"
 
 
 def _validate_summary(files: int, resources: list[Resource]) -> str:

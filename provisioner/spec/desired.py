@@ -45,6 +45,7 @@ from provisioner.model import (
 from provisioner.spec.document import SpecDocument
 from provisioner.spec.files import sorted_problems
 from provisioner.spec.semantic import entries, home, is_selector, scope_id, vault_selector
+from provisioner.spec.variables import missing_variables
 from provisioner.spec.yaml_loader import JsonPath
 from provisioner.timezones import canonical_time_zone
 
@@ -161,6 +162,8 @@ def check_across(
     for document in documents:
         builder.add_rules(document)
     owners = frozenset(d.owner for d in documents if d.is_sound(()))
+    if env is not None:
+        builder.problems += missing_variables(documents, env)
     problems = sorted_problems(builder.problems)  # each said once, a bounded number per file
     return builder.state(owners), problems
 
@@ -286,7 +289,8 @@ class _Builder:
             return unresolved_secret(variable)
         value = self.env.get(variable, "")
         flaw = webhook_url_flaw(value)
-        if flaw:
+        # Unset or empty: missing_variables says it once, for every receiver that needs it.
+        if flaw and value.strip():
             # Never the value: it is the secret, and this message ends up in CI logs.
             message = (
                 f"environment variable {variable} {flaw}: webhook receiver "
