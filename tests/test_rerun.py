@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 from azure.mgmt.monitor import MonitorManagementClient
 
+from provisioner.sync.plan import checksum_of
 from tests.e2e import SEED_SCENARIO, alertsync, write_spec
 
 if TYPE_CHECKING:
@@ -99,3 +100,19 @@ def test_a_rerun_refuses_a_plan_file_edited_after_it_was_written(
     code, _, err = apply_plan(arm_env, reviewed)
     assert code == 3
     assert "the plan file was edited after it was written" in err
+
+
+@pytest.mark.parametrize(
+    ("hostile", "expected"),
+    [({"orphans": 5}, 0), ({"orphans": [{"id": 1}]}, 0), ({"problems": ["not an object"]}, 3)],
+)
+def test_a_plan_file_consistent_with_its_checksum_but_odd_never_tracebacks(
+    arm_env: dict[str, str], reviewed: Path, hostile: dict[str, object], expected: int
+) -> None:
+    """Its changes are the reviewed ones: applied; a plan that had problems never is."""
+    data = {**json.loads(reviewed.read_text()), **hostile}
+    data["checksum"] = checksum_of(data)  # consistent with itself: only the content is odd
+    reviewed.write_text(json.dumps(data))
+    code, _, err = apply_plan(arm_env, reviewed)
+    assert code == expected, err
+    assert "Traceback" not in err

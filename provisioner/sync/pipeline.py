@@ -300,7 +300,8 @@ def bind_to_plan_file(plan: Plan, saved: SavedPlan) -> Binding:
 def _outside_review(plan: Plan, saved: SavedPlan) -> list[str]:
     """What the plan computed now holds that the reviewed file does not, as phrases."""
     reviewed = {c.get("digest") for c in saved.changes}
-    orphans = {str(o).lower() for o in saved.content.get("orphans") or [] if isinstance(o, str)}
+    kept = saved.content.get("orphans")
+    orphans = {o.lower() for o in kept if isinstance(o, str)} if isinstance(kept, list) else set()
     now = plan.to_data()
     outside = [
         f"not in the reviewed plan: {c['action']} {change.id.describe()}"
@@ -308,6 +309,8 @@ def _outside_review(plan: Plan, saved: SavedPlan) -> list[str]:
         if c["digest"] not in reviewed
     ]
     outside += [f"problem: {p.message}" for p in plan.problems]
+    if saved.content.get("problems"):  # a blocked plan was never applicable, so never partly
+        outside.append("the reviewed plan had problems")
     outside += [
         f"newly kept: {o.describe()}" for o in plan.orphans if str(o).lower() not in orphans
     ]

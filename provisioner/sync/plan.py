@@ -182,13 +182,21 @@ def checksum_of(content: Mapping[str, Any]) -> str:
 
 
 def without_sources(content: dict[str, Any]) -> dict[str, Any]:
-    """Plan data without the `source` (file:line) of its changes and problems."""
+    """Plan data without the `source` (file:line) of its changes and problems.
+
+    Also given a plan file's content, whatever it holds: what is not a list of objects is kept
+    as it is (its checksum then simply differs).
+    """
     stripped = dict(content)
     for key in ("changes", "problems"):
-        stripped[key] = [
-            {k: v for k, v in item.items() if k != "source"} for item in content.get(key, [])
-        ]
+        items = content.get(key, [])
+        if isinstance(items, list):
+            stripped[key] = [_without_source(item) for item in items]
     return stripped
+
+
+def _without_source(item: Any) -> Any:
+    return {k: v for k, v in item.items() if k != "source"} if isinstance(item, dict) else item
 
 
 def _change_data(change: Change, key: bytes | None) -> dict[str, Any]:
