@@ -257,16 +257,19 @@ def check_not_stale(
     detail = ""
     if reviewed is not None:
         detail = f" (reviewed: {_counts(reviewed)}; now: {_counts(plan.summary())})"
-    # A webhook URL's fingerprint depends on the key: a key set for plan but not for apply
-    # (or another one) looks exactly like a changed URL.
-    key_hint = (
-        f" (the checksum covers webhook URLs: {KEY_VARIABLE} must be the same for plan and apply)"
-        if has_secrets(plan)
-        else ""
-    )
     raise StalePlan(
         "the reviewed plan is stale: live Azure or the specs changed since it was made"
-        f"{detail}{key_hint}; run `alertsync plan` again and review the new plan"
+        f"{detail}{_key_hint(plan)}; run `alertsync plan` again and review the new plan"
+    )
+
+
+def _key_hint(plan: Plan) -> str:
+    # A webhook URL's fingerprint depends on the key: a key set for plan but not for apply
+    # (or another one) looks exactly like a changed URL.
+    if not has_secrets(plan):
+        return ""
+    return (
+        f" (the checksum covers webhook URLs: {KEY_VARIABLE} must be the same for plan and apply)"
     )
 
 
@@ -292,7 +295,8 @@ def bind_to_plan_file(plan: Plan, saved: SavedPlan) -> Binding:
     if outside:
         raise StalePlan(
             f"the reviewed plan is stale: live Azure or the specs changed since it was made "
-            f"({'; '.join(outside)}); run `alertsync plan` again and review the new plan"
+            f"({'; '.join(outside)}){_key_hint(plan)}; run `alertsync plan` again and review "
+            "the new plan"
         )
     return "remaining" if plan.changes else "done"
 
