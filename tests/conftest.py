@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from azure.identity import ClientSecretCredential
+from hypothesis import settings
 from azure.mgmt.alertprocessingrules import AlertProcessingRulesMgmtClient
 from azure.mgmt.monitor import MonitorManagementClient
 from azure.mgmt.recoveryservices import RecoveryServicesClient
@@ -26,6 +27,11 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 from tests.seeds import DEFAULT_SEED, DEFAULT_SUBSCRIPTION  # noqa: E402
+
+# Property tests judge results, never speed: on 2 shared cores an example can take longer than
+# hypothesis's default 200 ms deadline, and that is no defect. Speed lives in `make bench`.
+settings.register_profile("alertsync", deadline=None)
+settings.load_profile("alertsync")
 
 if TYPE_CHECKING:
     from provisioner.emulator import Emulator

@@ -26,6 +26,7 @@ from provisioner.model import (
 
 __all__ = [
     "SCHEMA_URL",
+    "Dangling",
     "Export",
     "ExportError",
     "Skipped",
@@ -33,6 +34,7 @@ __all__ = [
     "SpecFile",
     "WebhookVariable",
     "choose_owner",
+    "dangling_references",
     "export",
     "summary_lines",
     "webhook_variables",
@@ -64,6 +66,23 @@ class Snapshot:
     unsupported: Mapping[ResourceId, tuple[str, ...]] = field(
         default_factory=lambda: MappingProxyType({})
     )
+    # The resource groups listed; empty: the whole subscription was.
+    resource_groups: tuple[str, ...] = ()
+
+    def listed(self, resource_id: ResourceId) -> bool:
+        """Whether the snapshot would hold `resource_id` if it existed (it lies in a listed scope)."""
+        if str(resource_id.subscription).lower() != self.subscription.lower():
+            return False
+        homes = {rg.lower() for rg in self.resource_groups}
+        return not homes or str(resource_id.resource_group).lower() in homes
+
+
+@dataclass(frozen=True, slots=True)
+class Dangling:
+    """An exported rule that adds an action group Azure no longer has (deleted while in use)."""
+
+    rule: ResourceId
+    group: ResourceId
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +123,7 @@ class Export:
     variables: tuple[WebhookVariable, ...] = ()
     skipped: tuple[Skipped, ...] = ()
     unmanaged: tuple[ResourceId, ...] = ()  # exported without ownership tags: apply needs --adopt
+    dangling: tuple[Dangling, ...] = ()  # written as Azure holds them; plan refuses them
 
 
 # --- the export ------------------------------------------------------------------------------
@@ -148,6 +168,25 @@ def _export(
         variables=tuple(variables.values()),
         skipped=skipped,
         unmanaged=tuple(sorted(r.id for r in kept if owner_of(r.tags) is None)),
+        dangling=dangling_references(snapshot, rules),
+    )
+
+
+def dangling_references(
+    snapshot: Snapshot, rules: Iterable[AlertProcessingRule]
+) -> tuple[Dangling, ...]:
+    """Rules naming a group that the snapshot's scope was listed for but does not hold.
+
+    Azure lets an action group be deleted while rules still add it
+    (docs/azure-behaviour.md#dangling-action-group-references); a group outside the listed
+    scope is not judged, since the export did not read it.
+    """
+    present = {g.id for g in snapshot.action_groups}
+    return tuple(
+        Dangling(rule.id, gid)
+        for rule in sorted(rules, key=lambda r: r.id)
+        for gid in rule.action_group_ids
+        if gid not in present and snapshot.listed(gid)
     )
 
 
@@ -296,7 +335,8 @@ def summary_lines(result: Export, destination: str) -> list[str]:
     names = ", ".join(f.name for f in result.files)
     lines = [f'Exported {what} (owner "{result.owner}") to {destination}: {names}.']
     adopt = _adopt_lines(result, "DIR" if destination == "stdout" else destination)
-    return lines + _skipped_lines(result) + _variable_lines(result) + adopt
+    dangling = _dangling_lines(result)
+    return lines + _skipped_lines(result) + dangling + _variable_lines(result) + adopt
 
 
 def _skipped_note(result: Export) -> str:
@@ -305,6 +345,15 @@ def _skipped_note(result: Export) -> str:
 
 def _skipped_lines(result: Export) -> list[str]:
     return [f"Skipped {s.id.describe()}: {s.reason}." for s in result.skipped]
+
+
+def _dangling_lines(result: Export) -> list[str]:
+    return [
+        f"{d.rule.describe()} adds {d.group.describe()}, which no longer exists in Azure (deleted "
+        "while the rule still used it): it was exported as Azure holds it, and plan will refuse "
+        "it until the rule names an existing group or the specs declare this one."
+        for d in result.dangling
+    ]
 
 
 def _variable_lines(result: Export) -> list[str]:

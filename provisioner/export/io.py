@@ -42,6 +42,7 @@ def read_snapshot(
         rules=tuple(r for listing in listings for r in listing[1]),
         vaults=tuple(v for listing in listings for v in listing[2]),
         unsupported=MappingProxyType({g.id: extra for g, extra in groups if extra}),
+        resource_groups=tuple(resource_groups),
     )
 
 
