@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from azure.identity import ClientSecretCredential
-from hypothesis import settings
 from azure.mgmt.alertprocessingrules import AlertProcessingRulesMgmtClient
 from azure.mgmt.monitor import MonitorManagementClient
 from azure.mgmt.recoveryservices import RecoveryServicesClient
+from hypothesis import settings
 
 # tests/ has no __init__.py (rootdir-relative test names), so make the repo root importable
 # for `from tests.seeds import DEFAULT_SEED` in any test module.
