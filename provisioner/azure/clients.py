@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import requests
 import requests.adapters
@@ -25,6 +26,7 @@ from provisioner.azure.settings import AzureSettings
 from provisioner.errors import AzureError
 
 log = logging.getLogger(__name__)
+C = TypeVar("C")
 
 # requests keeps 10 connections per host by default; apply runs 16 writers and the three SDK
 # clients of every subscription share this one session, so without a larger pool urllib3
@@ -57,6 +59,7 @@ class ClientCache:
         self._credential = SharedTokenCredential(credential or make_credential(settings))
         self._owns_credential = credential is None  # a caller's credential is the caller's to close
         self._clients: dict[str, SdkClients] = {}
+        self._extra: dict[tuple[str, Callable[..., Any]], Any] = {}
         self._session = _pooled_session()
         self._lock = threading.Lock()
         self.requests = RequestCounter()
@@ -96,6 +99,18 @@ class ClientCache:
                 self._clients[key] = clients
             return clients
 
+    def extra(self, subscription: str, client_class: Callable[..., C]) -> C:
+        """Another SDK client of the subscription (built on first use, as only some commands
+        need it), with the same session, credential and policies."""
+        key = (subscription.lower(), client_class)
+        with self._lock:
+            client = self._extra.get(key)
+            if client is None:
+                client = client_class(self._credential, key[0], **self._client_options())
+                self._extra[key] = client
+            result: C = client
+            return result
+
     def _build(self, subscription: str) -> SdkClients:
         log.debug(
             "building SDK clients for subscription %s at %s",
@@ -114,6 +129,9 @@ class ClientCache:
         """Close every SDK client (their HTTP sessions)."""
         with self._lock:
             clients, self._clients = list(self._clients.values()), {}
+            extra, self._extra = list(self._extra.values()), {}
+        for client in extra:
+            client.close()
         for c in clients:
             c.monitor.close()
             c.rules.close()
