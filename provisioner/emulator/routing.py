@@ -123,10 +123,16 @@ def in_scope(scopes: Iterable[str], target: str) -> bool:
 # ---- schedules ---------------------------------------------------------------------------
 
 
+# Windows zone ids ignoring case: .NET's TimeZoneInfo.FindSystemTimeZoneById matches an id
+# "exactly in length, but not in case" (docs/azure-behaviour.md#schedules).
+WINDOWS_ZONES = {name.lower(): iana for name, iana in win_tz.items()}
+
+
 def zone(name: str | None) -> tzinfo:
-    """A Windows time-zone name (as rules carry them) as a zoneinfo zone; UTC when absent or
-    unknown (the service's default and its answer to an unknown name are not documented)."""
-    iana = win_tz.get(name or "UTC")
+    """A Windows time-zone name (as rules carry them, in any case) as a zoneinfo zone; UTC when
+    absent or unknown (the service's default and its answer to an unknown name are not
+    documented)."""
+    iana = WINDOWS_ZONES.get((name or "UTC").lower())
     return ZoneInfo(iana) if iana else UTC
 
 

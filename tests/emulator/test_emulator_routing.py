@@ -232,6 +232,15 @@ def test_a_windows_zone_follows_daylight_saving_time() -> None:
     assert schedule_active(schedule, at("2026-07-06T07:00:00+00:00"))
 
 
+def test_a_windows_zone_name_is_found_ignoring_case() -> None:
+    # .NET finds Windows zone ids ignoring case; Tokyo 09:00-10:00 is 00:00-01:00 UTC.
+    daily = [{"recurrenceType": "Daily", "startTime": "09:00:00", "endTime": "10:00:00"}]
+    for zone in ("Tokyo Standard Time", "tokyo standard time", "TOKYO STANDARD TIME"):
+        schedule = {"timeZone": zone, "recurrences": daily}
+        assert schedule_active(schedule, at("2026-03-02T00:30:00+00:00"))
+        assert not schedule_active(schedule, at("2026-03-02T09:30:00+00:00"))
+
+
 def test_an_unknown_or_absent_time_zone_is_utc() -> None:
     daily = [{"recurrenceType": "Daily", "startTime": "09:00:00", "endTime": "10:00:00"}]
     for zone in ("Mars Standard Time", None):
