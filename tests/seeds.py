@@ -25,3 +25,11 @@ DEFAULT_SEED: dict[str, Any] = {
         }
     ]
 }
+
+
+def rule_seed(rule_id: str, properties: dict[str, Any], rg: str = MONITORING_RG) -> dict[str, Any]:
+    """A seed document adding one alert processing rule (raw ARM properties) to the default
+    subscription, e.g. a suppression rule made outside alertsync."""
+    body = {"location": "Global", "properties": properties}
+    group = {"name": rg, "location": "japaneast", "resources": [{"id": rule_id, "body": body}]}
+    return {"subscriptions": [{"id": DEFAULT_SUBSCRIPTION, "resourceGroups": [group]}]}

@@ -17,7 +17,7 @@ from provisioner.emulator import Emulator
 from provisioner.evidence import AlertTimeRange
 from provisioner.ids import ResourceId
 from tests.emulator.conftest import AG_ID, EVIDENCE_SEED, RULE_PATH, VAULT_ID, VM_PATH
-from tests.seeds import DEFAULT_SUBSCRIPTION
+from tests.seeds import DEFAULT_SUBSCRIPTION, rule_seed
 
 VAULT = ResourceId.parse(VAULT_ID)
 
@@ -191,29 +191,8 @@ def _now() -> datetime:
 
 def _put_suppression(world: Emulator) -> None:
     world.control.seed(
-        {
-            "subscriptions": [
-                {
-                    "id": DEFAULT_SUBSCRIPTION,
-                    "resourceGroups": [
-                        {
-                            "name": "rg-monitoring",
-                            "location": "japaneast",
-                            "resources": [
-                                {
-                                    "id": f"{RULE_PATH}/apr-quiet",
-                                    "body": {
-                                        "location": "Global",
-                                        "properties": {
-                                            "scopes": [VAULT_ID],
-                                            "actions": [{"actionType": "RemoveAllActionGroups"}],
-                                        },
-                                    },
-                                }
-                            ],
-                        }
-                    ],
-                }
-            ]
-        }
+        rule_seed(
+            f"{RULE_PATH}/apr-quiet",
+            {"scopes": [VAULT_ID], "actions": [{"actionType": "RemoveAllActionGroups"}]},
+        )
     )

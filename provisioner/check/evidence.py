@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Final, Protocol, TypeVar
 
@@ -19,6 +19,7 @@ from provisioner.check import history
 from provisioner.check.agents import AgentEvidence
 from provisioner.check.coverage import Problem
 from provisioner.check.history import AlertEvidence
+from provisioner.check.report import CheckReport
 from provisioner.errors import AlertsyncError
 from provisioner.evidence import (
     ALERT_RETENTION,
@@ -231,4 +232,40 @@ def _agent_line(agent: AgentEvidence) -> str:
     note = f" ({agent.note})" if agent.note else ""
     return (
         f"{mark} {agent.vm_label} in vault {agent.protected.vault.name}: {', '.join(parts)}{note}"
+    )
+
+
+def add_evidence(
+    report: CheckReport,
+    reader: EvidenceReads,
+    *,
+    since: timedelta | None,
+    agents: bool,
+    now: datetime,
+    progress: Progress = _quiet,
+) -> CheckReport:
+    """The report with the `--since` and `--agents` sections for its vaults: their problems
+    join each vault's (and so the exit code), their data the JSON, their lines the text."""
+    if since is None and not agents:
+        return report
+    vault_ids = [v.id for v in report.vaults]
+    found = EvidenceReport(
+        read_alerts(reader, report.subscriptions, vault_ids, since, now, progress=progress)
+        if since is not None
+        else None,
+        read_agents(reader, vault_ids, progress) if agents else None,
+    )
+    vaults = tuple(
+        replace(
+            v,
+            extra_problems=v.extra_problems + found.vault_problems(v.id),
+            sections={**v.sections, **found.vault_sections(v.id)},
+        )
+        for v in report.vaults
+    )
+    return replace(
+        report,
+        vaults=vaults,
+        sections={**report.sections, **found.sections()},
+        details=report.details + tuple(found.text_lines()),
     )

@@ -51,6 +51,7 @@ def render_text(report: CheckReport, color: bool = False) -> str:
         lines += [f"    - {_gap_text(g, vault)}" for g in vault.gaps]
     if not report.vaults:
         lines.append("No Recovery Services vault in these subscriptions.")
+    lines += report.details
     lines += [f"warning: {w}" for w in report.warnings]
     lines.append(summary_line(report))
     return "\n".join(lines) + "\n"
@@ -60,6 +61,8 @@ def _vault_line(vault: VaultReport) -> str:
     if not vault.outcome.covered:
         return f"{NOT_OK} {_where(vault)}: not covered"
     mail = ", ".join(vault.outcome.emails)
+    if vault.extra_problems and not vault.gaps:
+        return f"{NOT_OK} {_where(vault)}: mails {mail}, but see the problems below"
     if vault.gaps:
         return f"{NOT_OK} {_where(vault)}: mails {mail} now, but not throughout the window"
     return f"{OK} {_where(vault)}: {mail}"
@@ -93,6 +96,7 @@ def render_markdown(report: CheckReport) -> str:
         lines += ["", f"**{_cell(vault.id.name)}** (`{vault.id}`)", ""]
         lines += [f"- `{p.code}`: {_cell(p.message)}" for p in vault.problems]
         lines += [f"- {_cell(_gap_text(g, vault))}" for g in vault.gaps]
+    lines += ["", *(f"    {d}" for d in report.details)] if report.details else []
     lines += ["", *(f"> warning: {_cell(w)}" for w in report.warnings)]
     return "\n".join(lines).rstrip() + "\n"
 

@@ -45,8 +45,8 @@ class VaultReport:
 
     @property
     def ok(self) -> bool:
-        """Covered at the instant and throughout the window."""
-        return self.outcome.covered and not self.gaps
+        """Covered at the instant and throughout the window, and no further section's problem."""
+        return self.outcome.covered and not self.gaps and not self.extra_problems
 
     def to_data(self) -> dict[str, Any]:
         vault = self.vault.id
@@ -88,6 +88,8 @@ class CheckReport:
     vaults: tuple[VaultReport, ...]
     warnings: tuple[str, ...] = ()
     sections: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
+    # Further sections' own lines (fired alerts, guest agents), shown below the vaults.
+    details: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:

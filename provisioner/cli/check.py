@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +24,8 @@ from provisioner.cli.app import (
 from provisioner.errors import AlertsyncError
 
 if TYPE_CHECKING:
+    from provisioner.azure.client import Azure
+    from provisioner.check.report import CheckReport
     from provisioner.check.run import SpecScope
 
 
@@ -46,6 +50,20 @@ if TYPE_CHECKING:
     metavar="DURATION",
     help="Also find every interval in the next DURATION (e.g. 7d) in which a vault is not covered.",
 )
+@click.option(
+    "--since",
+    "since",
+    metavar="DURATION",
+    callback=lambda _ctx, _param, value: _since(value),
+    help="Also read the alerts fired on each vault in the last DURATION (e.g. 7d, at most 30d) "
+    "and whom their history says they reached.",
+)
+@click.option(
+    "--agents",
+    is_flag=True,
+    help="Also read the guest agent of every VM each vault protects: a running VM whose agent "
+    "is Not Ready will fail its next backup.",
+)
 @format_option("the report")
 @click.option(
     "--out",
@@ -58,6 +76,8 @@ def check(
     subscriptions: tuple[str, ...],
     at_text: str | None,
     window_text: str | None,
+    since: timedelta | None,
+    agents: bool,
     output_format: str,
     out: Path | None,
     no_color: bool,
@@ -84,6 +104,7 @@ def check(
     subs = chosen_subscriptions(subscriptions or _env_subscription(paths), specs.subscriptions)
     with azure_from_env() as azure:
         report = run_check(azure, subs, at, window, specs.vaults)
+        report = _with_evidence(report, azure, since, agents)
     text = render_text(report, color=use_color(no_color) and out is None)
     chosen = text if output_format == "text" else RENDERERS[output_format](report)
     if out is None:
@@ -93,6 +114,48 @@ def check(
         click.echo(text, nl=False)
         click.echo(f"Report written to {out}.", err=True)
     return EXIT_OK if report.ok else EXIT_CHANGES
+
+
+def _since(value: str | None) -> timedelta | None:
+    """--since as a duration; beyond Azure's 30 days of alerts, a usage error (exit 2)."""
+    from provisioner.check.evidence import parse_since
+
+    if value is None:
+        return None
+    try:
+        return parse_since(value)
+    except AlertsyncError as error:
+        raise click.BadParameter(
+            str(error).removeprefix(f"--since {value!r} "), param_hint="--since"
+        ) from error
+
+
+def _with_evidence(
+    report: CheckReport, azure: Azure, since: timedelta | None, agents: bool
+) -> CheckReport:
+    """The --since and --agents sections, with progress on stderr when it is a terminal."""
+    from provisioner.azure.evidence import EvidenceReader
+    from provisioner.check.evidence import add_evidence
+
+    return add_evidence(
+        report,
+        EvidenceReader(azure),
+        since=since,
+        agents=agents,
+        now=datetime.now(UTC),
+        progress=_progress if sys.stderr.isatty() else _silent,
+    )
+
+
+def _progress(what: str, done: int, total: int) -> None:
+    """`Reading alert histories 12/40` on one terminal line, cleared when done."""
+    line = f"Reading {what} {done}/{total}"
+    end = "\r\x1b[K" if done >= total else "\r"
+    click.echo(f"\r{line}{end}", err=True, nl=False)
+
+
+def _silent(what: str, done: int, total: int) -> None:
+    """No progress when stderr is not a terminal (a pipeline's log)."""
 
 
 def _spec_scope(paths: tuple[Path, ...]) -> SpecScope:
