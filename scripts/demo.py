@@ -32,6 +32,8 @@ from azure.mgmt.alertprocessingrules import AlertProcessingRulesMgmtClient
 from azure.mgmt.alertprocessingrules import models as apr
 from azure.mgmt.monitor import MonitorManagementClient
 
+from provisioner.emulator.client import EmulatorControl
+
 REPO = Path(__file__).resolve().parent.parent
 SEED = REPO / "examples" / "emulator-seed.yaml"
 SPECS = "specs"
@@ -39,6 +41,14 @@ RG, GROUP, RECEIVER = "rg-monitoring", "ag-backup-oncall", "oncall"
 DRIFTED_ADDRESS = "someone-else@example.com"
 MAINTENANCE_RULE = "apr-weekend-maintenance"
 READY_TIMEOUT = 30.0
+SUB = "00000000-0000-0000-0000-000000000000"
+VAULT_ID = f"/subscriptions/{SUB}/resourceGroups/rg-backup/providers/Microsoft.RecoveryServices/vaults/RSV-JPE-LRS"
+DRILL_VM = "vm-app"
+DRILL_VM_ID = f"/subscriptions/{SUB}/resourceGroups/rg-vms/providers/Microsoft.Compute/virtualMachines/{DRILL_VM}"
+AGENT_FAILURE = (
+    "VM Agent unable to communicate with Azure Backup (UserErrorGuestAgentStatusUnavailable)"
+)
+ONCALL = "oncall@example.com"
 BOLD = "\033[1m" if sys.stdout.isatty() and "NO_COLOR" not in os.environ else ""
 RESET = "\033[0m" if BOLD else ""
 
@@ -254,6 +264,40 @@ def run_demo(env: dict[str, str], work: Path) -> None:
     heading(13, "fix: the maintenance rule leaves backup alerts alone; check is clean (exit 0)")
     exempt_backup_alerts(env)
     alertsync(env, "check", SPECS, "--window", "7d", expect=0)
+    run_agent_drill(env)
+
+
+def control(env: dict[str, str]) -> EmulatorControl:
+    """The emulator's control API (what Azure itself would do: a backup failing, an agent dying)."""
+    return EmulatorControl(env["ALERTSYNC_ARM_ENDPOINT"], env["ALERTSYNC_CA_BUNDLE"])
+
+
+def run_agent_drill(env: dict[str, str]) -> None:
+    """The seed scenario's drill, in seconds: stop an agent, predict, fire, prove, restore."""
+    heading(14, f"the drill: stop the guest agent of {DRILL_VM} (as stopping RdAgent/waagent does)")
+    control(env).set_agent(DRILL_VM_ID, "Not Ready")
+    print(f"emulator: {DRILL_VM} guest agent → Not Ready")
+    heading(15, "check --agents predicts the failure before any backup runs (exit 2)")
+    alertsync(env, "check", SPECS, "--agents", expect=2)
+    heading(16, "the next backup fails: Azure Backup fires its Sev1 job-failure alert")
+    control(env).fire_alert(VAULT_ID, description=AGENT_FAILURE)
+    print(f'emulator: "Backup Failure" (Sev1) fired on {VAULT_ID.rsplit("/", 1)[-1]}')
+    heading(17, "check --since 1d: the alert's history proves it was routed to on-call (exit 0)")
+    alertsync(env, "check", SPECS, "--since", "1d", expect=0)
+    check_alert_reached_oncall(env)
+    heading(18, "restore the agent: check --agents is clean again (exit 0)")
+    control(env).set_agent(DRILL_VM_ID, "Ready")
+    alertsync(env, "check", SPECS, "--agents", expect=0)
+
+
+def check_alert_reached_oncall(env: dict[str, str]) -> None:
+    """The JSON report says notified, and the emulator's mail log has the on-call address."""
+    out = alertsync(env, "check", SPECS, "--since", "1d", "--format", "json", expect=0, quiet=True)
+    outcomes = [a["outcome"] for a in json.loads(out)["alerts"]]
+    mailed = {n["emailAddress"] for n in control(env).notifications()}
+    if outcomes != ["notified"] or ONCALL not in mailed:
+        raise DemoFailed(f"the alert should have reached {ONCALL}: {outcomes}, mail to {mailed}")
+    print(f"✓ the backup-failure alert was notified; the emulator mailed {ONCALL}")
 
 
 def stop_on_sigterm(signum: int, frame: FrameType | None) -> None:

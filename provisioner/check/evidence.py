@@ -110,10 +110,10 @@ def read_alerts(
 ) -> AlertsFound:
     """One paged list per subscription, then the history of each alert of a checked vault."""
     window = AlertTimeRange.last(span, now)
-    wanted = set(vaults)
+    wanted = {v: v for v in vaults}  # the checked vault's own spelling, not the alert's lower case
     subs = sorted({s.lower() for s in subscriptions})
     listed = _bounded(lambda s: reader.list_fired_alerts(s, window), subs, "alert lists", progress)
-    ours = [(a, v) for found in listed for a in found if (v := _vault_of(a)) in wanted]
+    ours = [(a, wanted[v]) for found in listed for a in found if (v := _vault_of(a)) in wanted]
     read = _bounded(lambda pair: reader.with_history(pair[0]), ours, "alert histories", progress)
     evidence = [history.assess(a, v) for a, (_, v) in zip(read, ours, strict=True) if a and v]
     evidence.sort(key=lambda e: (e.vault, e.alert.fired_at or now, e.alert.id))

@@ -96,7 +96,7 @@ class AlertEvidence:
         if self.outcome == FAILED:
             return f"its action groups failed ({', '.join(self.failed) or 'unnamed'})"
         if self.outcome == NOTIFIED:
-            return f"notified through {', '.join(self.triggered)}"
+            return f"through {', '.join(self.triggered)}"
         return "no alert processing rule added an action group"
 
 
