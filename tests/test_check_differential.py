@@ -18,12 +18,18 @@ from azure.mgmt.alertprocessingrules import models as sdk
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from provisioner.azure.client import Azure
+from provisioner.azure.evidence import EvidenceReader
 from provisioner.azure.mappings import action_groups as group_mapping
 from provisioner.azure.mappings import processing_rules
+from provisioner.azure.settings import AzureSettings
+from provisioner.check import history
 from provisioner.check import routing as check_routing
 from provisioner.check import schedule as check_schedule
 from provisioner.check.coverage import SUPPRESSED, Estate, Evaluator
+from provisioner.check.evidence import read_alerts
 from provisioner.check.verdict import Verdict
+from provisioner.emulator import Emulator
 from provisioner.emulator import routing as emulator_routing
 from provisioner.ids import ResourceId
 from provisioner.model import ActionGroup, AlertProcessingRule, VaultAlertSettings
@@ -274,3 +280,62 @@ def test_suppression_and_routes_agree(bodies: list[dict[str, Any]], at: datetime
         assert {(r.rule, r.action_group) for r in outcome.routes} <= invoked
     if outcome.covered:
         assert not routed.suppressed and invoked
+
+
+# --- through the real emulator: fire, route, read the history back -----------------------------
+
+
+def _seed(bodies: list[dict[str, Any]]) -> dict[str, Any]:
+    groups = [
+        {"id": b["id"], "body": {k: v for k, v in b.items() if k in ("location", "properties")}}
+        for b in GROUP_BODIES.values()
+    ]
+    rules = [
+        {"id": b["id"], "body": {"location": "Global", "properties": b["properties"]}}
+        for b in bodies
+    ]
+    return {
+        "subscriptions": [
+            {
+                "id": SUB,
+                "resourceGroups": [
+                    {
+                        "name": "rg-backup",
+                        "location": "japaneast",
+                        "vaults": [{"name": "RSV-JPE-LRS", "location": "japaneast"}],
+                    },
+                    {"name": "rg-monitoring", "location": "japaneast", "resources": groups + rules},
+                ],
+            }
+        ]
+    }
+
+
+@settings(max_examples=12, deadline=None)
+@given(bodies=_rule_sets, ago=st.timedeltas(timedelta(minutes=5), timedelta(days=29)))
+def test_a_fired_alert_read_back_from_the_emulator_agrees_with_check(
+    emulator: Emulator, bodies: list[dict[str, Any]], ago: timedelta
+) -> None:
+    at = (datetime.now(UTC) - ago).replace(microsecond=0)
+    emulator.control.reset(seed=_seed(bodies))
+    emulator.control.set_receiver_status(f"{GROUPS}/ag-unsub", "oncall", "Disabled")
+    emulator.control.fire_alert(VAULT_ID, firedAt=at.isoformat())
+    with Azure(AzureSettings.from_env(emulator.env())) as azure:
+        found = read_alerts(
+            EvidenceReader(azure), [SUB], [VAULT], timedelta(days=30), datetime.now(UTC)
+        )
+    (alert,) = found.evidence
+    mailed = {n["emailAddress"] for n in emulator.control.notifications()}
+    vault = VaultAlertSettings(VAULT, job_failure_alerts=True)
+    predicted = Evaluator(Estate((vault,), tuple(tool_rule(b) for b in bodies), tool_groups())).at(
+        vault, at
+    )
+    certain = not any(p.unconfirmed for p in predicted.problems)
+    if predicted.covered:
+        assert alert.outcome == history.NOTIFIED and set(predicted.emails) <= mailed
+    if certain:
+        assert set(predicted.emails) == mailed, (predicted, alert)
+    suppressions = [p for p in predicted.problems if p.code == SUPPRESSED]
+    assert (alert.outcome == history.SUPPRESSED) <= bool(suppressions)
+    if any(not p.unconfirmed for p in suppressions):
+        assert alert.outcome == history.SUPPRESSED
