@@ -37,7 +37,7 @@ class EvidenceReader:
         self.azure = azure
 
     def _call(self, action: str, fn: Callable[[], T]) -> T:
-        return calling(action, READER_ROLE, self.azure.settings, fn)
+        return calling(action, READER_ROLE, self.azure.settings, fn, self.azure.clients.pacer.clock)
 
     def list_fired_alerts(self, subscription: str, window: AlertTimeRange) -> list[FiredAlert]:
         """Every alert fired on a vault of the subscription in the window (one paged list)."""
