@@ -42,10 +42,11 @@ def test_demo_runs_every_step_and_stops_the_emulator() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     out = done.stdout
     headings = re.findall(r"^== (\d+)\. ", out, flags=re.MULTILINE)
-    assert headings == [str(n) for n in range(1, 14)]
+    assert headings == [str(n) for n in range(1, 19)]
     codes = re.findall(r"^\(exit (\d)\)$", out, flags=re.MULTILINE)
     # Steps 5 and 11 edit with the SDK; 10, 12 and 13 are check: covered, the gap, fixed.
-    assert codes == ["0", "2", "0", "0", "2", "0", "0", "0", "0", "2", "0"]
+    # The drill: 14 and 16 act through the emulator; 15 predicts (2), 17 proves, 18 restores.
+    assert codes == ["0", "2", "0", "0", "2", "0", "0", "0", "0", "2", "0", "2", "0", "0"]
     assert (
         'emailReceivers[oncall].address: "someone-else@example.com" -> "oncall@example.com"' in out
     )
@@ -54,6 +55,8 @@ def test_demo_runs_every_step_and_stops_the_emulator() -> None:
     assert "✗ RSV-JPE-LRS (rg rg-backup" in out
     assert "apr-weekend-maintenance" in out
     assert "✓ check found the weekend gap: nobody would get mail 20" in out
+    assert 'agent-not-ready: VM "vm-app"' in out
+    assert "✓ the backup-failure alert was notified; the emulator mailed oncall@example.com" in out
     assert "Demo complete" in out
     assert processes_mentioning(data_dir_of(out)) == []
 
