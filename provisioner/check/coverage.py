@@ -159,7 +159,8 @@ class Evaluator:
         fits = self.fits(vault.id) if fits is None else fits
         suppressions = list(self._suppressions(fits, at))
         routes, emails, route_problems = self._deliveries(fits, at)
-        covered = vault.job_failure_alerts is not False and not suppressions and bool(emails)
+        sent = vault.job_failure_alerts is not False and not suppressions
+        covered = sent and bool(emails)
         problems: list[Problem] = []
         if vault.job_failure_alerts is False:
             problems.append(_job_alerts_disabled())
@@ -169,7 +170,10 @@ class Evaluator:
         problems += route_problems
         if not covered:
             problems += self._near_misses(fits, at)
-        return Outcome(covered, tuple(sorted(emails)), tuple(sorted(routes)), tuple(problems))
+        # `emails` are the addresses that would get mail: none while a suppression or the vault's
+        # own setting stops the alert, whatever groups the add rules reach.
+        mailed = tuple(sorted(emails)) if sent else ()
+        return Outcome(covered, mailed, tuple(sorted(routes)), tuple(problems))
 
     def assess(
         self, vault: VaultAlertSettings, at: datetime, until: datetime | None
