@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import yaml
@@ -30,13 +30,17 @@ from provisioner.sync.diff import compute
 from provisioner.sync.plan import Plan
 from provisioner.sync.render import render_markdown
 from tests.builders import OWNER, rule, state
-from tests.e2e import SEED_SCENARIO, SUB, write_doc, write_spec
+from tests.e2e import SEED_SCENARIO, SUB, alertsync, write_doc, write_spec
+
+if TYPE_CHECKING:
+    from provisioner.emulator import Emulator
 
 pytestmark = pytest.mark.slow  # end-to-end: each test runs the real CLI or processes
 
 REPO = Path(__file__).resolve().parent.parent
 GITHUB = REPO / "examples" / "github"
 WORKFLOW = GITHUB / "alertsync.yml"
+DRIFT = GITHUB / "drift.yml"
 ADO = REPO / "examples" / "azure-devops" / "azure-pipelines.yml"
 PR, SHA, BOT = 7, "f" * 40, "github-actions[bot]"
 
@@ -59,8 +63,13 @@ plan_comment = load_comment_module()
 class FakeGitHub:
     comments: list[dict[str, Any]] = field(default_factory=list)
     merged: dict[str, int] = field(default_factory=dict)  # merge commit sha → PR number
+    issues: list[dict[str, Any]] = field(default_factory=list)
 
     def handle(self, method: str, path: str, body: Any) -> tuple[int, Any]:
+        if path.startswith("/repos/o/r/issues") and (
+            answer := self.handle_issue(method, path, body)
+        ):
+            return answer
         if m := re.fullmatch(r"/repos/o/r/issues/(\d+)/comments\?per_page=100&page=(\d+)", path):
             page = [c for c in self.comments if c["pr"] == int(m[1])]
             return 200, page[(int(m[2]) - 1) * 100 : int(m[2]) * 100]
@@ -78,6 +87,22 @@ class FakeGitHub:
             ]
             return 200, pulls if number else []
         return 404, {"message": "Not Found"}
+
+    def handle_issue(self, method: str, path: str, body: Any) -> tuple[int, Any] | None:
+        """Issues: list open ones by label, open, edit; comments on them."""
+        if m := re.fullmatch(r"/repos/o/r/issues\?state=open&labels=([\w-]+)&per_page=100", path):
+            return 200, [i for i in self.issues if i["state"] == "open" and m[1] in i["labels"]]
+        if path == "/repos/o/r/issues" and method == "POST":
+            issue = {"number": 100 + len(self.issues), "state": "open", "comments": []}
+            self.issues.append({**issue, **body, "user": {"login": BOT}})
+            return 201, issue
+        if (m := re.fullmatch(r"/repos/o/r/issues/(\d+)", path)) and method == "PATCH":
+            self.issues[int(m[1]) - 100].update(body)
+            return 200, {"number": int(m[1])}
+        if (m := re.fullmatch(r"/repos/o/r/issues/(\d+)/comments", path)) and int(m[1]) >= 100:
+            self.issues[int(m[1]) - 100]["comments"].append(body["body"])
+            return 201, {"id": 1}
+        return None
 
 
 @pytest.fixture
@@ -112,18 +137,20 @@ def github() -> Iterator[tuple[FakeGitHub, str]]:
 # --- running the workflow's steps --------------------------------------------------------------
 
 
-def workflow() -> dict[Any, Any]:
-    loaded: dict[Any, Any] = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+def workflow(path: Path = WORKFLOW) -> dict[Any, Any]:
+    loaded: dict[Any, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
     return loaded
 
 
-def step(job: str, name: str) -> dict[str, Any]:
+def step(job: str, name: str, path: Path = WORKFLOW) -> dict[str, Any]:
     found: dict[str, Any] = next(
-        s for s in workflow()["jobs"][job]["steps"] if s.get("name") == name
+        s for s in workflow(path)["jobs"][job]["steps"] if s.get("name") == name
     )
     return found
 
 
+FORCE_LABEL = "contains(github.event.pull_request.labels.*.name, 'alertsync:force')"
+PAGERDUTY_URL = "https://events.pagerduty.example/integration/key-123/enqueue"
 EXPRESSIONS = {
     "github.token": "test-token",
     "github.event.pull_request.number": str(PR),
@@ -131,12 +158,15 @@ EXPRESSIONS = {
     "github.repository": "o/r",
     "github.run_id": "42",
     "steps.reviewed.outputs.checksum": "",
+    "steps.reviewed.outputs.force": "",
+    FORCE_LABEL: "false",
+    "secrets.BACKUP_PAGERDUTY_URL": PAGERDUTY_URL,
 }
 
 
 def expand(text: str, values: dict[str, str]) -> str:
-    """Evaluate the `${{ name }}` expressions the steps use (nothing else is supported)."""
-    return re.sub(r"\$\{\{\s*([\w.]+)\s*\}\}", lambda m: values[m[1]], text)
+    """Evaluate the `${{ … }}` expressions the steps use (nothing else is supported)."""
+    return re.sub(r"\$\{\{\s*(.+?)\s*\}\}", lambda m: values[m[1]], text)
 
 
 @dataclass
@@ -148,10 +178,12 @@ class Runner:
     summary: Path
     output: Path
 
-    def run(self, job: str, name: str, **extra: str) -> subprocess.CompletedProcess[str]:
-        spec = step(job, name)
+    def run(
+        self, job: str, name: str, flow: Path = WORKFLOW, **extra: str
+    ) -> subprocess.CompletedProcess[str]:
+        spec = step(job, name, flow)
         values = {**EXPRESSIONS, **extra}
-        env = {**self.env, **{k: expand(str(v), values) for k, v in workflow()["env"].items()}}
+        env = {**self.env, **{k: expand(str(v), values) for k, v in workflow(flow)["env"].items()}}
         env |= {k: expand(str(v), values) for k, v in (spec.get("env") or {}).items()}
         env["ALERTSYNC_CI_DIR"] = str(GITHUB)  # where the repository keeps the scripts
         return subprocess.run(
@@ -231,7 +263,8 @@ def test_azure_devops_pipeline_plans_then_applies_the_approved_plan_with_wif() -
     # Pull-request builds run code from the PR branch: they only ever get the read-only connection.
     (plan_task,) = [s for s in plan_stage["jobs"][0]["steps"] if s.get("task") == "AzureCLI@2"]
     assert plan_task["inputs"]["azureSubscription"] == "$(PLAN_CONNECTION)"
-    assert pipeline["variables"]["PLAN_CONNECTION"] != pipeline["variables"]["APPLY_CONNECTION"]
+    variables = {v["name"]: v["value"] for v in pipeline["variables"] if "name" in v}
+    assert variables["PLAN_CONNECTION"] != variables["APPLY_CONNECTION"]
     assert apply_task["env"]["REVIEWED_PLAN"].endswith("alertsync-plan/plan.json")
     assert "refs/heads/main" in apply_stage["condition"]
 
@@ -348,28 +381,50 @@ def test_truncation_balances_details_and_fences_whatever_the_plan_values_hold() 
 # --- apply job ---------------------------------------------------------------------------------
 
 
-def reviewed_plan(runner: Runner, github: tuple[FakeGitHub, str]) -> str:
-    """Plan the PR, post the sticky comment, merge it as SHA; the apply job's checksum step."""
-    write_spec(runner.folder, "backup.yaml", SEED_SCENARIO)
-    assert runner.run("plan", "Validate and plan").returncode == 0
+def reviewed_plan(
+    runner: Runner, github: tuple[FakeGitHub, str], spec: str = SEED_SCENARIO, **labels: str
+) -> dict[str, str]:
+    """Plan the PR, post the sticky comment, merge it as SHA; the apply job's checksum step.
+
+    Returns the step's outputs as the apply job's later steps see them (`steps.reviewed.…`).
+    """
+    write_spec(runner.folder, "backup.yaml", spec)
+    planned = runner.run("plan", "Validate and plan", **labels)
+    assert planned.returncode == 0, planned.stderr
     assert runner.run("plan", "Sticky PR comment").returncode == 0
     github[0].merged[SHA] = PR
     runner.output.unlink()
     found = runner.run("apply", "Find the reviewed plan's checksum")
     assert found.returncode == 0, found.stderr
-    return runner.outputs()["checksum"]
+    return {f"steps.reviewed.outputs.{k}": v for k, v in runner.outputs().items()}
+
+
+def apply_job(runner: Runner, reviewed: dict[str, str], *, rerun: bool = False) -> str:
+    """The apply job's own steps. A first attempt starts without the kept plan; a re-run has it
+    back from the cache (actions/cache/restore keyed by the merge commit). Returns the output of
+    the apply step, or raises with the failed step's output."""
+    kept = runner.folder / "alertsync-out" / "reviewed-plan.json"
+    assert kept.exists() == rerun  # what actions/cache/restore would find
+    for name in ("Bind to the reviewed plan", "Apply the reviewed plan"):
+        done = runner.run("apply", name, **reviewed)
+        if done.returncode != 0:
+            raise StepFailed(name, done.returncode, done.stdout + done.stderr)
+    return done.stdout
+
+
+class StepFailed(Exception):
+    def __init__(self, name: str, code: int, output: str) -> None:
+        super().__init__(f"{name} exited {code}: {output}")
+        self.code, self.output = code, output
 
 
 def test_apply_job_applies_the_reviewed_plan(
     runner: Runner, github: tuple[FakeGitHub, str]
 ) -> None:
-    checksum = reviewed_plan(runner, github)
-    assert checksum.startswith("sha256:")
-    done = runner.run(
-        "apply", "Apply the reviewed plan", **{"steps.reviewed.outputs.checksum": checksum}
-    )
-    assert done.returncode == 0, done.stderr
-    assert "Apply complete: 3 done" in done.stdout
+    reviewed = reviewed_plan(runner, github)
+    assert reviewed["steps.reviewed.outputs.checksum"].startswith("sha256:")
+    assert reviewed["steps.reviewed.outputs.force"] == "false"
+    assert "Apply complete: 3 done" in apply_job(runner, reviewed)
     again = runner.run("plan", "Validate and plan")
     assert again.returncode == 0 and runner.outputs()["exit-code"] == "0"
 
@@ -377,7 +432,7 @@ def test_apply_job_applies_the_reviewed_plan(
 def test_apply_job_refuses_a_plan_that_went_stale_exit_3(
     runner: Runner, github: tuple[FakeGitHub, str], monitor_client: MonitorManagementClient
 ) -> None:
-    checksum = reviewed_plan(runner, github)
+    reviewed = reviewed_plan(runner, github)
     # Between review and merge someone creates the group by hand: the reviewed plan is stale.
     monitor_client.action_groups.create_or_update(
         "rg-monitoring",
@@ -389,11 +444,63 @@ def test_apply_job_refuses_a_plan_that_went_stale_exit_3(
             "tags": {"managed-by": "alertsync", "alertsync-owner": "backup-alerts"},
         },
     )
-    done = runner.run(
-        "apply", "Apply the reviewed plan", **{"steps.reviewed.outputs.checksum": checksum}
+    with pytest.raises(StepFailed) as failed:
+        apply_job(runner, reviewed)
+    assert failed.value.code == 3 and "stale" in failed.value.output
+    assert not (runner.folder / "alertsync-out" / "reviewed-plan.json").exists()
+
+
+def test_a_rerun_of_the_apply_job_applies_what_remains_then_nothing(
+    runner: Runner, github: tuple[FakeGitHub, str], world: Emulator
+) -> None:
+    reviewed = reviewed_plan(runner, github)
+    world.control.add_fault(
+        "PATCH", "vaults/RSV-JPE-LRS$", status=400, code="BadRequest", message="try later"
     )
-    assert done.returncode == 3, done.stdout + done.stderr
-    assert "stale" in done.stderr
+    with pytest.raises(StepFailed) as failed:
+        apply_job(runner, reviewed)
+    assert failed.value.code == 1 and "2 done, 1 failed" in failed.value.output
+    world.control.clear_faults()
+    rest = apply_job(runner, reviewed, rerun=True)  # "Re-run jobs": the kept plan is restored
+    assert "Applying the 1 change of the reviewed plan that remain (2 already applied)." in rest
+    assert "Apply complete: 1 done" in rest
+    assert "Nothing left to do" in apply_job(runner, reviewed, rerun=True)
+
+
+UNSAFE_SPEC = SEED_SCENARIO.replace("jobFailureAlerts: true", "jobFailureAlerts: false")
+
+
+def test_an_unsafe_plan_fails_the_pull_request_until_a_reviewer_adds_the_force_label(
+    runner: Runner, github: tuple[FakeGitHub, str], arm_env: dict[str, str]
+) -> None:
+    write_spec(runner.folder, "backup.yaml", SEED_SCENARIO)
+    assert alertsync(arm_env, runner.folder, "apply", "--yes").code == 0
+    write_spec(runner.folder, "backup.yaml", UNSAFE_SPEC)
+    refused = runner.run("plan", "Validate and plan")
+    assert refused.returncode == 3  # the pull request fails: nobody has to notice after merge
+    comment = runner.comment()
+    assert "refused by a safety rule (exit 3)" in comment
+    assert "> Unsafe: turns off the job failure alerts of" in comment
+    assert "adds the label `alertsync:force` to this pull request" in comment
+    assert not plan_comment.CHECKSUM_RE.search(comment)
+
+    reviewed = reviewed_plan(runner, github, UNSAFE_SPEC, **{FORCE_LABEL: "true"})
+    comment = github[0].comments[-1]["body"]
+    assert "were accepted: this plan was made with `--force`" in comment
+    assert plan_comment.FORCE_MARKER in comment
+    assert reviewed["steps.reviewed.outputs.force"] == "true"
+    assert "Apply complete: 1 done" in apply_job(runner, reviewed)
+
+
+def test_a_merge_without_the_label_never_applies_with_force(
+    runner: Runner, github: tuple[FakeGitHub, str]
+) -> None:
+    reviewed = reviewed_plan(runner, github)
+    # Someone edits the output to force the apply: the plan made with --force is another plan.
+    forced = {**reviewed, "steps.reviewed.outputs.force": "true"}
+    with pytest.raises(StepFailed) as failed:
+        apply_job(runner, forced)
+    assert failed.value.code == 3 and "stale" in failed.value.output
 
 
 def test_a_direct_push_without_a_reviewed_plan_cannot_apply(runner: Runner) -> None:
@@ -417,3 +524,124 @@ def test_azure_devops_apply_path_binds_to_the_plan_file(runner: Runner) -> None:
     )
     assert rerun.returncode == 0, rerun.stderr  # a re-run of the job: the plan is all applied
     assert "Nothing left to do" in rerun.stdout
+
+
+def test_azure_devops_force_parameter_makes_a_forced_plan_that_apply_follows(
+    runner: Runner, arm_env: dict[str, str]
+) -> None:
+    pipeline = yaml.safe_load(ADO.read_text(encoding="utf-8"))
+    (force,) = pipeline["parameters"]
+    assert (force["name"], force["type"], force["default"]) == ("force", "boolean", False)
+    (plan_task,) = [
+        s for s in pipeline["stages"][0]["jobs"][0]["steps"] if s.get("task") == "AzureCLI@2"
+    ]
+    assert plan_task["env"]["ALERTSYNC_FORCE"] == "${{ parameters.force }}"
+    write_spec(runner.folder, "backup.yaml", SEED_SCENARIO)
+    assert alertsync(arm_env, runner.folder, "apply", "--yes").code == 0
+    write_spec(runner.folder, "backup.yaml", UNSAFE_SPEC)
+    ci = ["bash", str(GITHUB / "ci.sh")]
+    env = {**runner.env, "ALERTSYNC_FORCE": "True"}  # how Azure Pipelines writes a true boolean
+    planned = subprocess.run(
+        [*ci, "plan"], cwd=runner.folder, env=env, capture_output=True, text=True, check=False
+    )
+    assert planned.returncode == 0, planned.stderr
+    plan_file = runner.folder / "alertsync-out" / "plan.json"
+    assert json.loads(plan_file.read_text())["options"]["force"] is True
+    env = {**runner.env, "REVIEWED_PLAN": str(plan_file)}  # the Apply stage sets no force itself
+    applied = subprocess.run(
+        [*ci, "apply"], cwd=runner.folder, env=env, capture_output=True, text=True, check=False
+    )
+    assert applied.returncode == 0, applied.stderr
+
+
+# --- secrets -----------------------------------------------------------------------------------
+
+WEBHOOK_SPEC = SEED_SCENARIO.replace(
+    "          - {name: backup-team, address: backup-team@example.com}\n",
+    "          - {name: backup-team, address: backup-team@example.com}\n"
+    "        webhookReceivers:\n"
+    "          - {name: pagerduty, serviceUriFromEnv: BACKUP_PAGERDUTY_URL}\n",
+)
+
+
+def test_every_alertsync_step_maps_the_webhook_secret_into_its_environment() -> None:
+    secret = "${{ secrets.BACKUP_PAGERDUTY_URL }}"
+    for flow, job, name in (
+        (WORKFLOW, "plan", "Validate and plan"),
+        (WORKFLOW, "apply", "Bind to the reviewed plan"),
+        (WORKFLOW, "apply", "Apply the reviewed plan"),
+        (DRIFT, "drift", "Plan against live Azure"),
+    ):
+        assert step(job, name, flow)["env"]["BACKUP_PAGERDUTY_URL"] == secret, name
+    pipeline = yaml.safe_load(ADO.read_text(encoding="utf-8"))
+    assert {"group": "alertsync-secrets"} in pipeline["variables"]
+    tasks = [s for s in pipeline["stages"][0]["jobs"][0]["steps"] if s.get("task")]
+    deploy = pipeline["stages"][1]["jobs"][0]["strategy"]["runOnce"]["deploy"]["steps"]
+    for task in [*tasks, *deploy]:
+        if task.get("task") == "AzureCLI@2":  # secret variables reach a script only if mapped
+            assert task["env"]["BACKUP_PAGERDUTY_URL"] == "$(BACKUP_PAGERDUTY_URL)"
+
+
+def test_a_webhook_url_from_a_secret_reaches_plan_and_apply(
+    runner: Runner, github: tuple[FakeGitHub, str]
+) -> None:
+    reviewed = reviewed_plan(runner, github, WEBHOOK_SPEC)
+    assert "Apply complete: 3 done" in apply_job(runner, reviewed)
+    unset = runner.run("plan", "Validate and plan", **{"secrets.BACKUP_PAGERDUTY_URL": ""})
+    assert unset.returncode == 1
+    assert "environment variable BACKUP_PAGERDUTY_URL is not set or empty" in unset.stderr
+    assert "webhook receiver 'pagerduty' of action group 'ag-backup-oncall'" in unset.stderr
+
+
+# --- scheduled drift ---------------------------------------------------------------------------
+
+
+def drift_run(runner: Runner) -> str:
+    """The drift workflow's two steps; the exit code the plan step reported."""
+    runner.output.unlink(missing_ok=True)
+    detect = runner.run("drift", "Plan against live Azure", DRIFT)
+    assert detect.returncode == 0, detect.stderr
+    code = runner.outputs()["exit-code"]
+    issue = runner.run(
+        "drift",
+        "Open, update or close the drift issue",
+        DRIFT,
+        **{"steps.drift.outputs.exit-code": code},
+    )
+    assert issue.returncode == 0, issue.stderr
+    return code
+
+
+def test_drift_workflow_is_nightly_and_may_write_issues() -> None:
+    flow = workflow(DRIFT)
+    triggers = flow.get("on", flow.get(True))
+    assert set(triggers) == {"schedule", "workflow_dispatch"}
+    assert flow["permissions"]["issues"] == "write"
+
+
+def test_drift_opens_one_issue_updates_it_and_closes_it_when_clean(
+    runner: Runner,
+    github: tuple[FakeGitHub, str],
+    arm_env: dict[str, str],
+    monitor_client: MonitorManagementClient,
+) -> None:
+    issues = github[0].issues
+    write_spec(runner.folder, "backup.yaml", SEED_SCENARIO)
+    assert alertsync(arm_env, runner.folder, "apply", "--yes").code == 0
+    assert drift_run(runner) == "0" and issues == []
+
+    group = monitor_client.action_groups.get("rg-monitoring", "ag-backup-oncall")
+    group.enabled = False  # someone switches the group off in the portal
+    monitor_client.action_groups.create_or_update("rg-monitoring", "ag-backup-oncall", group)
+    assert drift_run(runner) == "2"
+    (issue,) = issues
+    assert issue["state"] == "open" and issue["labels"] == ["alertsync-drift"]
+    assert "enabled: false" in issue["body"] or "`false`" in issue["body"]
+    assert "actions/runs/42" in issue["body"]
+    assert drift_run(runner) == "2"
+    assert len(issues) == 1  # the same issue, updated
+
+    assert alertsync(arm_env, runner.folder, "apply", "--yes").code == 0
+    assert drift_run(runner) == "0"
+    assert issue["state"] == "closed"
+    assert "Azure matches the specs again" in issue["comments"][-1]

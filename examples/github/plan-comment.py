@@ -3,7 +3,10 @@
 
   render            plan.md (+ plan.json, the plan's exit code) → comment.md, and the step summary
   upsert            create or update THE comment carrying the marker on a pull request
-  reviewed-checksum print the plan checksum from the sticky comment of the PR merged as a commit
+  reviewed-checksum `checksum=…` and `force=true|false` (for $GITHUB_OUTPUT) from the sticky
+                    comment of the PR merged as a commit
+  checksum          print the checksum of a plan.json
+  drift-issue       open or update THE drift issue (plan exit 2 or 3), close it when clean (0)
 
 Standard library only, so the workflow needs nothing but Python. The GitHub API calls use
 GITHUB_TOKEN, GITHUB_REPOSITORY and GITHUB_API_URL as Actions sets them.
@@ -26,6 +29,9 @@ from typing import Any
 
 MARKER = "<!-- alertsync-plan -->"
 CHECKSUM_RE = re.compile(r"<!-- alertsync-checksum: (sha256:[0-9a-f]{64}) -->")
+FORCE_MARKER = "<!-- alertsync-force: true -->"  # the reviewed plan was made with --force
+DRIFT_MARKER = "<!-- alertsync-drift -->"
+DRIFT_LABEL = "alertsync-drift"
 COMMENT_LIMIT = 65_536  # characters: GitHub refuses a longer issue comment body
 COMMENT_BUDGET = 60_000  # room for the header and the truncation note
 SUMMARY_LIMIT = 1024 * 1024  # bytes: GitHub drops a step summary over 1 MiB
@@ -116,12 +122,33 @@ def utf8_size(text: str) -> int:
     return len(text.encode("utf-8"))
 
 
+def read_plan(plan_json: Path | None) -> dict[str, Any]:
+    """plan.json as data; empty when it was not written (the plan failed)."""
+    if plan_json is None or not plan_json.is_file():
+        return {}
+    data: dict[str, Any] = json.loads(plan_json.read_text(encoding="utf-8"))
+    return data
+
+
 def read_checksum(plan_json: Path | None) -> str | None:
     """The plan's checksum, when plan.json was written (not when the plan failed)."""
-    if plan_json is None or not plan_json.is_file():
-        return None
-    checksum = json.loads(plan_json.read_text(encoding="utf-8")).get("checksum")
+    checksum = read_plan(plan_json).get("checksum")
     return str(checksum) if checksum else None
+
+
+def forced(plan: dict[str, Any]) -> bool:
+    return bool((plan.get("options") or {}).get("force"))
+
+
+def force_note(plan: dict[str, Any], code: int, hint: str | None) -> str:
+    """What the reviewers need to know about --force: accepted, or how to grant it."""
+    if not plan.get("unsafe"):
+        return ""
+    if forced(plan):
+        return "> [!IMPORTANT]\n> The unsafe changes below were accepted: this plan was made with `--force`.\n\n"
+    if code == 3 and hint:
+        return f"> [!IMPORTANT]\n> This plan is unsafe. To apply it anyway, {hint}.\n\n"
+    return ""
 
 
 def plan_text(markdown: Path, stderr: Path | None, code: int) -> str:
@@ -133,13 +160,16 @@ def plan_text(markdown: Path, stderr: Path | None, code: int) -> str:
     return f"{text}\n**alertsync failed (exit {code}):**\n\n```\n{errors or 'no output'}\n```\n"
 
 
-def header(code: int, checksum: str | None) -> str:
-    """Marker lines (the comment's identity and the reviewed checksum) and a title."""
+def header(code: int, checksum: str | None, force: bool = False) -> str:
+    """Marker lines (the comment's identity, the reviewed checksum and force) and a title."""
     lines = [marker()]
     if checksum and code in (0, 2):
         lines.append(checksum_line(checksum))
+        if force:
+            lines.append(FORCE_MARKER)
     title = f"alertsync plan `{shard()}`" if shard() else "alertsync plan"
-    lines.append(f"## {title}: {TITLES.get(code, 'failed')} (exit {code})\n")
+    lines.append(f"## {title}: {TITLES.get(code, 'failed')} (exit {code})
+")
     return "\n".join(lines) + "\n"
 
 
@@ -158,7 +188,7 @@ def footer(truncated: bool, artifact_url: str | None, shown: int, total: int, un
 def build(
     body: str,
     code: int,
-    checksum: str | None,
+    plan: dict[str, Any],
     artifact_url: str | None,
     *,
     budget: int,
@@ -166,8 +196,9 @@ def build(
 ) -> str:
     """Header + (possibly truncated) plan + footer, within budget."""
     shown, truncated = truncate(body, budget, size)
+    checksum = plan.get("checksum")
     return (
-        header(code, checksum)
+        header(code, str(checksum) if checksum else None, forced(plan))
         + shown
         + footer(
             truncated,
@@ -181,16 +212,22 @@ def build(
 
 def render(args: argparse.Namespace) -> int:
     """Write the comment body and append the step summary; never fails the job itself."""
-    body = plan_text(args.markdown, args.stderr, args.exit_code)
+    plan = read_plan(args.plan)
     checksum = read_checksum(args.plan)
-    comment = build(
-        body, args.exit_code, checksum, args.artifact_url, budget=COMMENT_BUDGET, size=len
+    body = force_note(plan, args.exit_code, args.force_hint) + plan_text(
+        args.markdown, args.stderr, args.exit_code
     )
+    comment = build(body, args.exit_code, plan, args.artifact_url, budget=COMMENT_BUDGET, size=len)
     args.comment.write_text(comment, encoding="utf-8")
     summary_path = args.summary or os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_path:
         summary = build(
-            body, args.exit_code, checksum, args.artifact_url, budget=SUMMARY_BUDGET, size=utf8_size
+            body,
+            args.exit_code,
+            plan,
+            args.artifact_url,
+            budget=SUMMARY_BUDGET,
+            size=utf8_size,
         )
         with open(summary_path, "a", encoding="utf-8") as out:
             out.write(summary)
@@ -247,7 +284,8 @@ def upsert(args: argparse.Namespace) -> int:
     body = args.body.read_text(encoding="utf-8")
     if len(body) > COMMENT_LIMIT:
         print(
-            f"error: comment is {len(body):,} characters, over {COMMENT_LIMIT:,}", file=sys.stderr
+            f"error: comment is {len(body):,} characters, over {COMMENT_LIMIT:,}",
+            file=sys.stderr,
         )
         return 1
     existing = sticky(args.pr, args.bot)
@@ -261,7 +299,7 @@ def upsert(args: argparse.Namespace) -> int:
 
 
 def reviewed_checksum(args: argparse.Namespace) -> int:
-    """Print the checksum of the plan reviewed on the PR that `sha` merged; exit 1 if none."""
+    """Print `checksum=…` and `force=…` of the plan reviewed on the PR that `sha` merged."""
     pulls = api("GET", f"/repos/{repo()}/commits/{args.sha}/pulls")
     merged = [p for p in pulls if p.get("merged_at") and p.get("merge_commit_sha") == args.sha]
     if not merged:
@@ -273,11 +311,73 @@ def reviewed_checksum(args: argparse.Namespace) -> int:
     pr = int(merged[0]["number"])
     comment = sticky(pr, args.bot)
     match = checksum_re().search(comment["body"]) if comment else None
-    if match is None:
+    if comment is None or match is None:
         which = f" for shard {shard()!r}" if shard() else ""
         print(f"error: PR #{pr} has no successful alertsync plan comment{which}", file=sys.stderr)
         return 1
-    print(match[1])
+    print(f"checksum={match[1]}")
+    print(f"force={'true' if FORCE_MARKER in comment['body'] else 'false'}")
+    return 0
+
+
+def checksum(args: argparse.Namespace) -> int:
+    """Print the checksum of a plan file."""
+    found = read_checksum(args.plan)
+    if found is None:
+        print(f"error: {args.plan} is not a plan file with a checksum", file=sys.stderr)
+        return 1
+    print(found)
+    return 0
+
+
+# --- drift issue ------------------------------------------------------------------------------
+
+
+def drift_issue(args: argparse.Namespace) -> int:
+    """One issue for drift: opened (or updated) while the plan has changes, closed when clean."""
+    if args.exit_code not in (0, 2, 3):
+        print(f"error: plan exit {args.exit_code} says nothing about drift", file=sys.stderr)
+        return 1
+    existing = next(
+        (
+            i
+            for i in api(
+                "GET",
+                f"/repos/{repo()}/issues?state=open&labels={DRIFT_LABEL}&per_page=100",
+            )
+            if i.get("user", {}).get("login") == args.bot and DRIFT_MARKER in (i.get("body") or "")
+        ),
+        None,
+    )
+    if args.exit_code == 0:
+        if existing is not None:
+            note = "Azure matches the specs again" + (f" ({args.run_url})" if args.run_url else "")
+            api(
+                "POST",
+                f"/repos/{repo()}/issues/{existing['number']}/comments",
+                {"body": note},
+            )
+            api(
+                "PATCH",
+                f"/repos/{repo()}/issues/{existing['number']}",
+                {"state": "closed"},
+            )
+            print(f"closed issue #{existing['number']}")
+        return 0
+    plan, _ = truncate(args.body.read_text(encoding="utf-8"), COMMENT_BUDGET)
+    where = f"\n\nFound by {args.run_url}" if args.run_url else ""
+    body = f"{DRIFT_MARKER}\nAzure differs from the specs (plan exit {args.exit_code}).{where}\n\n{plan}"
+    if existing is None:
+        new = {
+            "title": "alertsync: Azure drifted from the specs",
+            "body": body,
+            "labels": [DRIFT_LABEL],
+        }
+        created = api("POST", f"/repos/{repo()}/issues", new)
+        print(f"opened issue #{created['number']}")
+    else:
+        api("PATCH", f"/repos/{repo()}/issues/{existing['number']}", {"body": body})
+        print(f"updated issue #{existing['number']}")
     return 0
 
 
@@ -285,14 +385,17 @@ def reviewed_checksum(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    """The three subcommands."""
+    """The subcommands."""
     top = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     sub = top.add_subparsers(dest="command", required=True)
     r = sub.add_parser("render", help="comment.md and the step summary from the plan")
     r.add_argument(
-        "--markdown", type=Path, required=True, help="alertsync plan --format markdown output"
+        "--markdown",
+        type=Path,
+        required=True,
+        help="alertsync plan --format markdown output",
     )
     r.add_argument("--plan", type=Path, help="plan.json (alertsync plan --out), for the checksum")
     r.add_argument("--stderr", type=Path, help="alertsync's stderr, shown when it failed")
@@ -300,6 +403,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--artifact-url", help="link to the uploaded full plan")
     r.add_argument("--comment", type=Path, required=True, help="where to write the comment body")
     r.add_argument("--summary", help="step summary file (default: $GITHUB_STEP_SUMMARY)")
+    r.add_argument("--force-hint", help="how a reviewer accepts an unsafe plan (exit 3)")
     r.set_defaults(run=render)
     u = sub.add_parser("upsert", help="create or update the sticky PR comment")
     u.add_argument("--pr", type=int, required=True)
@@ -310,6 +414,15 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--sha", required=True)
     c.add_argument("--bot", default=BOT_LOGIN)
     c.set_defaults(run=reviewed_checksum)
+    k = sub.add_parser("checksum", help="the checksum of a plan.json")
+    k.add_argument("--plan", type=Path, required=True)
+    k.set_defaults(run=checksum)
+    d = sub.add_parser("drift-issue", help="open, update or close the drift issue")
+    d.add_argument("--exit-code", type=int, required=True, help="plan --detailed-exitcode's")
+    d.add_argument("--body", type=Path, required=True, help="the Markdown plan")
+    d.add_argument("--run-url", help="link to the run that found it")
+    d.add_argument("--bot", default=BOT_LOGIN)
+    d.set_defaults(run=drift_issue)
     return top
 
 
