@@ -81,6 +81,7 @@ class State:
     missing_action_groups: frozenset[ResourceId] = frozenset()
     warnings: tuple[str, ...] = ()
     unsupported_receivers: dict[ResourceId, tuple[str, ...]] = field(default_factory=dict)
+    reference_sources: dict[tuple[ResourceId, ResourceId], str] = field(default_factory=dict)
 
 
 def state(*resources: Resource, **kw: object) -> State:

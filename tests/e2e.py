@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import pty
 import subprocess
 import sys
 import textwrap
@@ -33,6 +36,33 @@ def alertsync(env: dict[str, str], cwd: Path, *args: str, stdin: str | None = No
         check=False,
     )
     return Run(done.returncode, done.stdout, done.stderr)
+
+
+def on_a_terminal(
+    env: dict[str, str], cwd: Path, *args: str, stderr_too: bool = False
+) -> tuple[int, str]:
+    """`alertsync ARGS` with stdout (and stderr, if asked) on a pseudo-terminal, as a person
+    runs it: the exit code and what the terminal showed."""
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "provisioner", *args],
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=follower,
+        stderr=follower if stderr_too else subprocess.DEVNULL,
+    )
+    os.close(follower)  # the child holds the only other end: reading ends when it exits
+    shown = b""
+    try:
+        while chunk := os.read(leader, 4096):
+            shown += chunk
+    except OSError as error:  # Linux reports the closed terminal as EIO
+        if error.errno != errno.EIO:
+            raise
+    finally:
+        os.close(leader)
+    return process.wait(timeout=120), shown.decode()
 
 
 def write_spec(folder: Path, name: str, text: str) -> Path:

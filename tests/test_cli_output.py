@@ -3,18 +3,13 @@ error lines, argument checks and colour."""
 
 from __future__ import annotations
 
-import errno
 import json
-import os
-import pty
-import subprocess
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.e2e import SEED_SCENARIO, SUB, alertsync, write_spec
+from tests.e2e import SEED_SCENARIO, SUB, alertsync, on_a_terminal, write_spec
 
 if TYPE_CHECKING:
     from provisioner.emulator import Emulator
@@ -33,7 +28,7 @@ def test_a_failed_change_names_its_resource_once_then_what_azure_said(
     )
     run = alertsync(arm_env, tmp_path, "apply", "--yes")
     assert run.code == 1
-    (line,) = [line for line in run.err.splitlines() if line.startswith("✗")]
+    (line,) = [line for line in run.out.splitlines() if line.startswith("✗")]
     assert line == f"✗ update {VAULT}: (BadRequest) try later"
 
 
@@ -188,26 +183,9 @@ def test_a_plan_blocked_by_unmanaged_resources_does_not_say_azure_matches(
 
 def _plan_on_a_terminal(env: dict[str, str], cwd: Path) -> str:
     """`alertsync plan` with stdout on a pseudo-terminal, as a person runs it; what it showed."""
-    leader, follower = pty.openpty()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "provisioner", "plan"],
-        cwd=cwd,
-        env=env,
-        stdout=follower,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(follower)  # the child holds the only other end: reading ends when it exits
-    shown = b""
-    try:
-        while chunk := os.read(leader, 4096):
-            shown += chunk
-    except OSError as error:  # Linux reports the closed terminal as EIO
-        if error.errno != errno.EIO:
-            raise
-    finally:
-        os.close(leader)
-    assert process.wait(timeout=120) == 0
-    return shown.decode()
+    code, shown = on_a_terminal(env, cwd, "plan")
+    assert code == 0
+    return shown
 
 
 @pytest.mark.slow

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from provisioner.azure.mappings.action_groups import TEST_ALERT_TYPES
 from provisioner.emulator import Emulator
 from tests.e2e import SEED_SCENARIO, SUB, alertsync, write_spec
 
@@ -32,10 +33,13 @@ def test_every_receiver_succeeds_exit_0_one_line_each(
     lines = run.out.splitlines()
     assert lines[0].startswith("Test notification (metricstaticthreshold) of action group")
     assert lines[1:3] == [
-        "✓ email backup-team (backup-team@example.com): Completed",
-        "✓ email oncall (oncall@example.com): Completed",
+        "✓ email backup-team (backup-team@example.com): delivered (Azure: Completed)",
+        "✓ email oncall (oncall@example.com): delivered (Azure: Completed)",
     ]
-    assert lines[3] == "Notification Completed: 2 of 2 receiver(s) succeeded, 0 failed."
+    assert lines[3] == (
+        "2 of 2 receiver(s) delivered, 0 not delivered "
+        "(Azure reports the test notification Completed)."
+    )
 
 
 def test_a_failed_receiver_exits_1_with_its_detail(
@@ -44,9 +48,12 @@ def test_a_failed_receiver_exits_1_with_its_detail(
     world.control.fail_test_notifications({"oncall": "The mailbox does not exist"})
     run = alertsync(arm_env, applied, "test-notify", AG, "--alert-type", "servicehealth")
     assert run.code == 1
-    assert "✓ email backup-team (backup-team@example.com): Completed" in run.out
-    assert "✗ email oncall (oncall@example.com): Failed: The mailbox does not exist" in run.out
-    assert "1 of 2 receiver(s) succeeded, 1 failed." in run.out
+    assert "✓ email backup-team (backup-team@example.com): delivered (Azure: Completed)" in run.out
+    assert (
+        "✗ email oncall (oncall@example.com): not delivered: The mailbox does not exist "
+        "(Azure: Failed)" in run.out
+    )
+    assert "1 of 2 receiver(s) delivered, 1 not delivered" in run.out
 
 
 def test_an_unsubscribed_receiver_fails_even_when_the_test_completes(
@@ -55,7 +62,12 @@ def test_an_unsubscribed_receiver_fails_even_when_the_test_completes(
     world.control.set_receiver_status(AG_ID, "oncall", "Disabled")
     run = alertsync(arm_env, applied, "test-notify", AG)
     assert run.code == 1
-    assert "✗ email oncall (oncall@example.com): Completed: unsubscribed" in run.out
+    assert (
+        "✗ email oncall (oncall@example.com): not delivered: unsubscribed (receiver status "
+        "Disabled): it gets no alerts until re-enabled (Azure: Completed)" in run.out
+    )
+    assert "1 of 2 receiver(s) delivered, 1 not delivered" in run.out
+    assert "Completed: unsubscribed" not in run.out
 
 
 def test_a_full_resource_id_needs_no_specs(applied: Path, arm_env: dict[str, str]) -> None:
@@ -68,7 +80,7 @@ def test_a_full_resource_id_needs_no_specs(applied: Path, arm_env: dict[str, str
         "nowhere",
     )
     assert run.code == 0, run.err
-    assert "2 of 2 receiver(s) succeeded" in run.out
+    assert "2 of 2 receiver(s) delivered" in run.out
 
 
 def test_unknown_group_name_is_a_clear_error(applied: Path, arm_env: dict[str, str]) -> None:
@@ -138,3 +150,10 @@ def test_a_missing_ca_bundle_is_named(applied: Path, arm_env: dict[str, str]) ->
     assert run.err.strip() == (
         "error: CA bundle file not found: /nonexistent/ca.pem (ALERTSYNC_CA_BUNDLE)"
     )
+
+
+def test_alert_type_help_lists_every_valid_type() -> None:
+    run = alertsync({"COLUMNS": "400"}, Path.cwd(), "test-notify", "--help")
+    assert run.code == 0, run.err
+    help_text = " ".join(run.out.split())
+    assert ", ".join(TEST_ALERT_TYPES) in help_text

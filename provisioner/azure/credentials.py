@@ -67,6 +67,9 @@ def make_credential(settings: AzureSettings) -> TokenCredential:
         "connection_verify": settings.ca_bundle or True,
         # The token endpoint gets the same retry budget as ARM (its own pipeline, azure-core).
         "retry_total": settings.retry_total,
+        # A token endpoint that refuses connections is down or wrong, not busy: one retry, not a
+        # 20-second backoff ending in the same refusal.
+        "retry_connect": 1,
         "retry_backoff_factor": settings.retry_backoff_factor,
         "retry_backoff_max": settings.retry_backoff_max,
     }

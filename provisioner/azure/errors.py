@@ -129,11 +129,29 @@ def _explain_sign_in(settings: AzureSettings, exc: SdkError) -> str:
     text, authority = _first_line(exc), settings.authority_host
     if _is_tls(text):
         return f"sign-in failed: {_tls_hint(authority, text)}"
+    unreachable = _network_cause(exc)
+    if unreachable is not None:
+        # The token endpoint did not answer at all (a stopped emulator, a wrong host, no
+        # network): no sign-in advice helps, only where it tried.
+        return (
+            f"cannot reach {authority} to sign in ({_first_line(unreachable)}); check "
+            "AZURE_AUTHORITY_HOST and the network (and ALERTSYNC_CA_BUNDLE for a private CA)"
+        )
     return (
         f"sign-in failed with {settings.credential_label}: {text} "
         "(sign in with `az login`, set AZURE_TENANT_ID/AZURE_CLIENT_ID/AZURE_CLIENT_SECRET, "
         "or use workload identity; see docs/troubleshooting.md)"
     )
+
+
+def _network_cause(exc: BaseException) -> BaseException | None:
+    """The connection error a sign-in failure was caused by, if that is what it was."""
+    seen: BaseException | None = exc.__cause__ or exc.__context__
+    while seen is not None:
+        if isinstance(seen, (ServiceRequestError, ServiceResponseError)):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def _explain_network(settings: AzureSettings, exc: SdkError) -> str:

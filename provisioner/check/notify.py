@@ -34,10 +34,12 @@ class ReceiverVerdict:
     problem: str | None = None
 
     def line(self) -> str:
-        """`✓ email oncall (oncall@example.com): Completed` or `✗ …: Failed: <why>`."""
+        """`✓ email oncall (oncall@example.com): delivered (Azure: Completed)`, or
+        `✗ …: not delivered: <why> (Azure: Failed)`: what happened first, Azure's word after."""
         target = f" ({self.target})" if self.target else ""
-        outcome = self.status if self.ok else f"{self.status}: {self.problem}"
-        return f"{'✓' if self.ok else '✗'} {self.mechanism} {self.name}{target}: {outcome}"
+        outcome = "delivered" if self.ok else f"not delivered: {self.problem}"
+        azure = f" (Azure: {self.status})" if self.status else ""
+        return f"{'✓' if self.ok else '✗'} {self.mechanism} {self.name}{target}: {outcome}{azure}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +125,7 @@ def _verdict(
     if delivered and (status or "").lower() == "disabled":
         # A recipient who unsubscribed gets no alerts until the receiver is re-enabled (the
         # `subscribe` operation), whatever the test reports: the test must not pass for it.
-        problem = "unsubscribed (status Disabled): it gets no alerts until re-enabled"
+        problem = "unsubscribed (receiver status Disabled): it gets no alerts until re-enabled"
     return ReceiverVerdict(
         mechanism=receiver.mechanism.lower(),
         name=receiver.name,

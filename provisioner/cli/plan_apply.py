@@ -40,7 +40,12 @@ OUTPUT_FORMATS = ("json", "markdown", "text")
 CHECKSUM_FORMAT = re.compile(r"sha256:[0-9a-f]{64}")
 
 
-def _refuse_problems(plan: Plan) -> None:
+def _on_one_terminal() -> bool:
+    """stdout and stderr both on a terminal: what the plan showed, the user has just read."""
+    return sys.stdout.isatty() and sys.stderr.isatty()
+
+
+def _refuse_problems(plan: Plan, shown: bool = False) -> None:
     """Problems forbid both plan and apply. Refusals exit 3: a resource not this owner's, one
     a PUT would strip of receivers, a move Azure cannot make; the rest (missing) are errors.
 
@@ -49,6 +54,10 @@ def _refuse_problems(plan: Plan) -> None:
     if not plan.problems:
         return
     reasons = "\n".join(p.message for p in plan.problems)
+    if shown:  # each problem is a `!` line of the plan just printed: say it once
+        reasons = (
+            f"the plan is blocked by {plural(len(plan.problems), 'problem')} (the ! lines above)"
+        )
     if any(p.code in ("ownership", "unsupported") for p in plan.problems):
         raise OwnershipConflict(reasons)
     if any(p.code == "immutable" for p in plan.problems):
@@ -56,11 +65,13 @@ def _refuse_problems(plan: Plan) -> None:
     raise AlertsyncError(reasons)
 
 
-def _refuse_unsafe(plan: Plan, what_to_do: str) -> None:
-    """Each reason on its own line (as the plan shows them), then what overrides them."""
+def _refuse_unsafe(plan: Plan, what_to_do: str, shown: bool = False) -> None:
+    """Each reason on its own line (as the plan shows them, unless it just did on this terminal),
+    then what overrides them."""
     if not plan.refused_as_unsafe:
         return
-    raise UnsafePlan("\n".join(f"unsafe: {reason}" for reason in plan.unsafe) + "\n" + what_to_do)
+    reasons = [] if shown else [f"unsafe: {reason}" for reason in plan.unsafe]
+    raise UnsafePlan("\n".join([*reasons, what_to_do]))
 
 
 _APPLY_REFUSES = "refusing an unsafe plan; re-run with --force if this is intended"
@@ -203,6 +214,7 @@ def plan(
         from provisioner.check.planned import plan_with_coverage
 
         the_plan = plan_with_coverage(azure, planned, datetime.now(UTC))
+    shown = output_format == "text" and _on_one_terminal()
     if output_format == "text":
         click.echo(render_text(the_plan, color=use_color(no_color)), nl=False)
     else:
@@ -210,11 +222,11 @@ def plan(
     if out is not None:
         _write_plan_file(out, render_json(the_plan))
         click.echo(f"Plan written to {out} (checksum {the_plan.checksum()}).", err=True)
-    _refuse_problems(the_plan)
+    _refuse_problems(the_plan, shown)
     if not detailed_exitcode:
         return EXIT_OK
     # Refused at review, where people look, rather than after the merge (exit 3, as apply).
-    _refuse_unsafe(the_plan, _PLAN_IS_UNSAFE)
+    _refuse_unsafe(the_plan, _PLAN_IS_UNSAFE, shown)
     return EXIT_CHANGES if the_plan.has_changes else EXIT_OK
 
 
@@ -310,16 +322,16 @@ def apply(
         planned = make_plan(spec_paths_or_default(paths), azure, options, os.environ)
         the_plan = planned.plan
         click.echo(render_text(the_plan, color=color), nl=False)
-        _refuse_problems(the_plan)
+        _refuse_problems(the_plan, _on_one_terminal())
         binding = _bind_to_review(the_plan, saved, checksum)
-        _refuse_unsafe(the_plan, _APPLY_REFUSES)
+        _refuse_unsafe(the_plan, _APPLY_REFUSES, _on_one_terminal())
         _say_what_remains(binding, the_plan, saved)
         if not the_plan.has_changes:
             return EXIT_OK
         _confirm(yes, len(the_plan.changes))
         interrupt = _Interrupt(azure)
         with interrupt.handling_signals():
-            result = _apply_with_progress(the_plan, azure, color, interrupt.stop)
+            result = _apply_with_progress(the_plan, azure, color, interrupt)
         overwritten = () if result.interrupted else _verified(result, planned, azure, options)
     click.echo(_result_line(result, plan_file))
     if result.interrupted and interrupt.signum is not None:
@@ -435,33 +447,43 @@ class _Interrupt:
         self._azure.interrupt()  # writes waiting out throttling give up, unsent
 
 
-INTERRUPTED = (
-    "Interrupted: starting no more changes; waiting for the requests in flight "
-    "(a write already sent cannot be recalled). Press Ctrl-C again to exit at once."
+_STOPPING = (
+    "starting no more changes; waiting for the requests in flight "
+    "(a write already sent cannot be recalled)."
 )
 
 
+def interrupted_sentence(signum: int | None) -> str:
+    """What the apply does now. Ctrl-C can be pressed again; a SIGTERM comes from CI cancelling
+    the job, where nobody has a Ctrl-C to press (a second SIGTERM still exits at once)."""
+    if signum == signal.SIGINT:
+        return f"Interrupted: {_STOPPING} Press Ctrl-C again to exit at once."
+    return f"Terminated: {_STOPPING}"
+
+
 def _exit_at_once(signum: int) -> None:
-    show_cursor = "\x1b[?25h" if sys.stderr.isatty() else ""  # the progress bar hid it
+    if sys.stdout.isatty():
+        os.write(sys.stdout.fileno(), b"\x1b[?25h\n")  # the progress bar hid the cursor
     sentence = (
         "Interrupted again: exiting now. Requests in flight may still be applied; "
         "run `alertsync plan` to see what changed."
     )
-    os.write(sys.stderr.fileno(), f"{show_cursor}\n{sentence}\n".encode())
+    os.write(sys.stderr.fileno(), f"\n{sentence}\n".encode())
     os._exit(128 + signum)
 
 
 @contextlib.contextmanager
-def _announcing(stop: threading.Event, say: Callable[[str], None]) -> Iterator[None]:
-    """Say INTERRUPTED through `say` (the progress bar's console on a terminal) once `stop` is
-    set, from a thread of its own: the signal handler must not print, and the main thread may
-    be waiting for a slow request."""
+def _announcing(interrupt: _Interrupt, say: Callable[[str], None]) -> Iterator[None]:
+    """Say what the interrupt does through `say` (the progress bar's console on a terminal)
+    once it stops the apply, from a thread of its own: the signal handler must not print, and
+    the main thread may be waiting for a slow request."""
+    stop = interrupt.stop
     finished = threading.Event()
 
     def announce() -> None:
         while not finished.is_set():
             if stop.wait(0.1):
-                say(INTERRUPTED)
+                say(interrupted_sentence(interrupt.signum))
                 return
 
     announcer = threading.Thread(target=announce, name="apply-interrupt", daemon=True)
@@ -474,23 +496,25 @@ def _announcing(stop: threading.Event, say: Callable[[str], None]) -> Iterator[N
 
 
 def _apply_with_progress(
-    the_plan: Plan, azure: Azure, color: bool, stop: threading.Event
+    the_plan: Plan, azure: Azure, color: bool, interrupt: _Interrupt
 ) -> ApplyResult:
-    """One line per finished change; on a terminal, a live progress bar below them."""
+    """One line per finished change on stdout, with the plan (`apply > log` keeps them); on a
+    terminal, a live progress bar below them. What the interrupt does is a diagnostic: stderr."""
     from provisioner.sync.apply import apply as run_apply
 
-    if not sys.stderr.isatty():
-        with _announcing(stop, lambda sentence: click.echo(sentence, err=True)):
+    stop = interrupt.stop
+    if not sys.stdout.isatty():
+        with _announcing(interrupt, lambda sentence: click.echo(sentence, err=True)):
             return run_apply(
                 the_plan,
                 azure,
-                on_progress=lambda o: click.echo(_outcome_line(o, color), err=True),
+                on_progress=lambda o: click.echo(_outcome_line(o, color)),
                 stop=stop,
             )
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    console = Console(stderr=True, no_color=not color, highlight=False)
+    console = Console(file=sys.stdout, no_color=not color, highlight=False)
     columns = (TextColumn("Applying"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task("apply", total=len(the_plan.changes))
@@ -501,7 +525,7 @@ def _apply_with_progress(
             )
             progress.advance(task)
 
-        with _announcing(stop, progress.console.print):
+        with _announcing(interrupt, progress.console.print):
             return run_apply(the_plan, azure, on_progress=report, stop=stop)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -17,6 +18,21 @@ from provisioner.cli.app import (
     use_color,
 )
 from provisioner.errors import AlertsyncError
+
+if TYPE_CHECKING:
+    from provisioner.azure.client import Azure
+    from provisioner.export.build import SpecFile
+
+
+class _AlertTypeOption(click.Option):
+    """--alert-type, whose help lists the valid types; read from the SDK boundary only when
+    help is shown, so that other commands never import the Azure SDK for it."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        from provisioner.azure.mappings.action_groups import TEST_ALERT_TYPES
+
+        self.help = (self.help or "").replace("{types}", ", ".join(TEST_ALERT_TYPES))
+        return super().get_help_record(ctx)
 
 
 @cli.command("test-notify")
@@ -33,10 +49,10 @@ from provisioner.errors import AlertsyncError
 # Backup Health Events) are closest to a static-threshold metric alert. Delivery is what is tested.
 @click.option(
     "--alert-type",
+    cls=_AlertTypeOption,
     default="metricstaticthreshold",
     show_default=True,
-    help="Which sample alert the receivers get: one of the API's 12 types (servicehealth, ...; "
-    "any case).",
+    help="Which sample alert the receivers get (any case): {types}.",
 )
 @no_color_option
 def test_notify(action_group: str, spec_path: Path, alert_type: str, no_color: bool) -> int:
@@ -68,8 +84,8 @@ def test_notify(action_group: str, spec_path: Path, alert_type: str, no_color: b
         click.echo(click.style(line, fg="green" if receiver.ok else "red") if color else line)
     failed, total = len(report.failed), len(report.receivers)
     click.echo(
-        f"Notification {report.state or 'state unknown'}: "
-        f"{total - failed} of {total} receiver(s) succeeded, {failed} failed."
+        f"{total - failed} of {total} receiver(s) delivered, {failed} not delivered "
+        f"(Azure reports the test notification {report.state or 'without a state'})."
     )
     if not report.receivers:
         click.echo("error: the test reached no receiver; the group has none", err=True)
@@ -77,7 +93,14 @@ def test_notify(action_group: str, spec_path: Path, alert_type: str, no_color: b
 
 
 @cli.command()
-@click.option("--subscription", metavar="ID", help="Subscription to read [AZURE_SUBSCRIPTION_ID].")
+@click.option(
+    "--subscription",
+    "subscriptions",
+    multiple=True,
+    metavar="ID",
+    help="Subscription to read (repeatable: DIR/<subscription>/<resource group>.yaml) "
+    "[AZURE_SUBSCRIPTION_ID].",
+)
 @click.option(
     "--resource-group",
     "resource_groups",
@@ -97,7 +120,7 @@ def test_notify(action_group: str, spec_path: Path, alert_type: str, no_color: b
 )
 @click.option("--force", is_flag=True, help="Overwrite spec files that already exist in DIR.")
 def export(
-    subscription: str | None,
+    subscriptions: tuple[str, ...],
     resource_groups: tuple[str, ...],
     owner: str | None,
     out: str,
@@ -106,28 +129,78 @@ def export(
     """Write spec files from live Azure: a brownfield start; `plan` on them shows no changes.
 
     Reads action groups, alert processing rules and vault alert settings (the whole
-    subscription, or each --resource-group) and writes DIR/<resource group>.yaml. Webhook
-    URLs are never written: each receiver names an environment variable to set. Resources
-    without alertsync's ownership tags need `apply --adopt` once; other owners' are skipped.
+    subscription, or each --resource-group) and writes DIR/<resource group>.yaml; with several
+    --subscription, DIR/<subscription>/<resource group>.yaml for each. Webhook URLs are never
+    written: each receiver names an environment variable to set. Resources without alertsync's
+    ownership tags need `apply --adopt` once; other owners' are skipped.
     """
+    from provisioner.export import io as export_io
+
+    chosen = _subscriptions_to_export(subscriptions, resource_groups)
+    to_stdout = out == "-"
+    with azure_from_env() as azure:
+        exported = [
+            _export_one(
+                azure,
+                subscription,
+                resource_groups,
+                owner,
+                None if to_stdout else Path(out),
+                nested=len(chosen) > 1,
+            )
+            for subscription in chosen
+        ]
+    files = [file for _, file_list, _ in exported for file in file_list]
+    if to_stdout:
+        click.echo("---\n".join(f.text for f in files), nl=False)
+    else:  # one write for all: nothing is written when any file would be refused
+        export_io.write_files(files, Path(out), force)
+    for _, _, lines in exported:
+        for line in lines:
+            click.echo(line, err=to_stdout)
+
+
+def _subscriptions_to_export(
+    subscriptions: tuple[str, ...], resource_groups: tuple[str, ...]
+) -> list[str]:
+    """The --subscription IDs (each once, as given), else AZURE_SUBSCRIPTION_ID."""
+    chosen = list(dict.fromkeys(s.strip().lower() for s in subscriptions if s.strip()))
+    if not chosen and os.environ.get("AZURE_SUBSCRIPTION_ID"):
+        chosen = [os.environ["AZURE_SUBSCRIPTION_ID"].strip().lower()]
+    if not chosen:
+        raise AlertsyncError("no subscription: give --subscription ID or set AZURE_SUBSCRIPTION_ID")
+    if len(chosen) > 1 and resource_groups:
+        raise click.UsageError(
+            "--resource-group names groups of one subscription: give one --subscription with it, "
+            "or export whole subscriptions"
+        )
+    return chosen
+
+
+def _export_one(
+    azure: Azure,
+    subscription: str,
+    resource_groups: tuple[str, ...],
+    owner: str | None,
+    out: Path | None,
+    *,
+    nested: bool,
+) -> tuple[str, list[SpecFile], list[str]]:
+    """One subscription's spec files, named under DIR/<subscription>/ when out names a folder
+    holding several, and the lines that say what was exported."""
+    import dataclasses
+
     from provisioner.export import io as export_io
     from provisioner.export.build import export as export_specs
     from provisioner.export.build import summary_lines
 
-    subscription = subscription or os.environ.get("AZURE_SUBSCRIPTION_ID")
-    if not subscription:
-        raise AlertsyncError("no subscription: give --subscription ID or set AZURE_SUBSCRIPTION_ID")
-    with azure_from_env() as azure:
-        snapshot = export_io.read_snapshot(azure, subscription, resource_groups)
-    to_stdout = out == "-"
-    schema = export_io.schema_reference(None if to_stdout else Path(out))
-    result = export_specs(snapshot, owner, schema)
-    if to_stdout:
-        click.echo("---\n".join(f.text for f in result.files), nl=False)
-    else:
-        export_io.write_files(result.files, Path(out), force)
-    for line in summary_lines(result, "stdout" if to_stdout else out):
-        click.echo(line, err=to_stdout)
+    snapshot = export_io.read_snapshot(azure, subscription, resource_groups)
+    folder = out / subscription if out is not None and nested else out
+    result = export_specs(snapshot, owner, export_io.schema_reference(folder))
+    lines = summary_lines(result, "stdout" if folder is None else str(folder))
+    prefix = f"{subscription}/" if nested else ""
+    files = [dataclasses.replace(f, name=prefix + f.name) for f in result.files]
+    return subscription, files, lines
 
 
 @cli.command()

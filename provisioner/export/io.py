@@ -120,6 +120,7 @@ def _make_folder(out: Path) -> None:
 
 def _write(target: Path, text: str) -> None:
     try:
+        target.parent.mkdir(exist_ok=True)  # DIR/<subscription>/ when several are exported
         target.write_text(text, encoding="utf-8")
     except OSError as error:
         raise ExportError(f"cannot write {target}: {error.strerror}") from error

@@ -126,6 +126,11 @@ class DesiredState:
             {s for found in self.rule_selectors.values() for s in found}
             | {v.selector for v in self.vault_selections}
         )
+    # (rule, scope or action group) → where the rule names it: a problem about one scope entry
+    # points at that entry's line, not the rule's.
+    reference_sources: Mapping[tuple[ResourceId, ResourceId], str] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
 
     @property
     def referenced_groups(self) -> frozenset[ResourceId]:
@@ -184,6 +189,7 @@ class _Builder:
         # told it is undeclared on top of the group's own message.
         self.flawed_group_names: set[str] = set()
         self.problems: list[SpecProblem] = []
+        self.reference_sources: dict[tuple[ResourceId, ResourceId], str] = {}
 
     def state(self, owners: frozenset[str]) -> DesiredState:
         order = sorted(self.resources)
@@ -201,6 +207,7 @@ class _Builder:
                 {rid: self.rule_selectors[rid] for rid in order if rid in self.rule_selectors}
             ),
             vault_selections=tuple(self.vault_selections),
+            reference_sources=MappingProxyType(dict(self.reference_sources)),
         )
 
     def declare(self, doc: SpecDocument) -> None:
@@ -303,15 +310,20 @@ class _Builder:
 
     def _rule(self, doc: SpecDocument, path: JsonPath, entry: Entry) -> AlertProcessingRule:
         rule_id = _resource_id(doc, entry, PROCESSING_RULE_TYPE)
-        scopes = [
-            scope_id(s, rule_id.subscription, str(rule_id.resource_group))
-            for s in entry["scopes"]
+        named = [
+            (index, scope_id(s, rule_id.subscription, str(rule_id.resource_group)))
+            for index, s in enumerate(entry["scopes"])
             if not is_selector(s)
         ]
+        scopes = [scope for _, scope in named]
         self.vaults.update(
             s for s in scopes if (s.resource_type or "").lower() == VAULT_TYPE.lower()
         )
-        groups = self._group_ids(doc, (*path, "actionGroups"), entry.get("actionGroups", []))
+        for index, scope in named:
+            self._referenced_at(rule_id, scope, doc.describe((*path, "scopes", index)))
+        groups = self._group_ids(
+            doc, (*path, "actionGroups"), entry.get("actionGroups", []), rule_id
+        )
         return AlertProcessingRule(
             id=rule_id,
             scopes=tuple(sorted(set(scopes))),
@@ -337,14 +349,18 @@ class _Builder:
             self.rule_selectors[rule_id] = found
 
     def _group_ids(
-        self, doc: SpecDocument, path: JsonPath, references: Sequence[str]
+        self, doc: SpecDocument, path: JsonPath, references: Sequence[str], rule_id: ResourceId
     ) -> list[ResourceId]:
         found = []
         for index, reference in enumerate(references):
             resolved = self._resolve_group(doc, (*path, index), reference)
             if resolved is not None:
                 found.append(resolved)
+                self._referenced_at(rule_id, resolved, doc.describe((*path, index)))
         return found
+
+    def _referenced_at(self, rule_id: ResourceId, target: ResourceId, where: str) -> None:
+        self.reference_sources.setdefault((rule_id, target), where)
 
     def _resolve_group(
         self, doc: SpecDocument, where: JsonPath, reference: str

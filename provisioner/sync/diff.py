@@ -32,6 +32,8 @@ class Desired(Protocol):
     def sources(self) -> Mapping[ResourceId, str]: ...
     @property
     def owners(self) -> frozenset[str]: ...
+    @property
+    def reference_sources(self) -> Mapping[tuple[ResourceId, ResourceId], str]: ...
 
 
 class Live(Protocol):
@@ -317,5 +319,7 @@ def _missing_references(desired: Desired, live: Live) -> list[Problem]:
                 message = (
                     f"{rid.describe()} {verb} {target.describe()}, which does not exist; {fix}"
                 )
-                problems.append(Problem(rid, message, desired.sources.get(rid)))
+                # The scope or group entry's own line: a rule may name a thousand of them.
+                source = desired.reference_sources.get((rid, target), desired.sources.get(rid))
+                problems.append(Problem(rid, message, source))
     return problems

@@ -31,11 +31,19 @@ def verdict(plan: Plan) -> str | None:
     """What the plan amounts to, when the changes alone do not say it.
 
     A plan with problems is blocked whatever it lists (its creates may even be suppressed), so
-    "no changes" is only said of a plan that has nothing to change and nothing in the way.
+    "Azure matches the specs" is only said of a plan that has nothing to change, nothing in the
+    way and nothing kept: resources this owner still has but no spec declares do not match.
     """
     if plan.problems:
         problems = plural(len(plan.problems), "problem")
         return f"Plan blocked: {problems} must be fixed before anything can be applied."
+    if not plan.changes and plan.orphans:
+        kept = plural(len(plan.orphans), "resource")
+        return (
+            f"No changes to apply, but {kept} no spec declares any more "
+            f"{'is' if len(plan.orphans) == 1 else 'are'} kept (--prune deletes "
+            f"{'it' if len(plan.orphans) == 1 else 'them'})."
+        )
     if not plan.changes:
         return "No changes. Azure matches the specs."
     return None
@@ -143,6 +151,12 @@ def _md_banners(plan: Plan) -> list[str]:
         lines += [f"> [!CAUTION]\n> Unsafe: {_md_text(reason)} ({verdict_of_force})", ""]
     for problem in plan.problems:
         lines += [f"> [!CAUTION]\n> {_md_text(problem.message)}", ""]
+    if plan.orphans:
+        kept = ", ".join(_md_code(o.describe()) for o in plan.orphans)
+        lines += [
+            f"> [!NOTE]\n> Kept, no spec declares them any more (`--prune` deletes them): {kept}",
+            "",
+        ]
     for warning in plan.warnings:
         lines += [f"> [!NOTE]\n> {_md_text(warning)}", ""]
     if plan.selections:

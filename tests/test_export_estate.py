@@ -1,0 +1,80 @@
+"""Several subscriptions export into one folder: DIR/<subscription>/<resource group>.yaml, which
+validate and plan read as one spec set."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tests.e2e import SEED_SCENARIO, SUB, alertsync, write_spec
+
+if TYPE_CHECKING:
+    from provisioner.emulator import Emulator
+
+SUB2 = "11111111-1111-1111-1111-111111111111"
+GROUP2 = f"/subscriptions/{SUB2}/resourceGroups/rg-mon2/providers/Microsoft.Insights/actionGroups"
+
+
+def _second_subscription(world: Emulator) -> None:
+    body = {
+        "location": "Global",
+        "tags": {"managed-by": "alertsync", "alertsync-owner": "backup-alerts"},
+        "properties": {
+            "groupShortName": "second",
+            "enabled": True,
+            "emailReceivers": [{"name": "ops", "emailAddress": "ops@example.com"}],
+        },
+    }
+    world.control.seed(
+        {
+            "subscriptions": [
+                {
+                    "id": SUB2,
+                    "resourceGroups": [
+                        {
+                            "name": "rg-mon2",
+                            "location": "japaneast",
+                            "resources": [{"id": f"{GROUP2}/ag-second", "body": body}],
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+
+def test_two_subscriptions_export_into_one_folder_that_plans_clean(
+    arm_env: dict[str, str], tmp_path: Path, world: Emulator
+) -> None:
+    write_spec(tmp_path, "backup.yaml", SEED_SCENARIO)
+    assert alertsync(arm_env, tmp_path, "apply", "--yes").code == 0
+    _second_subscription(world)
+    run = alertsync(
+        arm_env, tmp_path, "export", "--subscription", SUB, "--subscription", SUB2, "--out", "out"
+    )
+    assert run.code == 0, run.err
+    written = sorted(str(p.relative_to(tmp_path / "out")) for p in (tmp_path / "out").rglob("*"))
+    assert written == [
+        SUB,
+        f"{SUB}/rg-backup.yaml",
+        f"{SUB}/rg-monitoring.yaml",
+        SUB2,
+        f"{SUB2}/rg-mon2.yaml",
+    ]
+    assert f"to out/{SUB2}: rg-mon2.yaml" in run.out
+    assert alertsync(arm_env, tmp_path, "validate", "out").code == 0
+    planned = alertsync(arm_env, tmp_path, "plan", "out", "--detailed-exitcode")
+    assert planned.code == 0, planned.out + planned.err
+
+
+def test_resource_groups_belong_to_one_subscription(
+    arm_env: dict[str, str], tmp_path: Path
+) -> None:
+    run = alertsync(
+        arm_env,
+        tmp_path,
+        *("export", "--subscription", SUB, "--subscription", SUB2, "--resource-group", "rg-x"),
+    )
+    assert run.code != 0
+    assert "--resource-group names groups of one subscription" in run.err
+    assert not (tmp_path / "exported").exists()
