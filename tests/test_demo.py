@@ -50,7 +50,7 @@ def test_demo_runs_every_step_and_stops_the_emulator() -> None:
     assert (
         'emailReceivers[oncall].address: "someone-else@example.com" -> "oncall@example.com"' in out
     )
-    assert "✓ email oncall (oncall@example.com): Completed" in out
+    assert "✓ email oncall (oncall@example.com): delivered (Azure: Completed)" in out
     assert "✓ RSV-JPE-LRS (rg rg-backup" in out
     assert "✗ RSV-JPE-LRS (rg rg-backup" in out
     assert "apr-weekend-maintenance" in out

@@ -166,7 +166,7 @@ def test_prune_deletes_only_what_this_owner_manages(
     assert "--prune deletes it" in kept.out
     pruned = alertsync(arm_env, applied, "apply", "--yes", "--prune")
     assert pruned.code == 0, pruned.out + pruned.err
-    assert "deleted alert processing rule" in pruned.err
+    assert "deleted alert processing rule" in pruned.out
     names = {g.name for g in monitor_client.action_groups.list_by_resource_group("rg-monitoring")}
     assert names == {AG, "legacy", "other-team"}
     assert alertsync(arm_env, applied, "plan", "--detailed-exitcode", "--prune").code == 0
@@ -218,9 +218,9 @@ def test_a_500_on_one_put_gives_a_partial_result_and_a_rerun_converges(
     world.control.add_fault("PUT", "actionGroups/ag-backup-oncall", status=500, count=20)
     partial = alertsync(arm_env, tmp_path, "apply", "--yes")
     assert partial.code == 1
-    assert 'action group "ag-backup-oncall"' in partial.err
-    assert "skipped: depends on action group" in partial.err  # the rule needs the group
-    assert "updated vault" in partial.err  # independent changes still ran
+    assert 'action group "ag-backup-oncall"' in partial.out
+    assert "skipped: depends on action group" in partial.out  # the rule needs the group
+    assert "updated vault" in partial.out  # independent changes still ran
     world.control.clear_faults()
     assert alertsync(arm_env, tmp_path, "apply", "--yes").code == 0
     assert alertsync(arm_env, tmp_path, "plan", "--detailed-exitcode").code == 0
