@@ -168,8 +168,7 @@ def header(code: int, checksum: str | None, force: bool = False) -> str:
         if force:
             lines.append(FORCE_MARKER)
     title = f"alertsync plan `{shard()}`" if shard() else "alertsync plan"
-    lines.append(f"## {title}: {TITLES.get(code, 'failed')} (exit {code})
-")
+    lines.append(f"## {title}: {TITLES.get(code, 'failed')} (exit {code})\n")
     return "\n".join(lines) + "\n"
 
 

@@ -126,6 +126,7 @@ class DesiredState:
             {s for found in self.rule_selectors.values() for s in found}
             | {v.selector for v in self.vault_selections}
         )
+
     # (rule, scope or action group) → where the rule names it: a problem about one scope entry
     # points at that entry's line, not the rule's.
     reference_sources: Mapping[tuple[ResourceId, ResourceId], str] = field(
