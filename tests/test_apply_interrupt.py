@@ -72,6 +72,11 @@ class Apply:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+        for reader in self._readers:
+            reader.join(timeout=5)
+        for stream in (self.process.stdout, self.process.stderr):
+            if stream is not None:
+                stream.close()
 
     def finish(self, timeout: float) -> int:
         """The exit code, once both streams are read to their end."""

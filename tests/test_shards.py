@@ -137,17 +137,23 @@ def test_two_shards_plan_and_apply_side_by_side_each_in_its_own_bucket(
     assert len(set(checksums.values())) == 2  # each shard applies its own reviewed plan
 
     control.clear_requests()
-    applies = finish(
+    bound = finish(
         *(
             runner.start(
                 "apply",
-                "Apply the reviewed plan",
+                "Bind to the reviewed plan",
                 s,
-                **{"steps.reviewed.outputs.checksum": checksums[s]},
+                **{
+                    "steps.reviewed.outputs.checksum": checksums[s],
+                    "steps.reviewed.outputs.force": "false",
+                },
             )
             for s in SHARDS
         )
     )
+    for code, _, err in bound:
+        assert code == 0, err
+    applies = finish(*(runner.start("apply", "Apply the reviewed plan", s) for s in SHARDS))
     for code, out, err in applies:
         assert code == 0, err
         assert f"Apply complete: {WRITES_PER_SHARD} done, 0 failed" in out
