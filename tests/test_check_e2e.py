@@ -208,19 +208,21 @@ def test_every_email_receiver_unsubscribed_is_no_email(
 
 
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("args", "expected"),
     [
-        (("--at", "saturday"), "--at 'saturday' is not a time"),
-        (("--window", "7 days"), "--window '7 days' is not a duration"),
-        (("--window", "0d"), "must be longer than 0"),
-        (("--subscription", "not-a-guid"), "is not a subscription ID"),
+        (("--at", "saturday"), ("Invalid value for --at: 'saturday' is not a time", 2)),
+        (("--window", "7 days"), ("Invalid value for --window: '7 days' is not a duration", 2)),
+        (("--window", "0d"), ("--window: '0d' must be longer than 0", 2)),
+        (("--subscription", "not-a-guid"), ("is not a subscription ID", 1)),
     ],
 )
 def test_bad_arguments_are_one_clear_error(
-    arm_env: dict[str, str], tmp_path: Path, args: tuple[str, ...], message: str
+    arm_env: dict[str, str], tmp_path: Path, args: tuple[str, ...], expected: tuple[str, int]
 ) -> None:
+    """A bad --at or --window is a usage error (exit 2), as click's own and --since are."""
+    message, code = expected
     done = check(arm_env, tmp_path, "--subscription", SUB, *args)
-    assert done.code == 1
+    assert done.code == code
     assert message in done.err
     assert "Traceback" not in done.err
 

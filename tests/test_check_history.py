@@ -174,13 +174,21 @@ def test_only_vault_targets_are_vault_alerts() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "seconds"), [("7d", 604_800), ("12h", 43_200), ("30D", 2_592_000), ("90m", 5_400)]
+    ("text", "seconds"),
+    [
+        ("7d", 604_800),
+        ("12h", 43_200),
+        ("30D", 2_592_000),
+        ("90m", 5_400),
+        ("1w", 604_800),
+        ("7d1h", 608_400),
+    ],
 )
 def test_since_durations(text: str, seconds: int) -> None:
     assert parse_since(text).total_seconds() == seconds
 
 
-@pytest.mark.parametrize("text", ["31d", "0d", "721h", "7", "d7", "1w", "7d1h", ""])
+@pytest.mark.parametrize("text", ["31d", "0d", "721h", "7", "d7", "5w", "30d1s", "1d 1h", ""])
 def test_since_refuses_what_azure_cannot_answer(text: str) -> None:
     with pytest.raises(AlertsyncError, match="--since"):
         parse_since(text)

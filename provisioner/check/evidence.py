@@ -7,7 +7,6 @@ with bounded concurrency; `progress` hears each step (the CLI draws it on a term
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -18,9 +17,9 @@ from provisioner.check import agents as agent_checks
 from provisioner.check import history
 from provisioner.check.agents import AgentEvidence
 from provisioner.check.coverage import Problem
+from provisioner.check.durations import parse_duration
 from provisioner.check.history import AlertEvidence
 from provisioner.check.report import CheckReport
-from provisioner.errors import AlertsyncError
 from provisioner.evidence import (
     ALERT_RETENTION,
     AlertTimeRange,
@@ -31,8 +30,6 @@ from provisioner.evidence import (
 from provisioner.ids import ResourceId
 
 MAX_WORKERS: Final = 8  # concurrent GETs: well inside ARM's per-subscription read limits
-_UNITS: Final = {"d": 86_400, "h": 3_600, "m": 60}
-_SINCE: Final = re.compile(r"^(\d+)([dhm])$", re.IGNORECASE)
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -57,20 +54,10 @@ class EvidenceReads(Protocol):
 
 
 def parse_since(text: str) -> timedelta:
-    """`7d`, `12h`, `90m`: a positive duration of at most 30 days (how long Azure keeps alerts)."""
-    found = _SINCE.match(text.strip())
-    if found is None:
-        raise AlertsyncError(
-            f"--since {text!r} is not a duration: give a number and a unit (d, h or m), "
-            "e.g. 7d or 12h"
-        )
-    span = timedelta(seconds=int(found[1]) * _UNITS[found[2].lower()])
-    if not timedelta(0) < span <= ALERT_RETENTION:
-        raise AlertsyncError(
-            f"--since {text!r} must be longer than 0 and at most 30d: Azure keeps fired "
-            "alerts for 30 days"
-        )
-    return span
+    """`7d`, `12h`, `1w`, `90m`: a positive duration of at most 30 days (how long Azure keeps alerts)."""
+    return parse_duration(
+        text, "--since", ALERT_RETENTION, "30d: Azure keeps fired alerts for 30 days"
+    )
 
 
 def _bounded(fn: Callable[[T], R], items: Sequence[T], what: str, progress: Progress) -> list[R]:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Final
 
+from provisioner.check.durations import parse_duration
 from provisioner.check.read import SubscriptionLists, read_snapshot
 from provisioner.check.report import CheckReport, build_report
 from provisioner.errors import AlertsyncError
@@ -16,8 +16,6 @@ from provisioner.ids import ResourceId, is_guid
 from provisioner.spec import desired as desired_state
 from provisioner.spec import files as spec_files
 
-_UNITS: Final = {"w": 7 * 86_400, "d": 86_400, "h": 3_600, "m": 60, "s": 1}
-_DURATION: Final = re.compile(r"(?:(\d+)([wdhms]))+?", re.IGNORECASE)
 MAX_WINDOW: Final = timedelta(days=366)
 
 
@@ -39,17 +37,7 @@ def parse_window(text: str | None) -> timedelta | None:
     """`7d`, `36h`, `1w2d`, `90m`: a positive duration of at most 366 days."""
     if text is None:
         return None
-    compact = text.strip()
-    parts = _DURATION.findall(compact)
-    if not compact or "".join(n + u for n, u in parts) != compact:
-        raise AlertsyncError(
-            f"--window {text!r} is not a duration: give a number and a unit (w, d, h, m, s), "
-            "e.g. 7d or 1d12h"
-        )
-    window = timedelta(seconds=sum(int(n) * _UNITS[u.lower()] for n, u in parts))
-    if not timedelta(0) < window <= MAX_WINDOW:
-        raise AlertsyncError(f"--window {text!r} must be longer than 0 and at most 366 days")
-    return window
+    return parse_duration(text, "--window", MAX_WINDOW, "366 days")
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
@@ -22,6 +23,8 @@ from provisioner.cli.app import (
     use_color,
 )
 from provisioner.errors import AlertsyncError
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from provisioner.azure.client import Azure
@@ -40,14 +43,16 @@ if TYPE_CHECKING:
 )
 @click.option(
     "--at",
-    "at_text",
+    "at",
     metavar="TIME",
+    callback=lambda _ctx, _param, value: _at(value),
     help="Evaluate as if a backup failed at TIME (ISO 8601; no offset = UTC) [default: now].",
 )
 @click.option(
     "--window",
-    "window_text",
+    "window",
     metavar="DURATION",
+    callback=lambda _ctx, _param, value: _window(value),
     help="Also find every interval in the next DURATION (e.g. 7d) in which a vault is not covered.",
 )
 @click.option(
@@ -74,8 +79,8 @@ if TYPE_CHECKING:
 def check(
     paths: tuple[Path, ...],
     subscriptions: tuple[str, ...],
-    at_text: str | None,
-    window_text: str | None,
+    at: datetime,
+    window: timedelta | None,
     since: timedelta | None,
     agents: bool,
     output_format: str,
@@ -92,14 +97,8 @@ def check(
     Exit 0 when every vault is covered (throughout --window), 2 when any is not, 1 on error.
     """
     from provisioner.check.render import RENDERERS, render_text
-    from provisioner.check.run import (
-        chosen_subscriptions,
-        parse_at,
-        parse_window,
-        run_check,
-    )
+    from provisioner.check.run import chosen_subscriptions, run_check
 
-    at, window = parse_at(at_text), parse_window(window_text)
     specs = _spec_scope(paths)
     subs = chosen_subscriptions(subscriptions or _env_subscription(paths), specs.subscriptions)
     with azure_from_env() as azure:
@@ -116,18 +115,32 @@ def check(
     return EXIT_OK if report.ok else EXIT_CHANGES
 
 
-def _since(value: str | None) -> timedelta | None:
-    """--since as a duration; beyond Azure's 30 days of alerts, a usage error (exit 2)."""
-    from provisioner.check.evidence import parse_since
-
-    if value is None:
-        return None
+def _usage_checked(option: str, parse: Callable[[str], T], value: str) -> T:
+    """parse(value); a bad value is a usage error (exit 2) naming the option, as click's own are."""
     try:
-        return parse_since(value)
+        return parse(value)
     except AlertsyncError as error:
         raise click.BadParameter(
-            str(error).removeprefix(f"--since {value!r} "), param_hint="--since"
+            str(error).removeprefix(f"{option} "), param_hint=option
         ) from error
+
+
+def _at(value: str | None) -> datetime:
+    from provisioner.check.run import parse_at
+
+    return _usage_checked("--at", parse_at, value or "now")
+
+
+def _window(value: str | None) -> timedelta | None:
+    from provisioner.check.run import parse_window
+
+    return None if value is None else _usage_checked("--window", parse_window, value)
+
+
+def _since(value: str | None) -> timedelta | None:
+    from provisioner.check.evidence import parse_since
+
+    return None if value is None else _usage_checked("--since", parse_since, value)
 
 
 def _with_evidence(
