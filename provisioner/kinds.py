@@ -28,6 +28,9 @@ class Kind:
     # deletes this kind, nor adopts or prunes it (it manages only some settings of it).
     delete_phase: int | None = None
     change_label: str = ""  # how a plan's change names it, when not `label`
+    # Resources of other kinds use it (a rule adds action groups): deleting one is checked
+    # against every resource of its subscription that may still use it.
+    depended_on: bool = False
 
     @property
     def owned(self) -> bool:
@@ -51,6 +54,7 @@ ACTION_GROUP: Final = Kind(
     arm_type="Microsoft.Insights/actionGroups",
     apply_phase=1,
     delete_phase=5,
+    depended_on=True,
 )
 PROCESSING_RULE: Final = Kind(
     name="alertProcessingRule",

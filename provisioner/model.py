@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Final, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, Protocol, TypeVar
 
 from provisioner import kinds, masking
 from provisioner.ids import ResourceId
@@ -154,6 +154,9 @@ class ActionGroup:
     sms_receivers: tuple[SmsReceiver, ...] = ()
     webhook_receivers: tuple[WebhookReceiver, ...] = ()
     arm_role_receivers: tuple[ArmRoleReceiver, ...] = ()
+
+    def uses(self) -> tuple[ResourceId, ...]:
+        return ()
 
 
 # --- Alert processing rules ------------------------------------------------------------------
@@ -311,6 +314,10 @@ class AlertProcessingRule:
     location: str = GLOBAL_LOCATION
     tags: Tags = ()
 
+    def uses(self) -> tuple[ResourceId, ...]:
+        """Its action groups: created before it, deleted after it."""
+        return self.action_group_ids
+
 
 # --- Recovery Services vaults ----------------------------------------------------------------
 
@@ -330,6 +337,9 @@ class VaultAlertSettings:
     # The vault's own tags as Azure has them (live side only): what vault selectors match.
     # Never compared nor written: alertsync manages the settings, not the vault.
     tags: Tags = field(default=(), compare=False)
+
+    def uses(self) -> tuple[ResourceId, ...]:
+        return ()
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -374,6 +384,40 @@ class VaultSelector:
 
 Resource = ActionGroup | AlertProcessingRule | VaultAlertSettings
 
+
+class KindModel(Protocol):
+    """What the stages ask of a resource of any kind, so that they need not know its class
+    (tests/test_kinds.py holds every class of `Resource` to it)."""
+
+    KIND: ClassVar[Kind]
+
+    @property
+    def id(self) -> ResourceId: ...
+
+    @property
+    def tags(self) -> Tags: ...
+
+    def uses(self) -> tuple[ResourceId, ...]:
+        """The resources it needs while it exists (created before it, deleted after it)."""
+        ...
+
+
+class OwnedModel(KindModel, Protocol):
+    """A resource of an owned kind (`KIND.owned`): created, adopted and pruned by alertsync."""
+
+    @property
+    def location(self) -> str: ...
+
+
+if TYPE_CHECKING:  # mypy --strict holds every kind's class to its Protocol here
+
+    def _kind_models(resource: Resource) -> KindModel:
+        return resource
+
+    def _owned_models(resource: ActionGroup | AlertProcessingRule) -> OwnedModel:
+        return resource
+
+
 # A resource as a list returned it, with the parts of it the model cannot carry: e.g.
 # ("voiceReceivers[ops]",) for an action group with a voice receiver (a PUT would drop them).
 Listed = tuple[Resource, tuple[str, ...]]
@@ -382,7 +426,7 @@ Listed = tuple[Resource, tuple[str, ...]]
 def resource_owner(resource: Resource) -> str | None:
     """The owner of a resource of an owned kind; None when unmanaged, and for the kinds
     alertsync only tunes (a vault belongs to whoever created it: its settings carry no tags)."""
-    if isinstance(resource, VaultAlertSettings):
+    if not resource.KIND.owned:
         return None
     return owner_of(resource.tags)
 

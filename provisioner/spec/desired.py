@@ -135,13 +135,9 @@ class DesiredState:
 
     @property
     def referenced_groups(self) -> frozenset[ResourceId]:
-        """Action groups the rules add: declared in the specs, or managed elsewhere (full IDs)."""
-        return frozenset(
-            group
-            for resource in self.resources.values()
-            if isinstance(resource, AlertProcessingRule)
-            for group in resource.action_group_ids
-        )
+        """Action groups the rules add: declared in the specs, or managed elsewhere (full IDs).
+        (What the resources use: KindModel.uses; only rules use anything, action groups.)"""
+        return frozenset(group for resource in self.resources.values() for group in resource.uses())
 
 
 def build(documents: Sequence[SpecDocument], env: Mapping[str, str] | None = None) -> DesiredState:
@@ -246,11 +242,12 @@ class _Builder:
         if first is not None:
             message = f"{resource.id.describe()} is declared twice: here and at {first}"
             other_owner = self.declared_by[resource.id]
-            if isinstance(resource, VaultAlertSettings) and other_owner != doc.owner:
+            if not resource.KIND.owned and other_owner != doc.owner:
+                label = resource.KIND.label
                 message += (
-                    f' (owners "{other_owner}" and "{doc.owner}"): a vault\'s settings carry no '
-                    "owner tag, so two owners declaring one vault would flip them back and forth; "
-                    "declare each vault in one owner's specs only"
+                    f' (owners "{other_owner}" and "{doc.owner}"): a {label}\'s settings carry '
+                    f"no owner tag, so two owners declaring one {label} would flip them back and "
+                    f"forth; declare each {label} in one owner's specs only"
                 )
             self.problems.append(doc.problem(path, message))
             return False

@@ -14,7 +14,7 @@ from typing import Literal, Protocol, TypeVar
 from provisioner.errors import AlertsyncError, AzureError, NotSent
 from provisioner.ids import ResourceId
 from provisioner.kinds import Kind
-from provisioner.model import ActionGroup, AlertProcessingRule, Resource
+from provisioner.model import Resource
 from provisioner.sync.diff import Change
 from provisioner.sync.plan import Plan, phase_of
 
@@ -194,17 +194,18 @@ def _write(change: Change, azure: Writer) -> None:
 
 def _dependencies(change: Change, failed: dict[ResourceId, Change]) -> list[ResourceId]:
     """Failed changes this one needs: a rule needs its groups; a group's delete, its rules'."""
-    if isinstance(change.desired, AlertProcessingRule):
-        return [g for g in change.desired.action_group_ids if g in failed]
-    if change.action == "delete" and isinstance(change.live, ActionGroup):
+    if change.desired is not None:
+        return [g for g in change.desired.uses() if g in failed]
+    if change.action == "delete":
         # A rule whose update or delete failed may still point at the group: keep the group.
-        return [rid for rid, c in failed.items() if change.id in _groups_used(c)]
+        return [rid for rid, c in failed.items() if change.id in _used_by(c)]
     return []
 
 
-def _groups_used(change: Change) -> set[ResourceId]:
-    rules = [r for r in (change.live, change.desired) if isinstance(r, AlertProcessingRule)]
-    return {g for rule in rules for g in rule.action_group_ids}
+def _used_by(change: Change) -> set[ResourceId]:
+    """What the resource of a change uses, before or after it."""
+    sides = [r for r in (change.live, change.desired) if r is not None]
+    return {used for resource in sides for used in resource.uses()}
 
 
 def _skip(change: Change, blockers: list[ResourceId]) -> Outcome:

@@ -4,23 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Protocol, cast
 
 from provisioner.ids import ResourceId
 from provisioner.model import (
     OWNER_TAG,
-    ActionGroup,
-    AlertProcessingRule,
+    OwnedModel,
     Resource,
-    VaultAlertSettings,
     owner_of,
     resource_owner,
     tag_value,
 )
-from provisioner.sync.field_diff import FieldChange, field_changes, named_as_declared
-from provisioner.sync.fields import resource_fields
+from provisioner.sync import kinds
+from provisioner.sync.changes import Action, Change, Problem
+from provisioner.sync.field_diff import field_changes, named_as_declared
+from provisioner.sync.kinds import resource_fields
 
-Action = Literal["create", "update", "adopt", "delete"]
+__all__ = ["Action", "Change", "Desired", "Diff", "Live", "Problem", "Takeover", "compute"]
 
 
 class Desired(Protocol):
@@ -51,26 +51,6 @@ class Live(Protocol):
     def warnings(self) -> tuple[str, ...]: ...
     @property
     def unsupported_receivers(self) -> Mapping[ResourceId, tuple[str, ...]]: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    action: Action
-    id: ResourceId
-    desired: Resource | None
-    live: Resource | None
-    fields: tuple[FieldChange, ...]
-    source: str | None = None  # where the spec declares it; None for a prune
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """Something that makes the plan impossible or forbidden; the plan refuses while any exists."""
-
-    id: ResourceId
-    message: str
-    source: str | None = None
-    code: Literal["missing", "ownership", "unsupported", "immutable"] = "missing"
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,77 +103,60 @@ def compute(
 
 
 def _unsubscribed(desired: Desired, live: Live) -> Iterator[str]:
-    """Declared receivers whose recipient unsubscribed: Azure sends them nothing until re-enabled.
-
-    The status is read-only, so no apply can fix it; the plan says so instead of diffing it.
-    """
+    """What each kind notes of the live twins of declared resources (unsubscribed receivers)."""
     for rid in desired.resources:
         have = live.resources.get(rid)
-        if not isinstance(have, ActionGroup):
-            continue
-        for kind, receivers in (
-            ("emailReceivers", have.email_receivers),
-            ("smsReceivers", have.sms_receivers),
-        ):
-            for receiver in receivers:
-                if (receiver.status or "").lower() == "disabled":
-                    yield (
-                        f"{kind}[{receiver.name}] of {rid.describe()} is unsubscribed (status "
-                        "Disabled) and gets no alerts; re-enable it with the subscribe API "
-                        "(az monitor action-group enable-receiver), then check with "
-                        "`alertsync test-notify`"
-                    )
+        if have is not None:
+            yield from kinds.of(have).notes(rid, have)
 
 
 def _compare(
     rid: ResourceId, want: Resource, live: Live, source: str | None, takeover: Takeover
 ) -> Change | Problem | None:
     have = live.resources.get(rid)
-    if isinstance(want, VaultAlertSettings):
-        return _compare_vault(rid, want, have, live, source)
+    if not want.KIND.owned:
+        return _compare_tuned(rid, want, have, live, source)
     if have is None:
         if rid.resource_group_id() in live.missing_resource_groups:
             return None  # reported once for the whole resource group
         return Change(
             "create", rid, want, None, tuple(field_changes({}, resource_fields(want))), source
         )
-    assert isinstance(have, ActionGroup | AlertProcessingRule)
-    assert isinstance(want, ActionGroup | AlertProcessingRule)
     change = _compare_owned(rid, want, have, source, takeover)
     unsupported = live.unsupported_receivers.get(rid, ())
     if isinstance(change, Change) and unsupported:
         return _unsupported(rid, unsupported, source)
-    if isinstance(change, Change) and want.location.lower() != have.location.lower():
-        return _moved(rid, have.location, want.location, source)
+    owned_want, owned_have = cast(OwnedModel, want), cast(OwnedModel, have)
+    if isinstance(change, Change) and owned_want.location.lower() != owned_have.location.lower():
+        return _moved(rid, owned_have.location, owned_want.location, source)
     return change
 
 
-def _compare_vault(
+def _compare_tuned(
     rid: ResourceId,
-    want: VaultAlertSettings,
+    want: Resource,
     have: Resource | None,
     live: Live,
     source: str | None,
 ) -> Change | Problem | None:
+    """A kind alertsync never creates nor deletes, only tunes some settings of (vaults)."""
     if have is None or rid in live.missing_vaults:
         return Problem(
-            rid, f"{rid.describe()} does not exist; alertsync never creates vaults", source
+            rid,
+            f"{rid.describe()} does not exist; alertsync never creates {want.KIND.plural}",
+            source,
         )
-    assert isinstance(have, VaultAlertSettings)
     # Only the settings the spec manages are compared; the others stay as Azure has them.
-    managed_live = VaultAlertSettings(
-        rid,
-        have.job_failure_alerts if want.job_failure_alerts is not None else None,
-        have.classic_alerts if want.classic_alerts is not None else None,
-    )
-    fields = tuple(field_changes(resource_fields(managed_live), resource_fields(want)))
+    want_fields = resource_fields(want)
+    managed_live = {k: v for k, v in resource_fields(have).items() if k in want_fields}
+    fields = tuple(field_changes(managed_live, want_fields))
     return Change("update", rid, want, have, fields, source) if fields else None
 
 
 def _compare_owned(
     rid: ResourceId,
-    want: ActionGroup | AlertProcessingRule,
-    have: ActionGroup | AlertProcessingRule,
+    want: Resource,
+    have: Resource,
     source: str | None,
     takeover: Takeover,
 ) -> Change | Problem | None:
@@ -295,31 +258,19 @@ def _missing_resource_groups(desired: Desired, live: Live) -> list[Problem]:
     return problems
 
 
-_NO_VAULT = "alertsync never creates vaults: fix the scope or create the vault first"
-_NO_GROUP = "fix the ID, or declare or create the group first"
-
-
 def _missing_references(desired: Desired, live: Live) -> list[Problem]:
-    """Rules naming what does not exist: a vault as a scope (a vault also under `vaults:` is
-    reported there), or an action group neither in Azure nor declared (Azure would refuse it)."""
+    """Resources naming what does not exist: a rule's vault scope (a vault also under `vaults:`
+    is reported there), or an action group neither in Azure nor declared (Azure would refuse it)."""
+    missing = live.missing_vaults | live.missing_action_groups
     problems = []
     for rid, want in desired.resources.items():
-        if not isinstance(want, AlertProcessingRule):
-            continue
-        missing = [
-            *((s, "is scoped to", _NO_VAULT) for s in want.scopes if s in live.missing_vaults),
-            *(
-                (g, "adds", _NO_GROUP)
-                for g in want.action_group_ids
-                if g in live.missing_action_groups
-            ),
-        ]
-        for target, verb, fix in missing:
-            if target not in desired.resources:
+        for ref in kinds.of(want).references(want):
+            if ref.target in missing and ref.target not in desired.resources:
                 message = (
-                    f"{rid.describe()} {verb} {target.describe()}, which does not exist; {fix}"
+                    f"{rid.describe()} {ref.verb} {ref.target.describe()}, which does not exist; "
+                    f"{ref.fix}"
                 )
                 # The scope or group entry's own line: a rule may name a thousand of them.
-                source = desired.reference_sources.get((rid, target), desired.sources.get(rid))
+                source = desired.reference_sources.get((rid, ref.target), desired.sources.get(rid))
                 problems.append(Problem(rid, message, source))
     return problems

@@ -13,13 +13,7 @@ from provisioner import kinds
 from provisioner.errors import AzureError, ResourceGroupNotFound
 from provisioner.ids import ResourceId
 from provisioner.kinds import Kind
-from provisioner.model import (
-    AlertProcessingRule,
-    Listed,
-    Resource,
-    VaultAlertSettings,
-    VaultSelector,
-)
+from provisioner.model import Listed, Resource, VaultAlertSettings, VaultSelector
 from provisioner.sync.footprint import Footprint, read_footprint
 from provisioner.sync.footprint import warnings as footprint_warnings
 from provisioner.sync.plan import RuleUsers
@@ -258,7 +252,7 @@ def read_rule_users(azure: Reader, subscriptions: Iterable[str], max_workers: in
     """Every alert processing rule of each subscription (one paged list each), for the safety
     rule on deleting action groups: any rule may use a group, whoever manages it."""
     subs = sorted({s.lower() for s in subscriptions})
-    rules: dict[ResourceId, AlertProcessingRule] = {}
+    rules: dict[ResourceId, Resource] = {}
     unreadable: dict[str, str] = {}
     with ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="users") as pool:
         results = list(pool.map(lambda s: _subscription_rules(azure, s), subs))
@@ -270,7 +264,7 @@ def read_rule_users(azure: Reader, subscriptions: Iterable[str], max_workers: in
     return RuleUsers(MappingProxyType(rules), MappingProxyType(unreadable))
 
 
-def _subscription_rules(azure: Reader, subscription: str) -> list[AlertProcessingRule] | str:
+def _subscription_rules(azure: Reader, subscription: str) -> list[Resource] | str:
     """The rules, or why the credential may not read them (403); other failures raise."""
     try:
         found = azure.list_resources(kinds.PROCESSING_RULE, ResourceId(subscription))
@@ -278,4 +272,4 @@ def _subscription_rules(azure: Reader, subscription: str) -> list[AlertProcessin
         if not _access_denied(error):
             raise
         return str(error)
-    return [r for r, _ in found if isinstance(r, AlertProcessingRule)]
+    return [r for r, _ in found]

@@ -11,14 +11,8 @@ from typing import Any, Final
 from provisioner.fingerprint import fingerprint
 from provisioner.ids import ResourceId
 from provisioner.kinds import Kind
-from provisioner.model import (
-    ActionGroup,
-    AlertProcessingRule,
-    Resource,
-    Secret,
-    VaultAlertSettings,
-    resource_owner,
-)
+from provisioner.model import Resource, Secret, resource_owner
+from provisioner.sync import kinds
 from provisioner.sync.diff import Change, Diff, Problem
 from provisioner.sync.fields import to_json
 from provisioner.sync.selectors import Match, matches_data
@@ -267,14 +261,16 @@ class RuleUsers:
     """Every alert processing rule of the subscriptions the plan deletes action groups in
     (managed or not, any owner), and the subscriptions whose rules could not be read (why)."""
 
-    rules: Mapping[ResourceId, AlertProcessingRule] = field(default_factory=dict)
+    rules: Mapping[ResourceId, Resource] = field(default_factory=dict)
     unreadable: Mapping[str, str] = field(default_factory=dict)
 
 
 def deleted_groups(changes: Iterable[Change]) -> frozenset[ResourceId]:
-    """The action groups a plan's changes delete."""
+    """What a plan's changes delete that other resources may use (action groups)."""
     return frozenset(
-        c.id for c in changes if c.action == "delete" and isinstance(c.live, ActionGroup)
+        c.id
+        for c in changes
+        if c.action == "delete" and c.live is not None and c.live.KIND.depended_on
     )
 
 
@@ -318,60 +314,10 @@ def _owned_by(resource: Resource, owners: set[str]) -> bool:
 
 
 def _risky(change: Change) -> Iterable[str]:
-    want, have = change.desired, change.live
-    yield from _silences(change)
-    if change.action not in ("update", "adopt"):
-        return
-    both = (ActionGroup, AlertProcessingRule)
-    if isinstance(want, both) and isinstance(have, both) and have.enabled and not want.enabled:
-        yield f"disables {change.id.describe()}"
-    if (
-        isinstance(want, ActionGroup)
-        and isinstance(have, ActionGroup)
-        and have.email_receivers
-        and not want.email_receivers
-    ):
-        yield f"removes the last email receiver of {change.id.describe()}"
-    if (
-        isinstance(want, VaultAlertSettings)
-        and isinstance(have, VaultAlertSettings)
-        and have.job_failure_alerts is not False
-        and want.job_failure_alerts is False
-    ):
-        # The alerts this tool exists for: switching them off silences every backup failure.
-        yield f"turns off the job failure alerts of {change.id.describe()}"
-
-
-def _silences(change: Change) -> Iterable[str]:
-    """A rule that starts suppressing notifications: worse than disabling one rule, it removes
-    every action group from every alert in its scopes."""
-    want, have = change.desired, change.live
-    if not isinstance(want, AlertProcessingRule) or want.action_type != "RemoveAllActionGroups":
-        return
-    rule = change.id.describe()
-    if isinstance(have, AlertProcessingRule) and have.action_type == "AddActionGroups":
-        yield f"turns {rule} from adding action groups into suppressing notifications"
-    if _suppresses_at_all_times(want) and not (
-        isinstance(have, AlertProcessingRule) and _suppresses_at_all_times(have)
-    ):
-        # Enabling it, dropping its schedule or its end date: each starts a silence nobody
-        # ends, as surely as creating one.
-        always = "at all times (no end date, no recurrence)"
-        if have is None:
-            yield f"creates {rule}, which suppresses notifications {always}"
-        else:
-            yield f"makes {rule} suppress notifications {always}"
-
-
-def _suppresses_at_all_times(rule: AlertProcessingRule) -> bool:
-    """An enabled suppression rule whose schedule never ends and never pauses: a schedule of
-    only a start date or a time zone suppresses from then on, as no schedule does."""
-    schedule = rule.schedule
-    return (
-        rule.enabled
-        and rule.action_type == "RemoveAllActionGroups"
-        and (schedule is None or (schedule.effective_until is None and not schedule.recurrences))
-    )
+    """The safety rules of the changed resource's kind (provisioner.sync.behaviour)."""
+    resource = change.desired or change.live
+    assert resource is not None
+    yield from kinds.of(resource).risks(change)
 
 
 def _dangling_groups(
@@ -382,16 +328,13 @@ def _dangling_groups(
     deleted = deleted_groups(changes)
     if not deleted:
         return
-    final_rules = {rid: r for rid, r in live.items() if isinstance(r, AlertProcessingRule)}
+    final = dict(live)  # what exists once the changes are applied
     for change in changes:
-        if isinstance(change.live, AlertProcessingRule) or isinstance(
-            change.desired, AlertProcessingRule
-        ):
-            final_rules.pop(change.id, None)
-            if isinstance(change.desired, AlertProcessingRule):
-                final_rules[change.id] = change.desired
-    for rid, rule in sorted(final_rules.items()):
-        for group in sorted(deleted & set(rule.action_group_ids)):
+        final.pop(change.id, None)
+        if change.desired is not None:
+            final[change.id] = change.desired
+    for rid, user in sorted(final.items()):
+        for group in sorted(deleted & set(user.uses())):
             yield f"deletes {group.describe()} while {rid.describe()} still uses it"
 
 
