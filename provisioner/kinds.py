@@ -2,10 +2,10 @@
 
 The pure half of each kind: every stage asks here instead of keeping its own table. The model's
 classes name their kind (`ActionGroup.KIND`); the SDK half (operations, to_arm/from_arm) is
-registered by provisioner.azure.kinds, the field tree by provisioner.sync.fields.
+registered by provisioner.azure.kinds, the sync half (field tree, safety rules) by
+provisioner.sync.kinds.
 
-A new kind: a model class with `KIND`, an entry here, its field tree, and its SDK mapping module
-with one entry in provisioner.azure.kinds (plus its schema, spec building and emulator model).
+A new kind: docs/adding-a-kind.md lists every file it touches, and why.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import json
+import re
 import typing
 from pathlib import Path
 
@@ -147,3 +148,10 @@ def test_spec_entries_come_section_by_section_in_registry_order() -> None:
 
     found = [(section, index) for section, index, _ in entries(Doc())]  # type: ignore[arg-type]
     assert found == [("actionGroups", 0), ("alertProcessingRules", 0), ("vaults", 0)]
+
+
+def test_the_guide_to_adding_a_kind_names_files_that_exist() -> None:
+    guide = (ROOT / "docs" / "adding-a-kind.md").read_text()
+    named = re.findall(r"`((?:provisioner|schemas|tests)/[\w/.-]+)`", guide)
+    assert "provisioner/sync/kinds.py" in named and "provisioner/azure/kinds.py" in named
+    assert [path for path in named if not (ROOT / path).exists()] == []

@@ -8,12 +8,14 @@ from typing import Any, Final, Protocol
 
 from provisioner.errors import AlertsyncError, SpecProblem
 from provisioner.ids import ResourceId
+from provisioner.kinds import KINDS
 from provisioner.spec import desired
 from provisioner.spec.document import SpecDocument, format_json_path
 from provisioner.spec.files import validate_document
 from provisioner.spec.yaml_loader import load_yaml
 
-_ENTRY: Final = re.compile(r"^\$\.(actionGroups|alertProcessingRules|vaults)\[(\d+)\]")
+_SECTIONS: Final = "|".join(re.escape(kind.section) for kind in KINDS)
+_ENTRY: Final = re.compile(rf"^\$\.({_SECTIONS})\[(\d+)\]")
 
 
 class Exported(Protocol):

@@ -9,6 +9,7 @@ from typing import Any, Final
 
 import yaml
 
+from provisioner.kinds import KINDS
 from provisioner.spec.yaml_loader import load_yaml
 
 # The schema's published $id; the CLI passes a relative path instead when the repo layout is there.
@@ -139,7 +140,7 @@ _SpecDumper.add_representer(_Flow, _represent_flow)
 _SpecDumper.add_representer(_FlowList, _represent_flow_list)
 _SpecDumper.add_representer(str, _represent_str)
 
-_SECTIONS: Final = ("actionGroups:", "alertProcessingRules:", "vaults:")
+_SECTIONS: Final = tuple(f"{kind.section}:" for kind in KINDS)
 
 
 def to_yaml(document: Mapping[str, Any], schema_ref: str = SCHEMA_URL) -> str:
