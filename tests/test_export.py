@@ -404,8 +404,16 @@ def test_a_forced_export_refuses_to_leave_stale_spec_files_behind(tmp_path: Path
 
 def test_output_folder_that_is_a_file_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "out").write_text("")
-    with pytest.raises(ExportError, match="it is a file"):
+    with pytest.raises(ExportError, match="it is a file, not a folder"):
         write_files([SpecFile("rg-a.yaml", {}, "x\n")], tmp_path / "out")
+
+
+def test_a_file_where_a_subscription_folder_goes_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "sub-a").write_text("")
+    files = [SpecFile("sub-b/rg.yaml", {}, "x\n"), SpecFile("sub-a/rg.yaml", {}, "x\n")]
+    with pytest.raises(ExportError, match=r"into .*sub-a: it is a file, not a folder"):
+        write_files(files, tmp_path)
+    assert not (tmp_path / "sub-b").exists()  # refused before anything was written
 
 
 def test_schema_reference_is_relative_inside_the_repo(tmp_path: Path) -> None:

@@ -455,7 +455,7 @@ TARGET_CASES = [
          "bad owner!"),
         ("export/out-is-a-file", ("export", "--owner", "o", "--out", SPEC_FILE), 1, SPEC_FILE),
         ("export/out-is-a-device", ("export", "--owner", "o", "--out", "/dev/null"), 1,
-         "/dev/null"),
+         "cannot export into /dev/null: it is a character device, not a folder"),
         ("test-notify/not-declared", ("test-notify", "ag-typo", "--specs", "specs"), 1,
          'no action group named "ag-typo"'),
         ("test-notify/not-in-azure", ("test-notify", f"{AG_ID}/ag-nowhere"), 1,
@@ -468,6 +468,12 @@ TARGET_CASES = [
 ] + [
     Case("export/no-subscription", ("export", "--subscription", "", "--out", "-"), 1,
          "no subscription: give --subscription ID", "error: ", env={"AZURE_SUBSCRIPTION_ID": None}),
+    Case("export/out-is-a-broken-link", ("export", "--owner", "o", "--out", "gone"), 1,
+         "cannot export into gone: it is a broken symbolic link (its target", "error: ",
+         make=lambda folder: (folder / "gone").symlink_to(folder / "nowhere")),
+    Case("export/out-is-a-fifo", ("export", "--owner", "o", "--out", "fifo"), 1,
+         "cannot export into fifo: it is a FIFO (named pipe), not a folder", "error: ",
+         make=_fifo("fifo"), real_process=True),
     Case("test-notify/bad-specs-folder", ("test-notify", "ag-sweep", "--specs", "nowhere"), 1,
          "no such file or directory", "nowhere:", files={SPEC_FILE: SPEC}),
 ]  # fmt: skip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -12,6 +13,7 @@ from types import MappingProxyType
 from provisioner.azure.client import Azure
 from provisioner.export.build import SCHEMA_URL, ExportError, Snapshot, SpecFile
 from provisioner.ids import is_guid
+from provisioner.local_files import kind_of, reason
 from provisioner.model import ActionGroup, AlertProcessingRule, VaultAlertSettings
 from provisioner.spec.files import find_spec_files
 
@@ -92,6 +94,8 @@ def write_files(files: Sequence[SpecFile], out: Path, force: bool = False) -> li
             f"{out} also holds {', '.join(left)}, which this export does not write; they would "
             "still declare resources: delete them, or export into an empty folder"
         )
+    for folder in dict.fromkeys([out, *(t.parent for t in targets)]):
+        _refuse_non_folder(folder)
     _make_folder(out)
     for target, file in zip(targets, files, strict=True):
         _write(target, file.text)
@@ -107,11 +111,28 @@ def _other_spec_files(out: Path, targets: Sequence[Path]) -> list[str]:
     return [str(p.relative_to(out)) for p in found if p.resolve() not in written]
 
 
+def _refuse_non_folder(folder: Path) -> None:
+    """Something other than a folder where the spec files go: say what it is (`--out /dev/null`
+    is a character device: nothing can be written into it)."""
+    if folder.is_dir() or not os.path.lexists(folder):
+        return
+    try:
+        mode = folder.stat().st_mode
+    except OSError as error:  # a broken or looping symbolic link
+        what = reason(error, folder).removeprefix("is ")
+    else:
+        what = "a file" if stat.S_ISREG(mode) else kind_of(mode)
+    raise ExportError(
+        f"cannot export into {folder}: it is {what}, not a folder; give --out a folder "
+        "(created if missing), or --out - to print the specs"
+    )
+
+
 def _make_folder(out: Path) -> None:
     try:
         out.mkdir(parents=True, exist_ok=True)
-    except FileExistsError as error:
-        raise ExportError(f"cannot export into {out}: it is a file, not a folder") from error
+    except FileExistsError as error:  # a file appeared since the check, or a parent is one
+        raise ExportError(f"cannot export into {out}: a file is in the way") from error
     except OSError as error:
         raise ExportError(f"cannot create the folder {out}: {error.strerror}") from error
     if not os.access(out, os.W_OK):
