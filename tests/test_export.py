@@ -22,6 +22,7 @@ from provisioner.export.build import (
     choose_owner,
     export,
     summary_lines,
+    variable_namings,
 )
 from provisioner.export.io import schema_reference, write_files
 from provisioner.export.spec_yaml import reads_back, to_yaml
@@ -285,6 +286,56 @@ def test_webhook_variable_names_stay_unique() -> None:
         "ALERTSYNC_WEBHOOK_AG_X_HOOK",
         "ALERTSYNC_WEBHOOK_AG_X_HOOK_2",
     ]
+
+
+def _hooked_in(subscription: str, *names: str) -> Snapshot:
+    """A snapshot of `subscription` whose groups each have one webhook receiver `pager`."""
+    groups = tuple(
+        dataclasses.replace(
+            group(name, webhook_receivers=(WebhookReceiver("pager", Secret(f"https://h/{n}")),)),
+            id=ResourceId.for_resource(subscription, "rg-monitoring", ACTION_GROUP_TYPE, name),
+        )
+        for n, name in enumerate(names)
+    )
+    return Snapshot(subscription, action_groups=groups)
+
+
+def _variables(snapshots: list[Snapshot]) -> dict[str, list[str]]:
+    namings = variable_namings(snapshots)
+    return {
+        s.subscription: [v.name for v in export(s, naming=namings[s.subscription]).variables]
+        for s in snapshots
+    }
+
+
+def test_webhook_variables_of_several_subscriptions_are_unique_and_stable() -> None:
+    # The same group and receiver in two subscriptions: one variable would give both one URL.
+    prod = _hooked_in("1a2b3c4d-0000-0000-0000-000000000001", "ag-oncall", "ag-prod")
+    dev = _hooked_in("5e6f7a8b-0000-0000-0000-000000000002", "ag-oncall", "ag-dev")
+    expected = {
+        prod.subscription: [
+            "ALERTSYNC_WEBHOOK_AG_ONCALL_PAGER_SUB_1A2B3C4D",
+            "ALERTSYNC_WEBHOOK_AG_PROD_PAGER",  # only this subscription has it: left as is
+        ],
+        dev.subscription: [
+            "ALERTSYNC_WEBHOOK_AG_DEV_PAGER",
+            "ALERTSYNC_WEBHOOK_AG_ONCALL_PAGER_SUB_5E6F7A8B",
+        ],
+    }
+    assert _variables([prod, dev]) == _variables([dev, prod]) == expected
+    assert _variables([prod]) == {
+        prod.subscription: ["ALERTSYNC_WEBHOOK_AG_ONCALL_PAGER", "ALERTSYNC_WEBHOOK_AG_PROD_PAGER"]
+    }
+
+
+def test_subscriptions_sharing_their_first_digits_are_told_apart_by_the_whole_id() -> None:
+    first = _hooked_in("aaaaaaaa-0000-0000-0000-000000000001", "ag-oncall")
+    second = _hooked_in("aaaaaaaa-0000-0000-0000-000000000002", "ag-oncall")
+    names = _variables([first, second])
+    assert names[second.subscription] == [
+        "ALERTSYNC_WEBHOOK_AG_ONCALL_PAGER_SUB_AAAAAAAA000000000000000000000002"
+    ]
+    assert len({n for found in names.values() for n in found}) == 2
 
 
 def test_same_group_name_in_two_resource_groups_is_referenced_by_id(tmp_path: Path) -> None:

@@ -15,16 +15,22 @@ SUB2 = "11111111-1111-1111-1111-111111111111"
 GROUP2 = f"/subscriptions/{SUB2}/resourceGroups/rg-mon2/providers/Microsoft.Insights/actionGroups"
 
 
-def _second_subscription(world: Emulator) -> None:
-    body = {
+def _owned_group(short_name: str, **receivers: list[dict[str, str]]) -> dict[str, object]:
+    """An action group body tagged for owner backup-alerts, with an email receiver `ops`."""
+    return {
         "location": "Global",
         "tags": {"managed-by": "alertsync", "alertsync-owner": "backup-alerts"},
         "properties": {
-            "groupShortName": "second",
+            "groupShortName": short_name,
             "enabled": True,
             "emailReceivers": [{"name": "ops", "emailAddress": "ops@example.com"}],
+            **receivers,
         },
     }
+
+
+def _second_subscription(world: Emulator) -> None:
+    body = _owned_group("second")
     world.control.seed(
         {
             "subscriptions": [
@@ -78,3 +84,52 @@ def test_resource_groups_belong_to_one_subscription(
     assert run.code != 0
     assert "--resource-group names groups of one subscription" in run.err
     assert not (tmp_path / "exported").exists()
+
+
+def _pager_group(subscription: str, resource_group: str, url: str) -> dict[str, object]:
+    """An owned action group `ag-pager` whose webhook receiver `pager` posts to url."""
+    return {
+        "id": f"/subscriptions/{subscription}/resourceGroups/{resource_group}/providers/"
+        "Microsoft.Insights/actionGroups/ag-pager",
+        "body": _owned_group("pager", webhookReceivers=[{"name": "pager", "serviceUri": url}]),
+    }
+
+
+def test_webhooks_of_the_same_name_in_two_subscriptions_get_their_own_variables(
+    arm_env: dict[str, str], tmp_path: Path, world: Emulator
+) -> None:
+    # One variable for both would give both groups one URL: plan would then rewrite one of them.
+    homes = {SUB: "rg-monitoring", SUB2: "rg-mon2"}
+    urls = {SUB: "https://hooks.example.com/prod-key", SUB2: "https://hooks.example.com/dev-key"}
+    _second_subscription(world)
+    world.control.seed(
+        {
+            "subscriptions": [
+                {
+                    "id": sub,
+                    "resourceGroups": [
+                        {
+                            "name": rg,
+                            "location": "japaneast",
+                            "resources": [_pager_group(sub, rg, urls[sub])],
+                        }
+                    ],
+                }
+                for sub, rg in homes.items()
+            ]
+        }
+    )
+    run = alertsync(
+        arm_env, tmp_path, "export", "--subscription", SUB, "--subscription", SUB2, "--out", "out"
+    )
+    assert run.code == 0, run.err
+    variables = {sub: f"ALERTSYNC_WEBHOOK_AG_PAGER_PAGER_SUB_{sub[:8].upper()}" for sub in homes}
+    for sub, rg in homes.items():
+        assert (
+            f"serviceUriFromEnv: {variables[sub]}"
+            in (tmp_path / "out" / sub / f"{rg}.yaml").read_text()
+        )
+        assert f"  {variables[sub]}  (webhook receiver" in run.out
+    hooked = arm_env | {variables[sub]: url for sub, url in urls.items()}
+    planned = alertsync(hooked, tmp_path, "plan", "out", "--detailed-exitcode")
+    assert planned.code == 0, planned.out + planned.err

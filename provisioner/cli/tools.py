@@ -20,8 +20,7 @@ from provisioner.cli.app import (
 from provisioner.errors import AlertsyncError
 
 if TYPE_CHECKING:
-    from provisioner.azure.client import Azure
-    from provisioner.export.build import SpecFile
+    from provisioner.export.build import Snapshot, SpecFile, VariableNaming
 
 
 class _AlertTypeOption(click.Option):
@@ -135,21 +134,23 @@ def export(
     ownership tags need `apply --adopt` once; other owners' are skipped.
     """
     from provisioner.export import io as export_io
+    from provisioner.export.build import variable_namings
 
     chosen = _subscriptions_to_export(subscriptions, resource_groups)
     to_stdout = out == "-"
     with azure_from_env() as azure:
-        exported = [
-            _export_one(
-                azure,
-                subscription,
-                resource_groups,
-                owner,
-                None if to_stdout else Path(out),
-                nested=len(chosen) > 1,
-            )
-            for subscription in chosen
-        ]
+        snapshots = [export_io.read_snapshot(azure, s, resource_groups) for s in chosen]
+    namings = variable_namings(snapshots)
+    exported = [
+        _export_one(
+            snapshot,
+            owner,
+            None if to_stdout else Path(out),
+            namings[snapshot.subscription],
+            nested=len(chosen) > 1,
+        )
+        for snapshot in snapshots
+    ]
     files = [file for _, file_list, _ in exported for file in file_list]
     if to_stdout:
         click.echo("---\n".join(f.text for f in files), nl=False)
@@ -178,11 +179,10 @@ def _subscriptions_to_export(
 
 
 def _export_one(
-    azure: Azure,
-    subscription: str,
-    resource_groups: tuple[str, ...],
+    snapshot: Snapshot,
     owner: str | None,
     out: Path | None,
+    naming: VariableNaming,
     *,
     nested: bool,
 ) -> tuple[str, list[SpecFile], list[str]]:
@@ -194,9 +194,9 @@ def _export_one(
     from provisioner.export.build import export as export_specs
     from provisioner.export.build import summary_lines
 
-    snapshot = export_io.read_snapshot(azure, subscription, resource_groups)
+    subscription = snapshot.subscription
     folder = out / subscription if out is not None and nested else out
-    result = export_specs(snapshot, owner, export_io.schema_reference(folder))
+    result = export_specs(snapshot, owner, export_io.schema_reference(folder), naming)
     lines = summary_lines(result, "stdout" if folder is None else str(folder))
     prefix = f"{subscription}/" if nested else ""
     files = [dataclasses.replace(f, name=prefix + f.name) for f in result.files]

@@ -32,11 +32,13 @@ __all__ = [
     "Skipped",
     "Snapshot",
     "SpecFile",
+    "VariableNaming",
     "WebhookVariable",
     "choose_owner",
     "dangling_references",
     "export",
     "summary_lines",
+    "variable_namings",
     "webhook_variables",
 ]
 
@@ -129,8 +131,16 @@ class Export:
 # --- the export ------------------------------------------------------------------------------
 
 
-def export(snapshot: Snapshot, owner: str | None = None, schema_ref: str = SCHEMA_URL) -> Export:
+def export(
+    snapshot: Snapshot,
+    owner: str | None = None,
+    schema_ref: str = SCHEMA_URL,
+    naming: VariableNaming | None = None,
+) -> Export:
     """Spec files (one per resource group) that `desired.build` turns back into `snapshot`.
+
+    `naming` (from variable_namings) keeps webhook variables unique across the subscriptions
+    exported together.
 
     The files are validated as `validate` would: a resource whose spec would be refused
     (Azure holds values the spec language forbids) is left out and reported, never written
@@ -138,7 +148,7 @@ def export(snapshot: Snapshot, owner: str | None = None, schema_ref: str = SCHEM
     """
     refused: dict[ResourceId, str] = {}
     while True:
-        result = _export(snapshot, owner, schema_ref, refused)
+        result = _export(snapshot, owner, schema_ref, refused, naming)
         found = refused_entries(result.files)
         if not found or found.keys() <= refused.keys():
             return result
@@ -146,7 +156,11 @@ def export(snapshot: Snapshot, owner: str | None = None, schema_ref: str = SCHEM
 
 
 def _export(
-    snapshot: Snapshot, owner: str | None, schema_ref: str, refused: Mapping[ResourceId, str]
+    snapshot: Snapshot,
+    owner: str | None,
+    schema_ref: str,
+    refused: Mapping[ResourceId, str],
+    naming: VariableNaming | None,
 ) -> Export:
     owned: list[Owned] = [*snapshot.action_groups, *snapshot.rules]
     if not owned and not snapshot.vaults:
@@ -157,7 +171,7 @@ def _export(
     groups = [g for g in snapshot.action_groups if g.id not in left_out]
     rules = [r for r in snapshot.rules if r.id not in left_out]
     kept: list[Owned] = [*groups, *rules]
-    variables = webhook_variables(groups)
+    variables = webhook_variables(groups, naming)
     names = {key: v.name for key, v in variables.items()}
     context = SpecContext(chosen, snapshot.subscription, "", _group_names(groups), names)
     vaults = [v for v in snapshot.vaults if v.id not in left_out]
@@ -245,15 +259,52 @@ def _group_names(groups: Sequence[ActionGroup]) -> Mapping[ResourceId, str]:
     return {g.id: g.id.name for g in groups if counts[g.id.name.casefold()] == 1}
 
 
+@dataclass(frozen=True)
+class VariableNaming:
+    """How one subscription's webhook variables are named when several are exported together.
+
+    A name that two subscriptions would both use (the same group and receiver names) gets the
+    subscription's tag: one variable for two webhooks would give both the same URL.
+    """
+
+    shared: frozenset[str] = frozenset()  # names another exported subscription would use too
+    tag: str = ""  # _SUB_<first 8 hex digits of the subscription ID> (all 32 when not unique)
+
+
+def variable_namings(snapshots: Sequence[Snapshot]) -> dict[str, VariableNaming]:
+    """Each snapshot's VariableNaming, by subscription; the same whatever their order."""
+    names = {s.subscription: set(_base_names(s.action_groups)) for s in snapshots}
+    shared = frozenset(
+        name for name in set().union(*names.values()) if sum(name in n for n in names.values()) > 1
+    )
+    hex_ids = {sub: re.sub(r"[^0-9A-F]", "", sub.upper()) for sub in names}
+    short = {sub: hex_id[:8] for sub, hex_id in hex_ids.items()}
+    unique_short = len(set(short.values())) == len(short)
+    return {
+        sub: VariableNaming(
+            frozenset(n for n in shared if n in names[sub]),
+            "_SUB_" + (short[sub] if unique_short else hex_ids[sub]),
+        )
+        for sub in names
+    }
+
+
+def _base_names(groups: Iterable[ActionGroup]) -> Iterable[str]:
+    return (_variable_name(g.id.name, r.name) for g in groups for r in g.webhook_receivers)
+
+
 def webhook_variables(
-    groups: Iterable[ActionGroup],
+    groups: Iterable[ActionGroup], naming: VariableNaming | None = None
 ) -> dict[tuple[ResourceId, str], WebhookVariable]:
-    """One environment variable per webhook receiver, ALERTSYNC_WEBHOOK_<GROUP>_<RECEIVER>."""
+    """One environment variable per webhook receiver, ALERTSYNC_WEBHOOK_<GROUP>_<RECEIVER>
+    (then _SUB_<subscription> where another exported subscription has the same name)."""
+    naming = naming or VariableNaming()
     found: dict[tuple[ResourceId, str], WebhookVariable] = {}
     used: set[str] = set()
     for group in sorted(groups, key=lambda g: g.id):
         for receiver in group.webhook_receivers:
-            name = _unique(_variable_name(group.id.name, receiver.name), used)
+            name = _variable_name(group.id.name, receiver.name)
+            name = _unique(name + naming.tag if name in naming.shared else name, used)
             found[(group.id, receiver.name)] = WebhookVariable(
                 name, group.id, receiver.name, receiver.service_uri
             )
