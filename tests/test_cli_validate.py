@@ -66,6 +66,23 @@ def test_valid_specs_exit_0_with_a_summary() -> None:
     assert out == "7 files valid: 4 action groups, 3 alert processing rules, 1 vault\n"
 
 
+def test_vault_selectors_are_counted_as_selectors_not_as_0_vaults(tmp_path: Path) -> None:
+    (tmp_path / "estate.yaml").write_text(
+        "apiVersion: alertsync/v1\n"
+        "owner: backup-alerts\n"
+        "subscription: 00000000-0000-0000-0000-000000000000\n"
+        "resourceGroup: rg-monitoring\n"
+        "vaults:\n"
+        "  - {select: {tags: {env: prod}}, jobFailureAlerts: true}\n"
+        "  - {select: {resourceGroup: rg-backup}, classicAlerts: false}\n"
+    )
+    code, out, err = run(str(tmp_path))
+    assert (code, err) == (0, "")
+    assert out == (
+        "1 file valid: 0 action groups, 0 alert processing rules, 0 vaults, 2 vault selectors\n"
+    )
+
+
 def test_default_path_is_specs(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(REPO)
     code, out, _ = run()

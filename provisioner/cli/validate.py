@@ -45,7 +45,8 @@ def validate(paths: tuple[Path, ...]) -> None:
         click.echo(_warning(missing), err=True)
     if problems:
         raise click.exceptions.Exit(EXIT_ERROR)
-    click.echo(_validate_summary(len(documents), list(state.resources.values())))
+    resources = list(state.resources.values())
+    click.echo(_validate_summary(len(documents), resources, len(state.vault_selections)))
 
 
 def _warning(problem: SpecProblem) -> str:
@@ -54,8 +55,12 @@ def _warning(problem: SpecProblem) -> str:
     return f"{where}: warning: {problem.message}; plan and apply need it"
 
 
-def _validate_summary(files: int, resources: list[Resource]) -> str:
-    """`3 files valid: 2 action groups, 1 alert processing rule, 1 vault`."""
+def _validate_summary(files: int, resources: list[Resource], vault_selectors: int) -> str:
+    """`3 files valid: 2 action groups, 1 alert processing rule, 1 vault, 1 vault selector`.
+
+    A `vaults:` entry with `select` names no vault until plan reads Azure: counted as what it
+    is, never as 0 vaults.
+    """
     from collections import Counter
 
     from provisioner.kinds import KINDS
@@ -63,4 +68,6 @@ def _validate_summary(files: int, resources: list[Resource]) -> str:
 
     counts = Counter(resource.KIND for resource in resources)
     parts = [plural(counts[kind], kind.label) for kind in KINDS]
+    if vault_selectors:
+        parts.append(plural(vault_selectors, "vault selector"))
     return f"{plural(files, 'file')} valid: {', '.join(parts)}"
