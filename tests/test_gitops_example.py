@@ -462,7 +462,7 @@ def test_a_rerun_of_the_apply_job_applies_what_remains_then_nothing(
     assert failed.value.code == 1 and "2 done, 1 failed" in failed.value.output
     world.control.clear_faults()
     rest = apply_job(runner, reviewed, rerun=True)  # "Re-run jobs": the kept plan is restored
-    assert "Applying the 1 change of the reviewed plan that remain (2 already applied)." in rest
+    assert "Applying the 1 change of the reviewed plan that remains (2 already applied)." in rest
     assert "Apply complete: 1 done" in rest
     assert "Nothing left to do" in apply_job(runner, reviewed, rerun=True)
 

@@ -70,13 +70,20 @@ def test_apply_forces_only_a_plan_that_was_reviewed_with_force(
 
     refused = alertsync(arm_env, unsafe_change, "apply", "--yes", "--plan", str(plain))
     assert refused.code == 3
-    assert "refusing an unsafe plan" in refused.err
+    # Not "re-run with --force": apply refuses --force added to a reviewed plan (below).
+    assert (
+        f"refusing an unsafe plan: {plain} was made without --force; a reviewer who accepts "
+        "these changes plans again with --force and has that plan reviewed"
+    ) in refused.err
     added = alertsync(arm_env, unsafe_change, "apply", "--yes", "--force", "--plan", str(plain))
     assert added.code == 1
     assert f"{plain} was made without --force: leave it out" in added.err
     checksum = json.loads(plain.read_text())["checksum"]
     bound = alertsync(arm_env, unsafe_change, "apply", "--yes", "--force", "--checksum", checksum)
     assert bound.code == 3 and "stale" in bound.err  # --force is part of what was reviewed
+    unforced = alertsync(arm_env, unsafe_change, "apply", "--yes", "--checksum", checksum)
+    assert unforced.code == 3
+    assert f"the plan reviewed as {checksum} was made without --force" in unforced.err
 
     applied = alertsync(arm_env, unsafe_change, "apply", "--yes", "--plan", str(forced))
     assert applied.code == 0, applied.err

@@ -50,7 +50,7 @@ def test_a_rerun_after_a_partial_failure_applies_what_remains(
 
     code, out, err = apply_plan(arm_env, reviewed)
     assert code == 0, err
-    assert "Applying the 1 change of the reviewed plan that remain (2 already applied)." in out
+    assert "Applying the 1 change of the reviewed plan that remains (2 already applied)." in out
     assert "Apply complete: 1 done, 0 failed" in out
     assert alertsync(arm_env, reviewed.parent, "plan", "--detailed-exitcode").code == 0
 

@@ -75,6 +75,20 @@ def _refuse_unsafe(plan: Plan, what_to_do: str, shown: bool = False) -> None:
 
 
 _APPLY_REFUSES = "refusing an unsafe plan; re-run with --force if this is intended"
+
+
+def _apply_refuses(plan_file: Path | None, checksum: str | None) -> str:
+    """What overrides an unsafe plan: --force, unless apply is bound to a reviewed plan, whose
+    force only a new review can grant (apply refuses --force added to it)."""
+    if plan_file is None and checksum is None:
+        return _APPLY_REFUSES
+    reviewed = str(plan_file) if plan_file is not None else f"the plan reviewed as {checksum}"
+    return (
+        f"refusing an unsafe plan: {reviewed} was made without --force; a reviewer who accepts "
+        "these changes plans again with --force and has that plan reviewed"
+    )
+
+
 _PLAN_IS_UNSAFE = (
     "the plan is unsafe: apply refuses it unless it was made with --force; a reviewer who "
     "accepts these changes plans again with --force (recorded in the plan and its checksum)"
@@ -324,7 +338,7 @@ def apply(
         click.echo(render_text(the_plan, color=color), nl=False)
         _refuse_problems(the_plan, _on_one_terminal())
         binding = _bind_to_review(the_plan, saved, checksum)
-        _refuse_unsafe(the_plan, _APPLY_REFUSES, _on_one_terminal())
+        _refuse_unsafe(the_plan, _apply_refuses(plan_file, checksum), _on_one_terminal())
         _say_what_remains(binding, the_plan, saved)
         if not the_plan.has_changes:
             return EXIT_OK
@@ -404,9 +418,10 @@ def _say_what_remains(binding: Binding | None, the_plan: Plan, saved: SavedPlan 
         click.echo("Nothing left to do: every change of the reviewed plan is applied.")
     elif binding == "remaining" and saved is not None:
         applied = max(len(saved.changes) - len(the_plan.changes), 0)
+        remain = "remains" if len(the_plan.changes) == 1 else "remain"
         click.echo(
             f"Applying the {plural(len(the_plan.changes), 'change')} of the reviewed plan that "
-            f"remain ({applied} already applied)."
+            f"{remain} ({applied} already applied)."
         )
 
 
