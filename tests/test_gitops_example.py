@@ -16,6 +16,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
@@ -596,20 +597,15 @@ def test_a_webhook_url_from_a_secret_reaches_plan_and_apply(
 # --- scheduled drift ---------------------------------------------------------------------------
 
 
-def drift_run(runner: Runner) -> str:
-    """The drift workflow's two steps; the exit code the plan step reported."""
+def drift_run(runner: Runner) -> tuple[str, str]:
+    """The drift workflow's two steps; the exit codes of its plan and check."""
     runner.output.unlink(missing_ok=True)
     detect = runner.run("drift", "Plan against live Azure", DRIFT)
     assert detect.returncode == 0, detect.stderr
-    code = runner.outputs()["exit-code"]
-    issue = runner.run(
-        "drift",
-        "Open, update or close the drift issue",
-        DRIFT,
-        **{"steps.drift.outputs.exit-code": code},
-    )
+    found = {f"steps.drift.outputs.{key}": code for key, code in runner.outputs().items()}
+    issue = runner.run("drift", "Open, update or close the drift issue", DRIFT, **found)
     assert issue.returncode == 0, issue.stderr
-    return code
+    return runner.outputs()["exit-code"], runner.outputs()["coverage-exit-code"]
 
 
 def test_drift_workflow_is_nightly_and_may_write_issues() -> None:
@@ -628,20 +624,70 @@ def test_drift_opens_one_issue_updates_it_and_closes_it_when_clean(
     issues = github[0].issues
     write_spec(runner.folder, "backup.yaml", SEED_SCENARIO)
     assert alertsync(arm_env, runner.folder, "apply", "--yes").code == 0
-    assert drift_run(runner) == "0" and issues == []
+    assert drift_run(runner) == ("0", "0") and issues == []
 
     group = monitor_client.action_groups.get("rg-monitoring", "ag-backup-oncall")
     group.enabled = False  # someone switches the group off in the portal
     monitor_client.action_groups.create_or_update("rg-monitoring", "ag-backup-oncall", group)
-    assert drift_run(runner) == "2"
+    assert drift_run(runner) == ("2", "2")  # and a failed backup would reach nobody
     (issue,) = issues
     assert issue["state"] == "open" and issue["labels"] == ["alertsync-drift"]
     assert "enabled: false" in issue["body"] or "`false`" in issue["body"]
     assert "actions/runs/42" in issue["body"]
-    assert drift_run(runner) == "2"
+    assert drift_run(runner)[0] == "2"
     assert len(issues) == 1  # the same issue, updated
 
     assert alertsync(arm_env, runner.folder, "apply", "--yes").code == 0
-    assert drift_run(runner) == "0"
+    assert drift_run(runner) == ("0", "0")
     assert issue["state"] == "closed"
     assert "Azure matches the specs again" in issue["comments"][-1]
+
+
+def _expiring(spec: str, until: datetime) -> str:
+    """spec with its rule scoped to the whole rg-backup and in effect only until `until`."""
+    return spec.replace(
+        "          - {vault: RSV-JPE-LRS, resourceGroup: rg-backup}\n",
+        "          - {resourceGroup: rg-backup}\n",
+    ).replace(
+        "        actionGroups: [ag-backup-oncall]\n",
+        "        actionGroups: [ag-backup-oncall]\n"
+        f"        schedule: {{timeZone: UTC, effectiveUntil: '{until:%Y-%m-%dT%H:%M:%S}'}}\n",
+    )
+
+
+def test_drift_catches_a_new_vault_and_a_rule_that_expires_that_no_plan_shows(
+    runner: Runner, github: tuple[FakeGitHub, str], arm_env: dict[str, str], world: Emulator
+) -> None:
+    issues = github[0].issues
+    write_spec(runner.folder, "backup.yaml", SEED_SCENARIO)
+    assert alertsync(arm_env, runner.folder, "apply", "--yes").code == 0
+    vault = {"name": "RSV-NEW", "location": "japaneast"}
+    world.control.seed(
+        {
+            "subscriptions": [
+                {
+                    "id": SUB,
+                    "resourceGroups": [
+                        {"name": "rg-backup", "location": "japaneast", "vaults": [vault]}
+                    ],
+                }
+            ]
+        }
+    )
+    # Azure matches the specs: no plan shows the vault nobody declared, and nobody covers.
+    assert drift_run(runner) == ("0", "2")
+    (issue,) = issues
+    assert issue["body"].count("A failed backup would reach nobody (check exit 2).") == 1
+    assert "Azure differs" not in issue["body"] and "RSV-NEW" in issue["body"]
+
+    # The rule now covers the whole resource group, but only for three more days.
+    until = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
+    write_spec(runner.folder, "backup.yaml", _expiring(SEED_SCENARIO, until))
+    assert alertsync(arm_env, runner.folder, "apply", "--yes").code == 0
+    assert drift_run(runner) == ("0", "2")
+    assert len(issues) == 1 and f"gap {until:%Y-%m-%dT%H:%M}" in issue["body"]
+
+    write_spec(runner.folder, "backup.yaml", _expiring(SEED_SCENARIO, until + timedelta(days=30)))
+    assert alertsync(arm_env, runner.folder, "apply", "--yes").code == 0
+    assert drift_run(runner) == ("0", "0")
+    assert issue["state"] == "closed"

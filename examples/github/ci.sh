@@ -12,14 +12,18 @@
 #                 restored it, and `apply --plan` applies what remains of it.
 #   ci.sh apply   apply exactly the reviewed plan: REVIEWED_PLAN (a plan.json), else the file
 #                 `bind` kept; exit 3 when it went stale.
-#   ci.sh drift   (scheduled) plan with --detailed-exitcode into $ALERTSYNC_OUT/drift.md; exit 0
-#                 when Azure matches the specs or drifted (exit-code=2, or 3 when the drift is
-#                 refused), 1 when the plan failed.
+#   ci.sh drift   (scheduled) plan with --detailed-exitcode into $ALERTSYNC_OUT/drift.md, then
+#                 `check --window $ALERTSYNC_DRIFT_WINDOW` (default 7d; empty: no check) into
+#                 $ALERTSYNC_OUT/coverage.md: a vault nobody would hear about (a new one no rule
+#                 covers) or a gap coming in the window (a rule that expires) is coverage-exit-code=2.
+#                 Exit 0 when both ran (clean or not: exit-code=2, or 3 when the drift is refused),
+#                 1 when either failed.
 #
 # Environment: ALERTSYNC_SPECS (default specs), ALERTSYNC_OUT (default alertsync-out),
 # ALERTSYNC_FORCE (true: plan with --force, a reviewer accepted unsafe changes),
 # ALERTSYNC_FORCE_HINT (how a reviewer grants that, shown when the plan is unsafe),
-# ALERTSYNC_ARTIFACT_URL (link to the uploaded plan), PYTHON (default python3), GITHUB_OUTPUT
+# ALERTSYNC_ARTIFACT_URL (link to the uploaded plan), ALERTSYNC_DRIFT_WINDOW (drift: how far ahead
+# `check --window` looks), PYTHON (default python3), GITHUB_OUTPUT
 # and GITHUB_STEP_SUMMARY as Actions sets them. Webhook URLs: the variables the specs name
 # (serviceUriFromEnv), mapped from the CI's secrets into the step's environment.
 set -euo pipefail
@@ -97,14 +101,24 @@ apply() {
 
 drift() {
   mkdir -p "$out"
-  rm -f "$out/drift.md" "$out/drift.json"
-  local code=0
+  rm -f "$out/drift.md" "$out/drift.json" "$out/coverage.md"
+  local code=0 coverage=0 window=${ALERTSYNC_DRIFT_WINDOW-7d}
   alertsync plan "$specs" --format markdown --out "$out/drift.json" --detailed-exitcode \
     >"$out/drift.md" || code=$?
   output "exit-code=$code"
   case $code in
-    0 | 2 | 3) return 0 ;; # clean, drifted, drifted into something apply refuses: all reported
+    0 | 2 | 3) ;; # clean, drifted, drifted into something apply refuses: all reported
     *) return "$code" ;;
+  esac
+  if [[ -n $window ]]; then
+    # What no plan shows: vaults no rule covers, rules that expire, schedules that leave gaps.
+    alertsync check "$specs" --window "$window" --format markdown >"$out/coverage.md" ||
+      coverage=$?
+  fi
+  output "coverage-exit-code=$coverage"
+  case $coverage in
+    0 | 2) return 0 ;; # every vault covered throughout the window, or the gaps reported
+    *) return "$coverage" ;;
   esac
 }
 

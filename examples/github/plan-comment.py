@@ -333,9 +333,14 @@ def checksum(args: argparse.Namespace) -> int:
 
 
 def drift_issue(args: argparse.Namespace) -> int:
-    """One issue for drift: opened (or updated) while the plan has changes, closed when clean."""
-    if args.exit_code not in (0, 2, 3):
-        print(f"error: plan exit {args.exit_code} says nothing about drift", file=sys.stderr)
+    """One issue while Azure drifted from the specs or a vault's failures would reach nobody
+    (now or within the check's window): opened, updated on each run, closed when both are clean."""
+    if args.exit_code not in (0, 2, 3) or args.coverage_exit_code not in (0, 2):
+        print(
+            f"error: plan exit {args.exit_code}, check exit {args.coverage_exit_code}: "
+            "a failed run says nothing about drift",
+            file=sys.stderr,
+        )
         return 1
     existing = next(
         (
@@ -348,7 +353,8 @@ def drift_issue(args: argparse.Namespace) -> int:
         ),
         None,
     )
-    if args.exit_code == 0:
+    findings = _drift_findings(args)
+    if not findings:
         if existing is not None:
             note = "Azure matches the specs again" + (f" ({args.run_url})" if args.run_url else "")
             api(
@@ -363,9 +369,10 @@ def drift_issue(args: argparse.Namespace) -> int:
             )
             print(f"closed issue #{existing['number']}")
         return 0
-    plan, _ = truncate(args.body.read_text(encoding="utf-8"), COMMENT_BUDGET)
+    headline = " ".join(what for what, _ in findings)
+    report, _ = truncate("\n\n".join(text for _, text in findings), COMMENT_BUDGET)
     where = f"\n\nFound by {args.run_url}" if args.run_url else ""
-    body = f"{DRIFT_MARKER}\nAzure differs from the specs (plan exit {args.exit_code}).{where}\n\n{plan}"
+    body = f"{DRIFT_MARKER}\n{headline}{where}\n\n{report}"
     if existing is None:
         new = {
             "title": "alertsync: Azure drifted from the specs",
@@ -378,6 +385,19 @@ def drift_issue(args: argparse.Namespace) -> int:
         api("PATCH", f"/repos/{repo()}/issues/{existing['number']}", {"body": body})
         print(f"updated issue #{existing['number']}")
     return 0
+
+
+def _drift_findings(args: argparse.Namespace) -> list[tuple[str, str]]:
+    """(sentence, Markdown report) for the plan when Azure differs, and for the check when a
+    vault is not covered; empty when neither found anything."""
+    found = []
+    if args.exit_code in (2, 3):
+        plan = args.body.read_text(encoding="utf-8")
+        found.append((f"Azure differs from the specs (plan exit {args.exit_code}).", plan))
+    if args.coverage_exit_code == 2 and args.coverage is not None:
+        coverage = args.coverage.read_text(encoding="utf-8")
+        found.append(("A failed backup would reach nobody (check exit 2).", coverage))
+    return found
 
 
 # --- command line -----------------------------------------------------------------------------
@@ -419,6 +439,8 @@ def parser() -> argparse.ArgumentParser:
     d = sub.add_parser("drift-issue", help="open, update or close the drift issue")
     d.add_argument("--exit-code", type=int, required=True, help="plan --detailed-exitcode's")
     d.add_argument("--body", type=Path, required=True, help="the Markdown plan")
+    d.add_argument("--coverage-exit-code", type=int, default=0, help="check --window's")
+    d.add_argument("--coverage", type=Path, help="the Markdown check report")
     d.add_argument("--run-url", help="link to the run that found it")
     d.add_argument("--bot", default=BOT_LOGIN)
     d.set_defaults(run=drift_issue)
