@@ -133,3 +133,21 @@ def test_webhooks_of_the_same_name_in_two_subscriptions_get_their_own_variables(
     hooked = arm_env | {variables[sub]: url for sub, url in urls.items()}
     planned = alertsync(hooked, tmp_path, "plan", "out", "--detailed-exitcode")
     assert planned.code == 0, planned.out + planned.err
+
+
+def test_the_emulator_env_alone_lets_export_run_without_subscription_while_there_is_one(
+    arm_env: dict[str, str], tmp_path: Path, world: Emulator
+) -> None:
+    write_spec(tmp_path, "backup.yaml", SEED_SCENARIO)
+    assert alertsync(arm_env, tmp_path, "apply", "--yes").code == 0
+    outside = {k: v for k, v in arm_env.items() if k != "AZURE_SUBSCRIPTION_ID"}
+    alone = alertsync(outside | world.env(), tmp_path, "export", "--out", "out")
+    assert alone.code == 0, alone.err
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "rg-backup.yaml",
+        "rg-monitoring.yaml",
+    ]
+    _second_subscription(world)  # now none is "the" subscription: export asks which
+    several = alertsync(outside | world.env(), tmp_path, "export", "--out", "-")
+    assert several.code == 1
+    assert "no subscription: give --subscription ID or set AZURE_SUBSCRIPTION_ID" in several.err
