@@ -565,22 +565,57 @@ WEBHOOK_SPEC = SEED_SCENARIO.replace(
 )
 
 
+SHARDED = GITHUB / "alertsync-sharded.yml"
+ADO_FILES = (ADO, ADO.with_name("azure-pipelines-sharded.yml"))
+
+
+def _ci_steps(flow: Path) -> list[dict[str, Any]]:
+    """Every step of a GitHub workflow that runs ci.sh (an alertsync command)."""
+    jobs = workflow(flow)["jobs"].values()
+    return [s for job in jobs for s in job.get("steps", []) if "ci.sh" in s.get("run", "")]
+
+
+def _ado_tasks(pipeline: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every AzureCLI@2 task of an Azure Pipelines file, deployment jobs' included."""
+    found = []
+    for job in (j for stage in pipeline["stages"] for j in stage["jobs"]):
+        steps = job.get("steps") or job["strategy"]["runOnce"]["deploy"]["steps"]
+        found += [s for s in steps if s.get("task") == "AzureCLI@2"]
+    return found
+
+
 def test_every_alertsync_step_maps_the_webhook_secret_into_its_environment() -> None:
     secret = "${{ secrets.BACKUP_PAGERDUTY_URL }}"
-    for flow, job, name in (
-        (WORKFLOW, "plan", "Validate and plan"),
-        (WORKFLOW, "apply", "Bind to the reviewed plan"),
-        (WORKFLOW, "apply", "Apply the reviewed plan"),
-        (DRIFT, "drift", "Plan against live Azure"),
-    ):
-        assert step(job, name, flow)["env"]["BACKUP_PAGERDUTY_URL"] == secret, name
-    pipeline = yaml.safe_load(ADO.read_text(encoding="utf-8"))
-    assert {"group": "alertsync-secrets"} in pipeline["variables"]
-    tasks = [s for s in pipeline["stages"][0]["jobs"][0]["steps"] if s.get("task")]
-    deploy = pipeline["stages"][1]["jobs"][0]["strategy"]["runOnce"]["deploy"]["steps"]
-    for task in [*tasks, *deploy]:
-        if task.get("task") == "AzureCLI@2":  # secret variables reach a script only if mapped
-            assert task["env"]["BACKUP_PAGERDUTY_URL"] == "$(BACKUP_PAGERDUTY_URL)"
+    for flow in (WORKFLOW, SHARDED, DRIFT):
+        steps = _ci_steps(flow)
+        assert len(steps) == (1 if flow == DRIFT else 3), flow.name  # plan, bind, apply
+        for found in steps:
+            assert found["env"]["BACKUP_PAGERDUTY_URL"] == secret, (flow.name, found["name"])
+    for path in ADO_FILES:
+        pipeline = yaml.safe_load(path.read_text(encoding="utf-8"))
+        assert {"group": "alertsync-secrets"} in pipeline["variables"], path.name
+        tasks = _ado_tasks(pipeline)
+        assert len(tasks) == 2, path.name  # plan, apply
+        for task in tasks:  # secret variables reach a script only if mapped
+            assert task["env"]["BACKUP_PAGERDUTY_URL"] == "$(BACKUP_PAGERDUTY_URL)", path.name
+
+
+def test_every_pipeline_example_lets_a_reviewer_grant_force() -> None:
+    # The sharded examples too: an unsafe plan must fail review there, and be acceptable there.
+    for flow in (WORKFLOW, SHARDED):
+        triggers = workflow(flow).get("on", workflow(flow).get(True))
+        assert {"labeled", "unlabeled"} <= set(triggers["pull_request"]["types"]), flow.name
+        plan, bind, _ = _ci_steps(flow)
+        assert plan["env"]["ALERTSYNC_FORCE"] == "${{ " + FORCE_LABEL + " }}", flow.name
+        assert "alertsync:force" in plan["env"]["ALERTSYNC_FORCE_HINT"], flow.name
+        assert bind["env"]["ALERTSYNC_FORCE"] == "${{ steps.reviewed.outputs.force }}", flow.name
+    for path in ADO_FILES:
+        pipeline = yaml.safe_load(path.read_text(encoding="utf-8"))
+        (force,) = pipeline["parameters"]
+        assert (force["name"], force["type"], force["default"]) == ("force", "boolean", False)
+        plan, apply = _ado_tasks(pipeline)
+        assert plan["env"]["ALERTSYNC_FORCE"] == "${{ parameters.force }}", path.name
+        assert "ALERTSYNC_FORCE" not in apply["env"], path.name  # the plan file carries it
 
 
 def test_a_webhook_url_from_a_secret_reaches_plan_and_apply(

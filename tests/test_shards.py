@@ -22,7 +22,7 @@ import yaml
 
 from bench.world import World, subscription_id
 from provisioner.emulator import Emulator
-from tests.test_gitops_example import FakeGitHub, expand, github, plan_comment
+from tests.test_gitops_example import EXPRESSIONS, FakeGitHub, expand, github, plan_comment
 
 __all__ = ["github"]  # the fake GitHub API fixture
 
@@ -52,12 +52,9 @@ class ShardRunner:
     def start(self, job: str, name: str, shard: str = "", **extra: str) -> subprocess.Popen[str]:
         spec = next(s for s in workflow()["jobs"][job]["steps"] if s.get("name") == name)
         values = {
+            **EXPRESSIONS,  # the unsharded workflow's: no force label, the webhook secret
             "matrix.shard": shard,
-            "github.token": "test-token",
             "github.event.pull_request.number": str(PR),
-            "github.server_url": "https://github.com",
-            "github.repository": "o/r",
-            "github.run_id": "42",
             **extra,
         }
         env = dict(self.env)
