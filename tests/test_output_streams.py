@@ -89,6 +89,24 @@ def test_on_a_terminal_each_problem_prints_once(
     assert "is not managed by alertsync" in piped.out and "is not managed by alertsync" in piped.err
 
 
+def test_on_a_terminal_each_unsafe_reason_prints_once_with_what_accepts_it(
+    arm_env: dict[str, str], tmp_path: Path
+) -> None:
+    specs = write_spec(tmp_path, "backup.yaml", SEED_SCENARIO)
+    assert alertsync(arm_env, tmp_path, "apply", "--yes").code == 0
+    spec = specs / "backup.yaml"
+    spec.write_text(spec.read_text().replace("jobFailureAlerts: true", "jobFailureAlerts: false"))
+    env = {**arm_env, "NO_COLOR": "1"}
+    for args, then in (
+        (("plan", "--detailed-exitcode"), "a reviewer who accepts these changes plans again"),
+        (("apply", "--yes"), "re-run with --force if this is intended"),
+    ):
+        code, shown = on_a_terminal(env, tmp_path, *args, stderr_too=True)
+        assert code == 3, shown
+        assert shown.count("turns off the job failure alerts of") == 1, shown
+        assert then in shown
+
+
 def _closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
