@@ -11,6 +11,8 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
+
 # Untyped on purpose: types-jsonschema types every error attribute as `Any | Unset`, which would
 # force a cast on each of the dozens of reads below without catching anything.
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
@@ -79,8 +81,31 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(schema())
 
 
+@cache
+def _quick_validator() -> jsonschema_rs.Validator:
+    """The schema compiled by jsonschema-rs (Rust)."""
+    return jsonschema_rs.validator_for(schema())
+
+
+def surely_valid(data: Any) -> bool:
+    """True when jsonschema-rs finds data valid: then jsonschema finds nothing either, at a
+    tenth of its time (a file of 2,000 rules takes jsonschema seconds).
+
+    Its patterns follow ECMA-262, which is stricter than Python's `re` where the two differ
+    (`\\w` is ASCII only, `$` does not match before a final line break), so on such text it says
+    "invalid" and jsonschema decides; so does any value it cannot take (an integer past 64
+    bits, infinity). tests/test_schema_quick.py holds the two to that.
+    """
+    try:
+        return _quick_validator().is_valid(data)
+    except Exception:  # a value it cannot convert: jsonschema decides
+        return False
+
+
 def schema_issues(data: Any) -> list[SchemaIssue]:
     """Every schema violation in data, worded for humans, in document order of their paths."""
+    if surely_valid(data):
+        return []
     issues: dict[tuple[JsonPath, str], SchemaIssue] = {}
     for error in _validator().iter_errors(data):
         for issue in _explain(error):

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+
+try:
+    from yaml._yaml import CParser as _LibyamlParser
+
+    _LIBYAML: type[Any] | None = _LibyamlParser
+except ImportError:  # PyYAML built without libyaml: every text takes the careful reader
+    _LIBYAML = None
 
 JsonPath = tuple[str | int, ...]
 Position = tuple[int, int]  # 1-based line and column
@@ -82,11 +89,15 @@ class LoadedYaml:
     problems: list[LoadProblem]
 
 
-def load_yaml(text: str) -> LoadedYaml:
-    """Parse text as exactly one YAML document; never raises for bad input."""
+def load_yaml(text: str, *, fast: bool = True) -> LoadedYaml:
+    """Parse text as exactly one YAML document; never raises for bad input.
+
+    `fast` reads plain text with libyaml when PyYAML has it (the outcome is the same, tested
+    in tests/test_yaml_fast.py); False always takes the careful pure-Python reader.
+    """
     source = SourceMap()
     problems: list[LoadProblem] = []
-    nodes = _compose_nodes(text)
+    nodes = _compose_nodes(text, fast)
     if isinstance(nodes, LoadProblem):
         return LoadedYaml(None, source, [nodes])
     if len(nodes) > 1:
@@ -108,8 +119,12 @@ def load_yaml(text: str) -> LoadedYaml:
     return LoadedYaml(data, source, problems)
 
 
-def _compose_nodes(text: str) -> list[yaml.Node] | LoadProblem:
+def _compose_nodes(text: str, fast: bool) -> list[yaml.Node] | LoadProblem:
     """The documents' node trees, or why the text cannot be read as YAML at all."""
+    if fast:
+        nodes = _compose_fast(text)
+        if nodes is not None:
+            return nodes
     try:
         return list(_compose_all(text))
     except _Refused as error:
@@ -150,7 +165,8 @@ class _AliasNode(yaml.Node):
 
 
 class _SpecComposer(yaml.SafeLoader):
-    """SafeLoader that keeps alias positions and refuses nesting deeper than MAX_DEPTH."""
+    """The careful reader: PyYAML's pure-Python scanner, whose errors alertsync words; keeps
+    alias positions and refuses nesting deeper than MAX_DEPTH."""
 
     def __init__(self, text: str) -> None:
         super().__init__(text)
@@ -188,6 +204,98 @@ def _scalar_tag(written: str | None, style: str | None) -> str:
     if written is None:
         return _PLAIN if style is None else _STR
     return _STR if written == "!" else written
+
+
+def _compose_fast(text: str) -> list[yaml.Node] | None:
+    """The documents' node trees read by libyaml's C scanner and parser (about ten times
+    faster), or None when the careful reader must read the text: it then says what it always
+    says, errors and positions included.
+
+    The trees are the careful reader's (tests/test_yaml_fast.py compares them); only text both
+    scanners read alike is tried (`_fast_candidate`), and anything unusual gives up: anchors and
+    aliases (whose positions the careful reader keeps), nesting past MAX_DEPTH, every error.
+    """
+    if _LIBYAML is None or not _fast_candidate(text):
+        return None
+    parser = _LIBYAML(text)
+    try:
+        return _FastComposer(parser).documents()
+    except Exception:  # any trouble at all: the careful reader reads it and decides
+        return None
+    finally:
+        parser.dispose()
+
+
+# Where libyaml and PyYAML's scanner disagree (tabs: libyaml takes `key:<TAB>value`, PyYAML
+# refuses it) or where only the careful reader words the outcome exactly (a control character,
+# a directive): such text is left to the careful reader.
+_NOT_FAST = re.compile(
+    r"[\t\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]|^%|[|>][-+0-9]*#|[?]",
+    re.MULTILINE,
+)
+_SEQ, _MAP = _STANDARD_TAG + "seq", _STANDARD_TAG + "map"
+
+
+def _fast_candidate(text: str) -> bool:
+    # At the end of a text without a final line break, libyaml places empty values elsewhere.
+    return text.endswith("\n") and _NOT_FAST.search(text) is None
+
+
+class _Unusual(Exception):
+    """Text the fast reader leaves to the careful one."""
+
+
+class _FastComposer:
+    """Nodes straight from libyaml's events, tagged as _SpecComposer tags them.
+
+    Events and their marks are libyaml's own classes (marks with the same line and column as
+    PyYAML's), hence typed Any here.
+    """
+
+    def __init__(self, parser: Any) -> None:
+        self.next_event: Callable[[], Any] = parser.get_event
+
+    def documents(self) -> list[yaml.Node]:
+        found: list[yaml.Node] = []
+        self.next_event()  # the stream's start
+        while not isinstance(self.next_event(), yaml.StreamEndEvent):  # a document's start
+            found.append(self.node(self.next_event(), 0))
+            self.next_event()  # the document's end
+        return found
+
+    def node(self, event: Any, depth: int) -> yaml.Node:
+        if event.anchor is not None or depth >= MAX_DEPTH:  # an alias has an anchor too
+            raise _Unusual
+        kind = type(event)
+        if kind is yaml.ScalarEvent:
+            style = event.style or None  # libyaml says '' for plain, PyYAML None
+            if style is None and not event.value:
+                raise _Unusual  # an empty value: libyaml may place it a column further on
+            tag = _scalar_tag(event.tag, style)
+            return yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, style)
+        if kind is yaml.SequenceStartEvent:
+            items: list[yaml.Node] = []
+            while type(end := self.next_event()) is not yaml.SequenceEndEvent:
+                items.append(self.node(end, depth + 1))
+            tag, closed_at = _collection_tag(event.tag, _SEQ), _libyaml_mark(end.end_mark)
+            return yaml.SequenceNode(tag, items, event.start_mark, closed_at, event.flow_style)
+        if kind is yaml.MappingStartEvent:
+            pairs: list[tuple[yaml.Node, yaml.Node]] = []
+            while type(last := self.next_event()) is not yaml.MappingEndEvent:
+                key = self.node(last, depth + 1)
+                pairs.append((key, self.node(self.next_event(), depth + 1)))
+            tag, closed_at = _collection_tag(event.tag, _MAP), _libyaml_mark(last.end_mark)
+            return yaml.MappingNode(tag, pairs, event.start_mark, closed_at, event.flow_style)
+        raise _Unusual
+
+
+def _libyaml_mark(mark: Any) -> Any:
+    """libyaml's Mark class: the line and column PyYAML's would have."""
+    return mark
+
+
+def _collection_tag(written: str | None, default: str) -> str:
+    return default if written is None or written == "!" else written
 
 
 def _compose_all(text: str) -> Iterator[yaml.Node]:
@@ -406,8 +514,15 @@ def _scalar(node: yaml.ScalarNode) -> Any:
     return float(value) if node.tag == _FLOAT_TAG else value
 
 
+# The first characters a null, bool, int or float can start with: any other plain scalar is text
+# (most of a spec: names, IDs, addresses), known without trying four patterns.
+_NOT_TEXT_START = frozenset("~nNtTfF+-.0123456789")
+
+
 def _plain(text: str) -> Any:
     """A plain scalar by the YAML 1.2 core schema."""
+    if text and text[0] not in _NOT_TEXT_START:
+        return text
     if _NULL.match(text):
         return None
     if _BOOL.match(text):
