@@ -667,6 +667,7 @@ def test_drift_opens_one_issue_updates_it_and_closes_it_when_clean(
     assert drift_run(runner) == ("2", "2")  # and a failed backup would reach nobody
     (issue,) = issues
     assert issue["state"] == "open" and issue["labels"] == ["alertsync-drift"]
+    assert issue["title"] == "alertsync: Azure drifted from the specs and a coverage gap"
     assert "enabled: false" in issue["body"] or "`false`" in issue["body"]
     assert "actions/runs/42" in issue["body"]
     assert drift_run(runner)[0] == "2"
@@ -714,6 +715,7 @@ def test_drift_catches_a_new_vault_and_a_rule_that_expires_that_no_plan_shows(
     (issue,) = issues
     assert issue["body"].count("A failed backup would reach nobody (check exit 2).") == 1
     assert "Azure differs" not in issue["body"] and "RSV-NEW" in issue["body"]
+    assert issue["title"] == "alertsync: a coverage gap"  # the plan found nothing to say
 
     # The rule now covers the whole resource group, but only for three more days.
     until = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)

@@ -356,7 +356,9 @@ def drift_issue(args: argparse.Namespace) -> int:
     findings = _drift_findings(args)
     if not findings:
         if existing is not None:
-            note = "Azure matches the specs again" + (f" ({args.run_url})" if args.run_url else "")
+            note = "Azure matches the specs again and every vault's failures reach someone" + (
+                f" ({args.run_url})" if args.run_url else ""
+            )
             api(
                 "POST",
                 f"/repos/{repo()}/issues/{existing['number']}/comments",
@@ -375,16 +377,26 @@ def drift_issue(args: argparse.Namespace) -> int:
     body = f"{DRIFT_MARKER}\n{headline}{where}\n\n{report}"
     if existing is None:
         new = {
-            "title": "alertsync: Azure drifted from the specs",
+            "title": _drift_title(findings),
             "body": body,
             "labels": [DRIFT_LABEL],
         }
         created = api("POST", f"/repos/{repo()}/issues", new)
         print(f"opened issue #{created['number']}")
     else:
-        api("PATCH", f"/repos/{repo()}/issues/{existing['number']}", {"body": body})
+        update = {"title": _drift_title(findings), "body": body}
+        api("PATCH", f"/repos/{repo()}/issues/{existing['number']}", update)
         print(f"updated issue #{existing['number']}")
     return 0
+
+
+def _drift_title(findings: list[tuple[str, str]]) -> str:
+    """Says which of the two the nightly run found, so the issue list tells them apart."""
+    kinds = [
+        "Azure drifted from the specs" if what.startswith("Azure differs") else "a coverage gap"
+        for what, _ in findings
+    ]
+    return "alertsync: " + " and ".join(kinds)
 
 
 def _drift_findings(args: argparse.Namespace) -> list[tuple[str, str]]:
