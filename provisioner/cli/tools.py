@@ -209,6 +209,8 @@ def _export_one(
     type=click.IntRange(0, 65535),  # a TCP port; beyond it bind() raises OverflowError
     default=8443,
     show_default=True,
+    envvar="ALERTSYNC_EMULATOR_PORT",  # a second emulator, or a test, beside one on 8443
+    show_envvar=True,
     help="Port (0: any free port).",
 )
 @click.option(
