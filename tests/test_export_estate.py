@@ -143,6 +143,7 @@ def test_the_emulator_env_alone_lets_export_run_without_subscription_while_there
     outside = {k: v for k, v in arm_env.items() if k != "AZURE_SUBSCRIPTION_ID"}
     alone = alertsync(outside | world.env(), tmp_path, "export", "--out", "out")
     assert alone.code == 0, alone.err
+    assert "the only one this sign-in can see" not in alone.err  # the env file named it
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "rg-backup.yaml",
         "rg-monitoring.yaml",
@@ -150,4 +151,19 @@ def test_the_emulator_env_alone_lets_export_run_without_subscription_while_there
     _second_subscription(world)  # now none is "the" subscription: export asks which
     several = alertsync(outside | world.env(), tmp_path, "export", "--out", "-")
     assert several.code == 1
-    assert "no subscription: give --subscription ID or set AZURE_SUBSCRIPTION_ID" in several.err
+    assert "no subscription: this sign-in can see 2 (" in several.err
+    assert SUB in several.err and SUB2 in several.err  # each named, with its display name
+    assert "give --subscription ID for each to export" in several.err
+    assert several.out == ""
+
+
+def test_export_without_a_subscription_takes_the_only_one_the_sign_in_can_see(
+    arm_env: dict[str, str], tmp_path: Path
+) -> None:
+    write_spec(tmp_path, "backup.yaml", SEED_SCENARIO)
+    assert alertsync(arm_env, tmp_path, "apply", "--yes").code == 0
+    nameless = {k: v for k, v in arm_env.items() if k != "AZURE_SUBSCRIPTION_ID"}
+    run = alertsync(nameless, tmp_path, "export", "--out", "out")
+    assert run.code == 0, run.err
+    assert f"Exporting {SUB}" in run.err and "the only one this sign-in can see" in run.err
+    assert (tmp_path / "out" / "rg-monitoring.yaml").exists()

@@ -466,8 +466,10 @@ TARGET_CASES = [
         ("test-notify/id-broken", ("test-notify", "/subscriptions/"), 1, "/subscriptions/"),
     ]
 ] + [
-    Case("export/no-subscription", ("export", "--subscription", "", "--out", "-"), 1,
-         "no subscription: give --subscription ID", "error: ", env={"AZURE_SUBSCRIPTION_ID": None}),
+    Case("export/empty-subscription", ("export", "--subscription", "", "--out", "-"), 2,
+         "an empty value names no subscription", "Error: ", env={"AZURE_SUBSCRIPTION_ID": None}),
+    Case("export/blank-subscription", ("export", "--subscription", SUB, "--subscription", " "), 2,
+         "an empty value names no subscription", "Error: "),
     Case("export/out-is-a-broken-link", ("export", "--owner", "o", "--out", "gone"), 1,
          "cannot export into gone: it is a broken symbolic link (its target", "error: ",
          make=lambda folder: (folder / "gone").symlink_to(folder / "nowhere")),

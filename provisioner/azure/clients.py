@@ -111,6 +111,18 @@ class ClientCache:
             result: C = client
             return result
 
+    def for_tenant(self, client_class: Callable[..., C]) -> C:
+        """An SDK client of no one subscription (Subscriptions - List), built on first use, with
+        the same session, credential and policies."""
+        key = ("", client_class)
+        with self._lock:
+            client = self._extra.get(key)
+            if client is None:
+                client = client_class(self._credential, **self._client_options())
+                self._extra[key] = client
+            result: C = client
+            return result
+
     def _build(self, subscription: str) -> SdkClients:
         log.debug(
             "building SDK clients for subscription %s at %s",

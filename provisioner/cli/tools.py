@@ -19,7 +19,10 @@ from provisioner.cli.app import (
 )
 from provisioner.errors import AlertsyncError
 
+_SHOWN = 10  # subscriptions named when export cannot choose
+
 if TYPE_CHECKING:
+    from provisioner.azure.client import Azure, VisibleSubscription
     from provisioner.export.build import Snapshot, SpecFile, VariableNaming
 
 
@@ -98,7 +101,7 @@ def test_notify(action_group: str, spec_path: Path, alert_type: str, no_color: b
     multiple=True,
     metavar="ID",
     help="Subscription to read (repeatable: DIR/<subscription>/<resource group>.yaml) "
-    "[AZURE_SUBSCRIPTION_ID].",
+    "[AZURE_SUBSCRIPTION_ID, else the only one the sign-in can see].",
 )
 @click.option(
     "--resource-group",
@@ -139,6 +142,7 @@ def export(
     chosen = _subscriptions_to_export(subscriptions, resource_groups)
     to_stdout = out == "-"
     with azure_from_env() as azure:
+        chosen = chosen or [_the_only_visible_subscription(azure)]
         snapshots = [export_io.read_snapshot(azure, s, resource_groups) for s in chosen]
     namings = variable_namings(snapshots)
     exported = [
@@ -164,18 +168,48 @@ def export(
 def _subscriptions_to_export(
     subscriptions: tuple[str, ...], resource_groups: tuple[str, ...]
 ) -> list[str]:
-    """The --subscription IDs (each once, as given), else AZURE_SUBSCRIPTION_ID."""
-    chosen = list(dict.fromkeys(s.strip().lower() for s in subscriptions if s.strip()))
+    """The --subscription IDs (each once, as given), else AZURE_SUBSCRIPTION_ID; else none:
+    the sign-in's only subscription, when it sees exactly one."""
+    if any(not s.strip() for s in subscriptions):
+        raise click.BadParameter(
+            "an empty value names no subscription", param_hint="--subscription"
+        )
+    chosen = list(dict.fromkeys(s.strip().lower() for s in subscriptions))
     if not chosen and os.environ.get("AZURE_SUBSCRIPTION_ID"):
         chosen = [os.environ["AZURE_SUBSCRIPTION_ID"].strip().lower()]
-    if not chosen:
-        raise AlertsyncError("no subscription: give --subscription ID or set AZURE_SUBSCRIPTION_ID")
     if len(chosen) > 1 and resource_groups:
         raise click.UsageError(
             "--resource-group names groups of one subscription: give one --subscription with it, "
             "or export whole subscriptions"
         )
     return chosen
+
+
+def _the_only_visible_subscription(azure: Azure) -> str:
+    """With no subscription given, the one this sign-in sees; with several, name them."""
+    visible = azure.list_subscriptions()
+    if len(visible) == 1:
+        click.echo(
+            f"Exporting {_described(visible[0])}: the only one this sign-in can see.", err=True
+        )
+        return visible[0].id
+    if not visible:
+        raise AlertsyncError(
+            "no subscription: this sign-in can see none; give --subscription ID or set "
+            "AZURE_SUBSCRIPTION_ID"
+        )
+    shown = ", ".join(_described(v) for v in visible[:_SHOWN])
+    more = f" and {len(visible) - _SHOWN} more" if len(visible) > _SHOWN else ""
+    raise AlertsyncError(
+        f"no subscription: this sign-in can see {len(visible)} ({shown}{more}); give "
+        "--subscription ID for each to export (repeatable), or set AZURE_SUBSCRIPTION_ID"
+    )
+
+
+def _described(subscription: VisibleSubscription) -> str:
+    name = f" ({subscription.name})" if subscription.name else ""
+    state = "" if subscription.state in ("", "Enabled") else f", {subscription.state}"
+    return f"{subscription.id}{name}{state}"
 
 
 def _export_one(
