@@ -26,12 +26,12 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
+from tests.properties import FULL  # noqa: E402
 from tests.seeds import DEFAULT_SEED, DEFAULT_SUBSCRIPTION  # noqa: E402
 
-# Property tests judge results, never speed: on 2 shared cores an example can take longer than
-# hypothesis's default 200 ms deadline, and that is no defect. Speed lives in `make bench`.
-settings.register_profile("alertsync", deadline=None)
-settings.load_profile("alertsync")
+# The full hypothesis profile unless the command line names another (`make test-fast` runs
+# --hypothesis-profile=fast, which hypothesis's plugin loads after this).
+settings.load_profile(FULL)
 
 if TYPE_CHECKING:
     from provisioner.emulator import Emulator

@@ -18,6 +18,7 @@ from azure.identity import ClientSecretCredential, DefaultAzureCredential
 
 from provisioner.azure.client import Azure, ResourceGroupNotFound, SubscriptionNotFound
 from provisioner.azure.credentials import make_credential
+from provisioner.azure.errors import TestNotificationLimit
 from provisioner.azure.settings import CLOUDS, AzureSettings, find_cloud
 from provisioner.errors import AzureError
 from provisioner.ids import ResourceId
@@ -365,3 +366,22 @@ def test_test_notification_reports_each_receiver(azure: Azure) -> None:
     assert tested == group
     assert result.state
     assert [r.name for r in result.receivers] == ["oncall"]
+
+
+def test_a_rate_limited_test_notification_is_neither_retried_nor_waited_for(
+    world: Emulator,
+) -> None:
+    # A retry would notify everyone twice; waiting out Retry-After (300 s) would look like a
+    # hang (docs/azure-behaviour.md#test-notifications). The fake clock shows any wait.
+    world.control.add_fault(
+        method="POST", path="createNotifications", status=429, count=1, retry_after=300
+    )
+    clock = FakeClock()
+    with Azure(AzureSettings.from_env(world.env()), clock=clock) as azure:
+        group = azure.put_action_group(oncall())
+        world.control.clear_requests()
+        with pytest.raises(TestNotificationLimit) as refused:
+            azure.test_notification(group.id)
+    assert (refused.value.status, clock.waited) == (429, 0.0)
+    posts = [r["status"] for r in world.control.requests() if r["method"] == "POST"]
+    assert posts == [429]

@@ -11,9 +11,8 @@ from bench.scenario import run_case
 from bench.world import World
 from provisioner.emulator import Emulator
 
-pytestmark = pytest.mark.slow  # end-to-end: each test runs the real CLI or processes
 
-
+@pytest.mark.slow  # end-to-end: runs a benchmark row's real `alertsync` commands
 @pytest.mark.parametrize("subscriptions", [1, 2])
 def test_bench_case_runs_and_meets_the_request_targets(
     emulator: Emulator, subscriptions: int
@@ -37,6 +36,7 @@ def test_world_writes_one_spec_per_subscription(tmp_path: Path) -> None:
     assert sum(len(world.groups_in(s)) for s in range(5)) == 10
 
 
+@pytest.mark.slow  # end-to-end: runs a benchmark row's real `alertsync` commands
 def test_a_throttled_row_runs_under_arms_buckets_and_converges(emulator: Emulator) -> None:
     world = World(2, 6)
     row = throttled.run_row(emulator, world)

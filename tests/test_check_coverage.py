@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from provisioner.check.coverage import Estate, Evaluator, Outcome, Route
@@ -21,6 +21,7 @@ from provisioner.model import (
     VaultAlertSettings,
 )
 from tests.builders import SUB, group, group_id, rule, rule_id, vault_id
+from tests.properties import examples
 
 AT = datetime(2026, 12, 5, 2, 0, tzinfo=UTC)  # Saturday 02:00 UTC
 VAULT = VaultAlertSettings(vault_id(), job_failure_alerts=True)
@@ -323,7 +324,7 @@ def _added(name: str, action: str) -> st.SearchStrategy[AlertProcessingRule]:
     return st.one_of(_matching(name, action), _rules(name, action))
 
 
-@settings(max_examples=200, deadline=None)
+@examples(200)
 @given(rules=_estates, at=_times, job=st.booleans(), data=st.data())
 def test_adding_a_matching_suppression_rule_never_increases_coverage(
     rules: list[AlertProcessingRule], at: datetime, job: bool, data: st.DataObject
@@ -334,7 +335,7 @@ def test_adding_a_matching_suppression_rule_never_increases_coverage(
     assert not _covered([*rules, certain], at, job)
 
 
-@settings(max_examples=200, deadline=None)
+@examples(200)
 @given(rules=_estates, at=_times, job=st.booleans(), data=st.data())
 def test_adding_a_matching_add_rule_never_decreases_coverage(
     rules: list[AlertProcessingRule], at: datetime, job: bool, data: st.DataObject
@@ -343,7 +344,7 @@ def test_adding_a_matching_add_rule_never_decreases_coverage(
     assert _covered([*rules, extra], at, job) >= _covered(rules, at, job)
 
 
-@settings(max_examples=100, deadline=None)
+@examples(100)
 @given(rules=_estates, start=_times)
 def test_gaps_are_exactly_the_uncovered_instants(
     rules: list[AlertProcessingRule], start: datetime

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from azure.mgmt.alertprocessingrules import models as sdk
-from hypothesis import example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from provisioner.azure.client import Azure
@@ -33,6 +33,7 @@ from provisioner.emulator import Emulator
 from provisioner.emulator import routing as emulator_routing
 from provisioner.ids import ResourceId
 from provisioner.model import ActionGroup, AlertProcessingRule, VaultAlertSettings
+from tests.properties import examples
 
 SUB = "00000000-0000-0000-0000-000000000000"
 SUB_ID = f"/subscriptions/{SUB}"
@@ -251,19 +252,19 @@ def disagreement(body: dict[str, Any], at: datetime) -> str | None:
     return f"check says {verdict.name}, the emulator says {applied} for {body} at {at.isoformat()}"
 
 
-@settings(max_examples=150, deadline=None)
+@examples(150)
 @given(body=_rule(0, schedule=False), at=_times)
 def test_scopes_and_conditions_agree(body: dict[str, Any], at: datetime) -> None:
     assert disagreement(body, at) is None
 
 
-@settings(max_examples=150, deadline=None)
+@examples(150)
 @given(body=_rule(0, conditions=False), at=_times)
 def test_schedules_agree(body: dict[str, Any], at: datetime) -> None:
     assert disagreement(body, at) is None
 
 
-@settings(max_examples=100, deadline=None)
+@examples(100)
 @given(bodies=_rule_sets, at=_times)
 def test_suppression_and_routes_agree(bodies: list[dict[str, Any]], at: datetime) -> None:
     routed = emulator_routing.route(bodies, emulator_routing.FiredAlert(VAULT_ID), at)
@@ -337,7 +338,7 @@ _SUPPRESSED_OVER_AN_ADD_RULE: Final = [
 ]
 
 
-@settings(max_examples=12, deadline=None)
+@examples(12)
 @given(bodies=_rule_sets, ago=st.timedeltas(timedelta(minutes=5), timedelta(days=29)))
 # Once found: check listed the add rule's addresses as mailed while the suppression stopped them.
 @example(bodies=_SUPPRESSED_OVER_AN_ADD_RULE, ago=timedelta(minutes=5))

@@ -43,6 +43,7 @@ def check_json(env: dict[str, str], cwd: Path, *args: str) -> tuple[int, dict[st
     return done.code, json.loads(done.out)
 
 
+@pytest.mark.slow  # end-to-end: runs the real `alertsync` command
 def test_a_healthy_estate_passes_all_three_checks(
     healthy: dict[str, str], world: Emulator, tmp_path: Path
 ) -> None:
@@ -68,6 +69,7 @@ def test_a_healthy_estate_passes_all_three_checks(
     assert data["since"]["from"] < data["since"]["until"]
 
 
+@pytest.mark.slow  # end-to-end: runs the real `alertsync` command
 def test_a_stopped_agent_is_predicted_and_a_restart_clears_it(
     healthy: dict[str, str], world: Emulator, tmp_path: Path
 ) -> None:
@@ -81,6 +83,7 @@ def test_a_stopped_agent_is_predicted_and_a_restart_clears_it(
     assert check(healthy, tmp_path, "--agents").code == 0
 
 
+@pytest.mark.slow  # end-to-end: runs the real `alertsync` command
 def test_a_suppressed_alert_reached_nobody(
     healthy: dict[str, str], world: Emulator, tmp_path: Path
 ) -> None:
@@ -102,6 +105,7 @@ def test_a_suppressed_alert_reached_nobody(
     )
 
 
+@pytest.mark.slow  # end-to-end: runs the real `alertsync` command
 def test_a_disabled_group_fails_and_old_alerts_are_outside_the_window(
     healthy: dict[str, str], world: Emulator, tmp_path: Path
 ) -> None:

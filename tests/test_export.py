@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from provisioner.export.build import (
@@ -50,6 +50,7 @@ from provisioner.spec import files as spec_files
 from provisioner.spec.yaml_loader import load_yaml
 from tests.builders import OWNER, SUB, group, group_id, owned_tags, rule, vault_id
 from tests.e2e import SEED_SCENARIO, alertsync, write_spec
+from tests.properties import examples
 from tests.seeds import DEFAULT_SEED
 
 FOREIGN_GROUP = ResourceId.for_resource(SUB, "rg-shared", ACTION_GROUP_TYPE, "ag-noc")
@@ -361,7 +362,7 @@ def test_tags_that_look_like_other_types_are_quoted(tmp_path: Path) -> None:
     assert rebuild(result, tmp_path).resources[group_id("ag-oncall")] == group(tags=tags)
 
 
-@settings(max_examples=300)
+@examples(300)
 @given(st.from_regex(r"[A-Za-z][A-Za-z0-9_-]{0,12}", fullmatch=True))
 def test_plain_words_skip_the_trial_parse_only_when_it_would_agree(word: str) -> None:
     parsed = yaml.safe_load(word) == word and load_yaml(word).data == word
@@ -730,7 +731,7 @@ def _every_string_document() -> dict[str, Any]:
 EVERY_STRING_DOCUMENT = _every_string_document()
 
 
-@settings(max_examples=150, deadline=None)
+@examples(150)
 @given(st.data())
 def test_any_text_in_any_string_field_reads_back_identical(data: st.DataObject) -> None:
     document = _with_text(EVERY_STRING_DOCUMENT, lambda: data.draw(st.text()))
@@ -801,7 +802,7 @@ def test_nasty_live_text_exports_validates_adopts_and_plans_clean(
     assert after.code == 0, after.out + after.err
 
 
-@settings(max_examples=40, deadline=None)
+@examples(40)
 @given(
     description=st.text(max_size=40),
     tag_value=st.text(max_size=40),

@@ -6,7 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pytest
+
 from tests.e2e import SEED_SCENARIO, SUB, alertsync, write_spec
+
+pytestmark = pytest.mark.slow  # end-to-end: each test runs the real `alertsync` command
 
 if TYPE_CHECKING:
     from provisioner.emulator import Emulator

@@ -36,7 +36,6 @@ from tests.e2e import SEED_SCENARIO, SUB, alertsync, write_doc, write_spec
 if TYPE_CHECKING:
     from provisioner.emulator import Emulator
 
-pytestmark = pytest.mark.slow  # end-to-end: each test runs the real CLI or processes
 
 REPO = Path(__file__).resolve().parent.parent
 GITHUB = REPO / "examples" / "github"
@@ -273,6 +272,7 @@ def test_azure_devops_pipeline_plans_then_applies_the_approved_plan_with_wif() -
 # --- plan job ----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # end-to-end: runs the example's steps and the real `alertsync` command
 def test_pending_changes_pass_the_plan_job_with_summary_and_sticky_comment(
     runner: Runner, github: tuple[FakeGitHub, str]
 ) -> None:
@@ -295,6 +295,7 @@ def test_pending_changes_pass_the_plan_job_with_summary_and_sticky_comment(
     assert [(c["pr"], c["body"]) for c in fake.comments] == [(PR, comment)]
 
 
+@pytest.mark.slow  # end-to-end: runs the example's steps and the real `alertsync` command
 @pytest.mark.parametrize("broken", ["invalid spec", "ownership"])
 def test_errors_and_refusals_fail_the_plan_job_and_say_why(
     runner: Runner, monitor_client: MonitorManagementClient, broken: str
@@ -320,6 +321,7 @@ def test_errors_and_refusals_fail_the_plan_job_and_say_why(
     assert not plan_comment.CHECKSUM_RE.search(comment)  # nothing reviewable to apply
 
 
+@pytest.mark.slow  # end-to-end: runs the example's steps and the real `alertsync` command
 def test_a_huge_plan_is_truncated_under_the_limits_with_a_pointer_to_the_artifact(
     runner: Runner,
 ) -> None:
@@ -419,6 +421,7 @@ class StepFailed(Exception):
         self.code, self.output = code, output
 
 
+@pytest.mark.slow  # end-to-end: runs the example's steps and the real `alertsync` command
 def test_apply_job_applies_the_reviewed_plan(
     runner: Runner, github: tuple[FakeGitHub, str]
 ) -> None:
@@ -430,6 +433,7 @@ def test_apply_job_applies_the_reviewed_plan(
     assert again.returncode == 0 and runner.outputs()["exit-code"] == "0"
 
 
+@pytest.mark.slow  # end-to-end: runs the example's steps and the real `alertsync` command
 def test_apply_job_refuses_a_plan_that_went_stale_exit_3(
     runner: Runner, github: tuple[FakeGitHub, str], monitor_client: MonitorManagementClient
 ) -> None:
@@ -451,6 +455,7 @@ def test_apply_job_refuses_a_plan_that_went_stale_exit_3(
     assert not (runner.folder / "alertsync-out" / "reviewed-plan.json").exists()
 
 
+@pytest.mark.slow  # end-to-end: runs the example's steps and the real `alertsync` command
 def test_a_rerun_of_the_apply_job_applies_what_remains_then_nothing(
     runner: Runner, github: tuple[FakeGitHub, str], world: Emulator
 ) -> None:
@@ -471,6 +476,7 @@ def test_a_rerun_of_the_apply_job_applies_what_remains_then_nothing(
 UNSAFE_SPEC = SEED_SCENARIO.replace("jobFailureAlerts: true", "jobFailureAlerts: false")
 
 
+@pytest.mark.slow  # end-to-end: runs the example's steps and the real `alertsync` command
 def test_an_unsafe_plan_fails_the_pull_request_until_a_reviewer_adds_the_force_label(
     runner: Runner, github: tuple[FakeGitHub, str], arm_env: dict[str, str]
 ) -> None:
@@ -493,6 +499,7 @@ def test_an_unsafe_plan_fails_the_pull_request_until_a_reviewer_adds_the_force_l
     assert "Apply complete: 1 done" in apply_job(runner, reviewed)
 
 
+@pytest.mark.slow  # end-to-end: runs the example's steps and the real `alertsync` command
 def test_a_merge_without_the_label_never_applies_with_force(
     runner: Runner, github: tuple[FakeGitHub, str]
 ) -> None:
@@ -504,12 +511,14 @@ def test_a_merge_without_the_label_never_applies_with_force(
     assert failed.value.code == 3 and "stale" in failed.value.output
 
 
+@pytest.mark.slow  # end-to-end: runs the example's steps and the real `alertsync` command
 def test_a_direct_push_without_a_reviewed_plan_cannot_apply(runner: Runner) -> None:
     found = runner.run("apply", "Find the reviewed plan's checksum")
     assert found.returncode == 1
     assert "is not the merge of a pull request" in found.stderr
 
 
+@pytest.mark.slow  # end-to-end: runs the example's steps and the real `alertsync` command
 def test_azure_devops_apply_path_binds_to_the_plan_file(runner: Runner) -> None:
     write_spec(runner.folder, "backup.yaml", SEED_SCENARIO)
     assert runner.run("plan", "Validate and plan").returncode == 0
@@ -527,6 +536,7 @@ def test_azure_devops_apply_path_binds_to_the_plan_file(runner: Runner) -> None:
     assert "Nothing left to do" in rerun.stdout
 
 
+@pytest.mark.slow  # end-to-end: runs the example's steps and the real `alertsync` command
 def test_azure_devops_force_parameter_makes_a_forced_plan_that_apply_follows(
     runner: Runner, arm_env: dict[str, str]
 ) -> None:
@@ -618,6 +628,7 @@ def test_every_pipeline_example_lets_a_reviewer_grant_force() -> None:
         assert "ALERTSYNC_FORCE" not in apply["env"], path.name  # the plan file carries it
 
 
+@pytest.mark.slow  # end-to-end: runs the example's steps and the real `alertsync` command
 def test_a_webhook_url_from_a_secret_reaches_plan_and_apply(
     runner: Runner, github: tuple[FakeGitHub, str]
 ) -> None:
@@ -650,6 +661,7 @@ def test_drift_workflow_is_nightly_and_may_write_issues() -> None:
     assert flow["permissions"]["issues"] == "write"
 
 
+@pytest.mark.slow  # end-to-end: runs the example's steps and the real `alertsync` command
 def test_drift_opens_one_issue_updates_it_and_closes_it_when_clean(
     runner: Runner,
     github: tuple[FakeGitHub, str],

@@ -10,7 +10,9 @@ correctly.
 
 Cases run in process through the real entry point (`provisioner.cli.main`, with sys.argv and
 the streams swapped as click's CliRunner does), so a few hundred take seconds; those that would
-hang on a regression (FIFOs) run as the real `alertsync` process, under a timeout.
+hang on a regression (FIFOs) run as the real `alertsync` process, under a timeout. `make test`
+runs every case; `make test-fast` runs each BAD_SPECS and TREES row through one command (the
+commands taking turns) and every other in-process case.
 """
 
 from __future__ import annotations
@@ -89,6 +91,7 @@ class Case:
     env: Mapping[str, str | None] = field(default_factory=dict)  # over the emulator's env
     lines: int = 1  # stderr lines that say what is wrong (one per mistake)
     real_process: bool = False  # could hang on a regression: run `alertsync` under a timeout
+    slow: bool = False  # left out of `make test-fast` (real processes are always left out)
 
 
 # Ten aliases of ten aliases, six levels deep: a million values from a few hundred bytes.
@@ -234,10 +237,26 @@ SPEC_COMMANDS: dict[str, tuple[str, ...]] = {
     "test-notify": ("test-notify", "ag-sweep", "--specs", "specs"),
 }
 
+
+def _taking_turns(row: int, column: int, columns: int) -> bool:
+    """Whether a row of a table run through several commands is slow through this one:
+    `make test-fast` runs each row through one command, the commands taking turns, so every
+    row and every command stay in the inner loop; `make test` runs every pair."""
+    return row % columns != column
+
+
 SPEC_CASES = [
-    Case(f"{command}/{name}", args, 1, says, _at(line), files={SPEC_FILE: text})
-    for name, text, line, says in BAD_SPECS
-    for command, args in SPEC_COMMANDS.items()
+    Case(
+        f"{command}/{name}",
+        args,
+        1,
+        says,
+        _at(line),
+        files={SPEC_FILE: text},
+        slow=_taking_turns(row, column, len(SPEC_COMMANDS)),
+    )
+    for row, (name, text, line, says) in enumerate(BAD_SPECS)
+    for column, (command, args) in enumerate(SPEC_COMMANDS.items())
 ]
 
 
@@ -292,9 +311,10 @@ TREE_CASES = [
         make=make,
         lines=lines,
         real_process="fifo" in name,  # opening a FIFO by mistake would block forever
+        slow=_taking_turns(row, column, len(TREE_COMMANDS)),
     )
-    for name, make, paths, at, says, lines in TREES
-    for command, verb in TREE_COMMANDS.items()
+    for row, (name, make, paths, at, says, lines) in enumerate(TREES)
+    for column, (command, verb) in enumerate(TREE_COMMANDS.items())
 ]
 
 
@@ -610,7 +630,10 @@ def sweep_world(emulator: Emulator) -> Iterator[Emulator]:
 
 @pytest.mark.parametrize(
     "case",
-    [pytest.param(c, marks=pytest.mark.slow, id=c.id) if c.real_process else c for c in CASES],
+    [
+        pytest.param(c, marks=pytest.mark.slow, id=c.id) if c.real_process or c.slow else c
+        for c in CASES
+    ],
     ids=lambda c: c.id,
 )
 def test_hostile_input_is_refused_cleanly(

@@ -86,6 +86,7 @@ def _rename(folder: Path, owner: str) -> None:
     write_spec(folder, "backup.yaml", SEED_SCENARIO.replace(f"owner: {OWNER}", f"owner: {owner}"))
 
 
+@pytest.mark.slow  # end-to-end: runs the real `alertsync` command
 def test_a_differently_cased_owner_is_refused_with_a_hint_and_never_prunes(
     applied: Path, arm_env: dict[str, str], world: object
 ) -> None:
@@ -102,6 +103,7 @@ def test_a_differently_cased_owner_is_refused_with_a_hint_and_never_prunes(
     assert deletes == []
 
 
+@pytest.mark.slow  # end-to-end: runs the real `alertsync` command
 def test_renaming_an_owner_is_a_reviewed_hand_over(applied: Path, arm_env: dict[str, str]) -> None:
     _rename(applied, NEW)
     refused = alertsync(arm_env, applied, "plan")
@@ -119,6 +121,7 @@ def test_renaming_an_owner_is_a_reviewed_hand_over(applied: Path, arm_env: dict[
     assert after.code == 0, after.out + after.err
 
 
+@pytest.mark.slow  # end-to-end: runs the real `alertsync` command
 @pytest.mark.parametrize(
     ("value", "message"),
     [("not an owner!", "not an owner name"), (NEW, "the specs themselves declare")],

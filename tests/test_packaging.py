@@ -5,10 +5,6 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
-import pytest
-
-pytestmark = pytest.mark.slow  # end-to-end: each test runs the real CLI or processes
-
 REPO = Path(__file__).resolve().parent.parent
 
 

@@ -17,8 +17,6 @@ from provisioner.sync import pipeline
 from provisioner.sync.pipeline import read_plan_file
 from tests.e2e import alertsync
 
-pytestmark = pytest.mark.slow  # end-to-end: each test runs the real CLI or processes
-
 REPO = Path(__file__).resolve().parent.parent
 
 GOOD: dict[str, Any] = {
@@ -111,6 +109,7 @@ def run_apply_plan(plan: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow  # end-to-end: runs the real `alertsync` command
 @pytest.mark.parametrize(
     ("plan", "says"),
     [("fifo", "it is a FIFO (named pipe), not a regular file"), ("/dev/zero", "character device")],
@@ -129,6 +128,7 @@ def test_apply_refuses_a_fifo_or_device_as_plan_without_reading_it(
 # --- plan --out never writes over the specs ----------------------------------------------------
 
 
+@pytest.mark.slow  # end-to-end: runs the real `alertsync` command
 @pytest.mark.parametrize(
     ("out", "says"),
     [
@@ -152,6 +152,7 @@ def test_plan_out_refuses_the_spec_tree_before_reading_azure(
     assert sorted(p.name for p in (tmp_path / "specs").iterdir()) == ["s.yaml", "sub"]
 
 
+@pytest.mark.slow  # end-to-end: runs the real `alertsync` command
 def test_plan_out_refuses_the_spec_file_given(tmp_path: Path) -> None:
     (tmp_path / "s.yaml").write_text("apiVersion: alertsync/v1\nowner: x\n")
     done = alertsync({**os.environ}, tmp_path, "plan", "--out", "s.yaml", "s.yaml")

@@ -13,6 +13,8 @@ from azure.mgmt.monitor import MonitorManagementClient
 from provisioner.sync.plan import checksum_of
 from tests.e2e import SEED_SCENARIO, alertsync, write_spec
 
+pytestmark = pytest.mark.slow  # end-to-end: each test runs the real `alertsync` command
+
 if TYPE_CHECKING:
     from provisioner.emulator import Emulator
 

@@ -10,7 +10,7 @@ import pytest
 from azure.mgmt.alertprocessingrules import models as apr_sdk
 from azure.mgmt.monitor import models as ag_sdk
 from azure.mgmt.recoveryservices import models as rsv_sdk
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
 
 from provisioner.azure.client import Azure
@@ -36,6 +36,7 @@ from provisioner.model import (
     make_tags,
     sort_receivers,
 )
+from tests.properties import examples
 from tests.seeds import DEFAULT_SEED
 
 if TYPE_CHECKING:
@@ -568,23 +569,21 @@ def generated_rules(draw: st.DrawFn) -> AlertProcessingRule:
     )
 
 
-@settings(max_examples=100, deadline=None)
+@examples(100)
 @given(generated_groups())
 def test_generated_action_groups_round_trip_the_wire(group: ActionGroup) -> None:
     body = action_groups.to_arm(group).serialize()
     assert ag_from_json({**body, "id": str(group.id)}) == group
 
 
-@settings(max_examples=100, deadline=None)
+@examples(100)
 @given(generated_rules())
 def test_generated_rules_round_trip_the_wire(rule: AlertProcessingRule) -> None:
     body = processing_rules.to_arm(rule).as_dict()
     assert apr_from_json({**body, "id": str(rule.id)}) == rule
 
 
-THROUGH_EMULATOR = settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+THROUGH_EMULATOR = examples(40, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 @pytest.fixture

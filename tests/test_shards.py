@@ -100,6 +100,7 @@ def runner(emulator: Emulator, tmp_path: Path, github: tuple[FakeGitHub, str]) -
     return ShardRunner(folder, env, tmp_path)
 
 
+@pytest.mark.slow  # end-to-end: the workflow's steps, two shards of a 60-vault world
 def test_two_shards_plan_and_apply_side_by_side_each_in_its_own_bucket(
     emulator: Emulator, runner: ShardRunner, github: tuple[FakeGitHub, str]
 ) -> None:

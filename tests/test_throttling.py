@@ -28,7 +28,6 @@ from tests.e2e import alertsync, write_many_groups
 if TYPE_CHECKING:
     from provisioner.emulator import Emulator
 
-pytestmark = pytest.mark.slow  # end-to-end: each test runs the real CLI or processes
 
 VAULT = ResourceId.for_resource(
     SUB, "rg-backup", "Microsoft.RecoveryServices/vaults", "RSV-JPE-LRS"
@@ -227,6 +226,7 @@ def test_the_throttle_budget_must_be_seconds() -> None:
     assert AzureSettings.from_env({}).throttle_budget == 300.0
 
 
+@pytest.mark.slow  # end-to-end: runs the real `alertsync` command
 def test_apply_paces_its_writes_to_the_bucket_instead_of_being_refused(
     world: Emulator, arm_env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -240,6 +240,7 @@ def test_apply_paces_its_writes_to_the_bucket_instead_of_being_refused(
     assert _statuses(world, "PUT").count(429) <= 1  # 16 workers unpaced: 30 or more
 
 
+@pytest.mark.slow  # end-to-end: runs the real `alertsync` command
 def test_apply_under_a_bucket_slower_than_documented_slows_down_and_completes(
     world: Emulator, arm_env: dict[str, str], tmp_path: Path
 ) -> None:

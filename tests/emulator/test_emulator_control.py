@@ -5,9 +5,10 @@ from __future__ import annotations
 import http.client
 import json
 import ssl
-import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError
@@ -20,6 +21,7 @@ from tests.seeds import DEFAULT_SEED, DEFAULT_SUBSCRIPTION
 
 RG = "rg-monitoring"
 GROUP = ActionGroupResource(location="Global", group_short_name="g", enabled=True)
+T = TypeVar("T")
 
 
 def test_429_with_retry_after_is_retried_and_succeeds(
@@ -71,21 +73,33 @@ def test_409_and_count_is_honoured(
     monitor_client.action_groups.delete(RG, "ag")  # the fault is used up
 
 
+def answered_late(call: Callable[[], T], after: float = 0.25) -> T:
+    """Run `call` on another thread; its answer, which must not have come within `after` seconds.
+
+    The answer is awaited, so no delayed request is still in flight when the test ends.
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        answer = pool.submit(call)
+        with pytest.raises(TimeoutError):
+            answer.result(timeout=after)
+        return answer.result()
+
+
 def test_stall_delays_the_answer(world: Emulator, monitor_client: MonitorManagementClient) -> None:
+    list(monitor_client.action_groups.list_by_subscription_id())  # signed in: the token is cached
     world.control.add_fault("GET", "actionGroups", stall_seconds=0.6)
-    started = time.monotonic()
-    list(monitor_client.action_groups.list_by_subscription_id())
-    assert time.monotonic() - started >= 0.6
+    stalled = answered_late(lambda: list(monitor_client.action_groups.list_by_subscription_id()))
+    assert stalled == list(monitor_client.action_groups.list_by_subscription_id())  # used up
 
 
 def test_latency_applies_to_every_request(
     world: Emulator, monitor_client: MonitorManagementClient
 ) -> None:
-    list(monitor_client.action_groups.list_by_subscription_id())  # token fetched already
-    world.control.set_latency(150)
-    started = time.monotonic()
-    list(monitor_client.action_groups.list_by_subscription_id())
-    assert time.monotonic() - started >= 0.15
+    list(monitor_client.action_groups.list_by_subscription_id())  # signed in: the token is cached
+    world.control.set_latency(600)
+    answered_late(lambda: list(monitor_client.action_groups.list_by_subscription_id()))
+    with pytest.raises(ResourceNotFoundError):
+        answered_late(lambda: monitor_client.action_groups.get(RG, "ag-none"))
 
 
 def test_request_log_and_counters(world: Emulator, monitor_client: MonitorManagementClient) -> None:

@@ -22,8 +22,6 @@ from provisioner.emulator import Emulator, StateFileError, persistence
 from provisioner.emulator.persistence import StateFile
 from tests.seeds import DEFAULT_SEED, DEFAULT_SUBSCRIPTION
 
-pytestmark = pytest.mark.slow  # end-to-end: each test runs the real CLI or processes
-
 REPO = Path(__file__).resolve().parents[2]
 ALERTSYNC = Path(sys.executable).parent / "alertsync"
 
@@ -88,6 +86,7 @@ def start_cli(data_dir: Path, *extra: str) -> tuple[subprocess.Popen[str], dict[
     )
 
 
+@pytest.mark.slow  # end-to-end: runs the emulator's command as a process
 def test_cli_emulator_serves_a_plain_sdk_script_and_stops_on_sigterm(tmp_path: Path) -> None:
     seed = tmp_path / "seed.yaml"
     seed.write_text(SEED_YAML)
@@ -121,6 +120,7 @@ def test_cli_emulator_serves_a_plain_sdk_script_and_stops_on_sigterm(tmp_path: P
     assert classic["alertsForCriticalOperations"] == "Disabled"
 
 
+@pytest.mark.slow  # end-to-end: runs the emulator's command as a process
 def test_cli_rejects_a_bad_seed_file_naming_it(tmp_path: Path) -> None:
     seed = tmp_path / "broken.yaml"
     seed.write_text("subscriptions: [{resourceGroups: []}]\n")
