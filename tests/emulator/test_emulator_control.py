@@ -27,8 +27,9 @@ T = TypeVar("T")
 def test_429_with_retry_after_is_retried_and_succeeds(
     world: Emulator, monitor_client: MonitorManagementClient
 ) -> None:
-    # azure-core RetryPolicy: a ≥400 answer with Retry-After is retried, whatever the method.
-    world.control.add_fault("PUT", "actionGroups/ag$", status=429, count=1, retry_after=1)
+    # azure-core RetryPolicy: a ≥400 answer with Retry-After is retried, whatever the method
+    # (Retry-After: 0, so that the retry comes at once and the test never sleeps).
+    world.control.add_fault("PUT", "actionGroups/ag$", status=429, count=1, retry_after=0)
     assert monitor_client.action_groups.create_or_update(RG, "ag", GROUP).name == "ag"
     assert [r["status"] for r in world.control.requests() if r["method"] == "PUT"] == [429, 201]
 
@@ -87,7 +88,7 @@ def answered_late(call: Callable[[], T], after: float = 0.25) -> T:
 
 def test_stall_delays_the_answer(world: Emulator, monitor_client: MonitorManagementClient) -> None:
     list(monitor_client.action_groups.list_by_subscription_id())  # signed in: the token is cached
-    world.control.add_fault("GET", "actionGroups", stall_seconds=0.6)
+    world.control.add_fault("GET", "actionGroups", stall_seconds=0.4)
     stalled = answered_late(lambda: list(monitor_client.action_groups.list_by_subscription_id()))
     assert stalled == list(monitor_client.action_groups.list_by_subscription_id())  # used up
 
@@ -96,7 +97,7 @@ def test_latency_applies_to_every_request(
     world: Emulator, monitor_client: MonitorManagementClient
 ) -> None:
     list(monitor_client.action_groups.list_by_subscription_id())  # signed in: the token is cached
-    world.control.set_latency(600)
+    world.control.set_latency(400)
     answered_late(lambda: list(monitor_client.action_groups.list_by_subscription_id()))
     with pytest.raises(ResourceNotFoundError):
         answered_late(lambda: monitor_client.action_groups.get(RG, "ag-none"))
@@ -130,7 +131,7 @@ def test_errors_are_counted_under_their_route(
         )
     with pytest.raises(ResourceNotFoundError):
         monitor_client.action_groups.get(RG, "missing")
-    world.control.add_fault("PUT", "actionGroups/ag$", status=429, retry_after=1)
+    world.control.add_fault("PUT", "actionGroups/ag$", status=429, retry_after=0)  # retried at once
     monitor_client.action_groups.create_or_update(RG, "ag", GROUP)  # 429, then retried: 201
     raw("GET", "/no/such/route")  # 404 NotFound: no route to count it under
     counters = world.control.counters()

@@ -9,7 +9,6 @@ import logging
 import socket
 import ssl
 import threading
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -186,15 +185,36 @@ def test_the_response_iterable_is_closed() -> None:
         assert body.closed.wait(5)
 
 
+class FirstRecord(logging.Handler):
+    """Catches the first transport record at one level, whichever thread logs it."""
+
+    def __init__(self, level: int) -> None:
+        super().__init__(logging.DEBUG)
+        self.wanted = level
+        self.record: logging.LogRecord | None = None
+        self.seen = threading.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno == self.wanted and not self.seen.is_set():
+            self.record = record
+            self.seen.set()
+
+
 def wait_for_record(caplog: pytest.LogCaptureFixture, level: int) -> logging.LogRecord:
     """The first transport log record at `level`, waiting for the server thread to write it."""
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
+    logger = logging.getLogger("provisioner.emulator.transport")
+    catcher = FirstRecord(level)
+    logger.addHandler(catcher)  # first, so that a record logged after the look below is caught
+    try:
         for record in caplog.records:
-            if record.name == "provisioner.emulator.transport" and record.levelno == level:
+            if record.name == logger.name and record.levelno == level:
                 return record
-        time.sleep(0.02)
-    raise AssertionError(f"no {logging.getLevelName(level)} record from the transport")
+        if not catcher.seen.wait(5):
+            raise AssertionError(f"no {logging.getLevelName(level)} record from the transport")
+        assert catcher.record is not None
+        return catcher.record
+    finally:
+        logger.removeHandler(catcher)
 
 
 def test_a_client_dropping_mid_handshake_is_only_debug(caplog: pytest.LogCaptureFixture) -> None:
