@@ -20,6 +20,7 @@ from provisioner.model import (
 )
 from provisioner.spec import desired
 from provisioner.spec import files as spec_files
+from provisioner.spec.behaviour import action_groups
 
 REPO = Path(__file__).parent.parent
 SUB = "00000000-0000-0000-0000-000000000000"
@@ -211,7 +212,7 @@ def test_webhook_url_is_a_placeholder_without_env_and_a_secret_with_it(tmp_path:
         spec_files.load([tmp_path]), env={"ALERTSYNC_TEST_HOOK": "https://example.com/h?k=1"}
     ).resources[ag_id("ag")]
     assert isinstance(offline, ActionGroup) and isinstance(online, ActionGroup)
-    assert offline.webhook_receivers[0].service_uri == desired.unresolved_secret(
+    assert offline.webhook_receivers[0].service_uri == action_groups.unresolved_secret(
         "ALERTSYNC_TEST_HOOK"
     )
     assert online.webhook_receivers[0].service_uri == Secret("https://example.com/h?k=1")

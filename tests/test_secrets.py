@@ -13,7 +13,7 @@ from provisioner import masking
 from provisioner.errors import AlertsyncError
 from provisioner.fingerprint import KEY_VARIABLE, fingerprint, key_from_env
 from provisioner.model import Secret, WebhookReceiver
-from provisioner.spec.desired import webhook_url_flaw
+from provisioner.spec.behaviour.action_groups import webhook_url_flaw
 from provisioner.sync.diff import compute
 from provisioner.sync.plan import Plan
 from tests.builders import group, state

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from provisioner.errors import SpecProblem
 from provisioner.spec.document import SpecDocument
-from provisioner.spec.semantic import entries
+from provisioner.spec.entries import entries
 from provisioner.spec.yaml_loader import JsonPath
 
 
