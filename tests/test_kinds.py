@@ -16,7 +16,8 @@ from provisioner.azure.kinds import SDK_KINDS, SdkKind
 from provisioner.ids import ResourceId
 from provisioner.kinds import KINDS, by_arm_type, by_section
 from provisioner.model import KindModel, OwnedModel, Resource
-from provisioner.spec.semantic import entries
+from provisioner.spec.entries import entries
+from provisioner.spec.kinds import SPEC_KINDS, SpecKind, build_passes
 from provisioner.sync.changes import Change
 from provisioner.sync.kinds import SYNC_KINDS, SyncKind, resource_fields
 from tests.builders import group, rule, vault
@@ -36,17 +37,28 @@ def test_every_model_class_names_its_own_kind_once() -> None:
 
 
 def test_every_registry_half_holds_exactly_the_registered_kinds() -> None:
-    assert set(SDK_KINDS) == set(SYNC_KINDS) == set(SAMPLES) == set(KINDS)
+    assert set(SDK_KINDS) == set(SYNC_KINDS) == set(SPEC_KINDS) == set(SAMPLES) == set(KINDS)
 
 
 @pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.name)
 def test_every_kind_provides_every_hook(kind: kinds.Kind) -> None:
     """A kind missing a hook fails here, not in the middle of a plan."""
-    for half, entry in ((SdkKind, SDK_KINDS[kind]), (SyncKind, SYNC_KINDS[kind])):
+    halves = (
+        (SdkKind, SDK_KINDS[kind]),
+        (SyncKind, SYNC_KINDS[kind]),
+        (SpecKind, SPEC_KINDS[kind]),
+    )
+    for half, entry in halves:
         assert entry.kind is kind
         for hook in dataclasses.fields(half):
-            if hook.name != "kind" and not hook.name.startswith(("list_", "write_")):
+            if hook.name not in ("kind", "build_pass") and not hook.name.startswith(
+                ("list_", "write_")
+            ):
                 assert callable(getattr(entry, hook.name)), f"{kind.name}: {hook.name}"
+    # What other kinds name (a rule's action groups) is built in the first pass over the files.
+    assert SPEC_KINDS[kind].build_pass in build_passes()
+    if kind.depended_on:
+        assert SPEC_KINDS[kind].build_pass == build_passes()[0]
     sample = SAMPLES[kind]
     assert type(sample).KIND is kind
     # mypy holds the classes to these Protocols (provisioner/model.py); this names the gap.
