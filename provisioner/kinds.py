@@ -3,7 +3,7 @@
 The pure half of each kind: every stage asks here instead of keeping its own table. The model's
 classes name their kind (`ActionGroup.KIND`); the SDK half (operations, to_arm/from_arm) is
 registered by provisioner.azure.kinds, the sync half (field tree, safety rules) by
-provisioner.sync.kinds.
+provisioner.sync.kinds, the spec half (an entry as the model, its checks) by provisioner.spec.kinds.
 
 A new kind: docs/adding-a-kind.md lists every file it touches, and why.
 """
