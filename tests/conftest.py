@@ -8,6 +8,7 @@ Contract (others rely on these names): `emulator` (session), `world` (reset to D
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -52,6 +53,23 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         reporter.write("\n")
         reporter.write_line(f"error: {skipped} test(s) skipped, and ALERTSYNC_NO_SKIPS=1", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(autouse=True)
+def _processes_are_marked(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`make test-fast` stays fast because what starts processes is marked: a test (or its
+    fixtures) that starts one fails unless it is marked `slow`, or `smoke` for the few cheap
+    runs of the real command that the inner loop keeps."""
+    if any(request.node.get_closest_marker(name) for name in ("slow", "smoke")):
+        return
+
+    def unmarked(*_: Any, **__: Any) -> None:
+        raise AssertionError(
+            "this test starts a process: mark it @pytest.mark.slow, so that `make test-fast` "
+            "leaves it out (or @pytest.mark.smoke if it is one of a few cheap runs to keep)"
+        )
+
+    monkeypatch.setattr(subprocess.Popen, "__init__", unmarked)
 
 
 @pytest.fixture(scope="session")

@@ -116,6 +116,7 @@ def test_a_disabled_group_fails_and_old_alerts_are_outside_the_window(
     assert AG_ID.lower() in [g.lower() for g in data["alerts"][0]["actionGroups"]["triggered"]]
 
 
+@pytest.mark.smoke  # the real command, refused as a usage error: cheap enough for test-fast
 @pytest.mark.parametrize("since", ["31d", "0h", "week"])
 def test_since_beyond_what_azure_keeps_is_a_usage_error(
     healthy: dict[str, str], tmp_path: Path, since: str

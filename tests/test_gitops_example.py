@@ -703,6 +703,7 @@ def _expiring(spec: str, until: datetime) -> str:
     )
 
 
+@pytest.mark.slow  # end-to-end: runs the example's steps and the real `alertsync` command
 def test_drift_catches_a_new_vault_and_a_rule_that_expires_that_no_plan_shows(
     runner: Runner, github: tuple[FakeGitHub, str], arm_env: dict[str, str], world: Emulator
 ) -> None:

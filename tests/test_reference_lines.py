@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.e2e import SUB, alertsync, write_spec
 
 SPEC = f"""
@@ -23,6 +25,7 @@ SPEC = f"""
 """
 
 
+@pytest.mark.smoke  # one real `alertsync plan` against the emulator stays in test-fast
 def test_a_missing_scope_or_group_points_at_its_own_entry(
     arm_env: dict[str, str], tmp_path: Path
 ) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.e2e import SUB, alertsync, write_spec
 
 SPEC = f"""
@@ -38,6 +40,7 @@ def mentions(text: str, variable: str) -> list[str]:
     return [line for line in text.splitlines() if variable in line]
 
 
+@pytest.mark.smoke  # the real command, refused before Azure is read: cheap enough for test-fast
 def test_validate_warns_once_per_missing_variable_naming_each_receiver(tmp_path: Path) -> None:
     write_spec(tmp_path, "backup.yaml", SPEC)
     run = alertsync({"BACKUP_CHAT_URL": " "}, tmp_path, "validate")
@@ -52,6 +55,7 @@ def test_validate_warns_once_per_missing_variable_naming_each_receiver(tmp_path:
     assert alertsync(given, tmp_path, "validate").err == ""
 
 
+@pytest.mark.smoke  # the real command, refused before Azure is read: cheap enough for test-fast
 def test_plan_fails_once_per_missing_variable_before_reading_azure(
     arm_env: dict[str, str], tmp_path: Path
 ) -> None:
