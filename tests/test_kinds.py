@@ -13,6 +13,8 @@ import pytest
 
 from provisioner import kinds
 from provisioner.azure.kinds import SDK_KINDS, SdkKind
+from provisioner.export.kinds import EXPORT_KINDS, ExportKind
+from provisioner.export.to_spec import SpecContext
 from provisioner.ids import ResourceId
 from provisioner.kinds import KINDS, by_arm_type, by_section
 from provisioner.model import KindModel, OwnedModel, Resource
@@ -20,7 +22,7 @@ from provisioner.spec.entries import entries
 from provisioner.spec.kinds import SPEC_KINDS, SpecKind, build_passes
 from provisioner.sync.changes import Change
 from provisioner.sync.kinds import SYNC_KINDS, SyncKind, resource_fields
-from tests.builders import group, rule, vault
+from tests.builders import OWNER, SUB, group, rule, vault
 
 ROOT = Path(__file__).parent.parent
 SCHEMA = ROOT / "schemas" / "alertsync.schema.json"
@@ -37,7 +39,8 @@ def test_every_model_class_names_its_own_kind_once() -> None:
 
 
 def test_every_registry_half_holds_exactly_the_registered_kinds() -> None:
-    assert set(SDK_KINDS) == set(SYNC_KINDS) == set(SPEC_KINDS) == set(SAMPLES) == set(KINDS)
+    assert set(SDK_KINDS) == set(SYNC_KINDS) == set(SPEC_KINDS) == set(EXPORT_KINDS) == set(KINDS)
+    assert set(SAMPLES) == set(KINDS)
 
 
 @pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.name)
@@ -47,6 +50,7 @@ def test_every_kind_provides_every_hook(kind: kinds.Kind) -> None:
         (SdkKind, SDK_KINDS[kind]),
         (SyncKind, SYNC_KINDS[kind]),
         (SpecKind, SPEC_KINDS[kind]),
+        (ExportKind, EXPORT_KINDS[kind]),
     )
     for half, entry in halves:
         assert entry.kind is kind
@@ -68,6 +72,8 @@ def test_every_kind_provides_every_hook(kind: kinds.Kind) -> None:
     assert all(isinstance(used, ResourceId) for used in sample.uses())
     assert isinstance(resource_fields(sample), dict) and resource_fields(sample)
     assert list(SYNC_KINDS[kind].risks(_unchanged(sample))) == []
+    context = SpecContext(OWNER, SUB, "rg-other", {}, {})
+    assert EXPORT_KINDS[kind].entry(sample, context)["name"] == sample.id.name
 
 
 def _unchanged(resource: Resource) -> Change:

@@ -18,6 +18,10 @@ import pytest
 
 from provisioner import kinds
 from provisioner.errors import AzureError, SpecProblem
+from provisioner.export import kinds as export_kinds
+from provisioner.export.behaviour.common import Document, SpecContext, entry_start, put, user_tags
+from provisioner.export.spec_yaml import to_yaml
+from provisioner.export.to_spec import file_document
 from provisioner.ids import ResourceId
 from provisioner.kinds import Kind
 from provisioner.model import GLOBAL_LOCATION, Tags
@@ -156,6 +160,13 @@ def _check(doc: SpecDocument, path: JsonPath, entry: Entry, flags: Flagged) -> l
     return check_tags(doc, path, entry)
 
 
+def _entry(alert: MetricAlert, context: SpecContext) -> Document:
+    entry = entry_start(alert.id, context)
+    put(entry, "tags", user_tags(alert.tags))
+    entry["actionGroups"] = [context.group_names.get(g, str(g)) for g in alert.action_group_ids]
+    return entry
+
+
 # What the kind would add to schemas/alertsync.schema.json.
 SCHEMA_SECTION = {
     "type": "array",
@@ -184,11 +195,14 @@ def _compiled_schema_caches() -> None:
 
 @pytest.fixture
 def spec_registered(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The spec half: the section among the kinds, its SpecKind entry and its schema section."""
+    """The spec and export halves: the section among the kinds, its SpecKind and ExportKind
+    entries and its schema section."""
     monkeypatch.setattr(kinds, "KINDS", (*kinds.KINDS, METRIC_ALERT))
     entry = spec_kinds.SpecKind(METRIC_ALERT, spec_kinds.NAMES_RESOLVED, build=_build, check=_check)
     monkeypatch.setitem(spec_kinds.SPEC_KINDS, METRIC_ALERT, entry)
     monkeypatch.setitem(schema_check.schema()["properties"], METRIC_ALERT.section, SCHEMA_SECTION)
+    export = export_kinds.ExportKind(METRIC_ALERT, _entry)
+    monkeypatch.setitem(export_kinds.EXPORT_KINDS, METRIC_ALERT, export)
     _compiled_schema_caches()
     yield
     _compiled_schema_caches()  # rebuilt from the restored schema on next use
@@ -273,3 +287,14 @@ def test_its_entries_get_the_home_reference_and_duplicate_checks_of_every_kind(
             f"{tmp_path / 'alerts.yaml'}:7",
         ),
     ]
+
+
+@pytest.mark.usefixtures("spec_registered")
+def test_export_writes_its_section_and_spec_loading_reads_it_back(tmp_path: Path) -> None:
+    context = SpecContext(OWNER, SUB, "rg-monitoring", {group_id("ag-oncall"): "ag-oncall"}, {})
+    document = file_document(context, [alert(), group()])
+    assert document["metricAlerts"] == [{"name": "ma-cpu", "actionGroups": ["ag-oncall"]}]
+    (tmp_path / "rg-monitoring.yaml").write_text(to_yaml(document, ""))
+    documents, problems = spec_files.check([tmp_path])
+    assert problems == []
+    assert desired.build(documents).resources[alert().id] == alert()

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
 from provisioner.errors import AlertsyncError
 from provisioner.export.self_check import refused_entries
@@ -18,6 +18,7 @@ from provisioner.kinds import KINDS
 from provisioner.model import (
     ActionGroup,
     AlertProcessingRule,
+    Resource,
     Secret,
     VaultAlertSettings,
     owner_of,
@@ -43,7 +44,6 @@ __all__ = [
 ]
 
 WEBHOOK_VARIABLE_PREFIX: Final = "ALERTSYNC_WEBHOOK_"
-R = TypeVar("R", ActionGroup, AlertProcessingRule, VaultAlertSettings)
 _OWNER_PATTERN: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
 
 Owned = ActionGroup | AlertProcessingRule
@@ -175,7 +175,7 @@ def _export(
     names = {key: v.name for key, v in variables.items()}
     context = SpecContext(chosen, snapshot.subscription, "", _group_names(groups), names)
     vaults = [v for v in snapshot.vaults if v.id not in left_out]
-    files = _files(context, groups, rules, vaults, schema_ref)
+    files = _files(context, [*groups, *rules, *vaults], schema_ref)
     return Export(
         owner=chosen,
         files=files,
@@ -325,47 +325,31 @@ def _unique(name: str, used: set[str]) -> str:
 
 
 def _files(
-    context: SpecContext,
-    groups: Sequence[ActionGroup],
-    rules: Sequence[AlertProcessingRule],
-    vaults: Sequence[VaultAlertSettings],
-    schema_ref: str,
+    context: SpecContext, resources: Sequence[Resource], schema_ref: str
 ) -> tuple[SpecFile, ...]:
     """One file per resource group (compared ignoring case, as ARM does), in name order."""
     homes: dict[str, str] = {}  # lower-cased name -> its first spelling in ID order
-    for resource_id in sorted(
-        [g.id for g in groups] + [r.id for r in rules] + [v.id for v in vaults]
-    ):
+    for resource_id in sorted(r.id for r in resources):
         rg = str(resource_id.resource_group)
         homes.setdefault(rg.lower(), rg)
-    home_groups, home_rules, home_vaults = _by_home(groups), _by_home(rules), _by_home(vaults)
+    by_home = _by_home(resources)
     files = []
     for key, rg in sorted(homes.items()):
-        document = file_document(
-            dataclasses.replace(context, resource_group=rg),
-            home_groups.get(key, []),
-            home_rules.get(key, []),
-            home_vaults.get(key, []),
-        )
-        ids = {
-            "actionGroups": _ids(home_groups.get(key, [])),
-            "alertProcessingRules": _ids(home_rules.get(key, [])),
-            "vaults": _ids(home_vaults.get(key, [])),
-        }
+        here = by_home.get(key, [])
+        document = file_document(dataclasses.replace(context, resource_group=rg), here)
+        ids = {kind.section: _ids(r for r in here if r.KIND is kind) for kind in KINDS}
         files.append(SpecFile(f"{rg}.yaml", document, to_yaml(document, schema_ref), ids))
     return tuple(files)
 
 
-def _ids(
-    resources: Sequence[ActionGroup | AlertProcessingRule | VaultAlertSettings],
-) -> tuple[ResourceId, ...]:
+def _ids(resources: Iterable[Resource]) -> tuple[ResourceId, ...]:
     """In the order file_document writes the entries: by ID."""
     return tuple(sorted(r.id for r in resources))
 
 
-def _by_home(resources: Sequence[R]) -> dict[str, list[R]]:
+def _by_home(resources: Sequence[Resource]) -> dict[str, list[Resource]]:
     """The resources by lower-cased resource group, in their given order."""
-    found: dict[str, list[R]] = {}
+    found: dict[str, list[Resource]] = {}
     for resource in resources:
         found.setdefault(str(resource.id.resource_group).lower(), []).append(resource)
     return found
