@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from provisioner.kinds import ACTION_GROUP, KINDS, PROCESSING_RULE, VAULT, by_arm_type
 
@@ -36,6 +36,12 @@ class ResourceId:
     provider: str | None = None
     types: tuple[str, ...] = ()
     names: tuple[str, ...] = ()
+    # The case-insensitive identity, computed once: diffs and live reads of thousands of
+    # resources hash and compare IDs hundreds of thousands of times.
+    _key: tuple[str, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_key", tuple(part.lower() for part in self._segments()))
 
     @classmethod
     def parse(cls, text: str) -> ResourceId:
@@ -77,7 +83,7 @@ class ResourceId:
     @property
     def key(self) -> tuple[str, ...]:
         """The case-insensitive identity of this ID."""
-        return tuple(part.lower() for part in self._segments())
+        return self._key
 
     @property
     def name(self) -> str:
@@ -136,13 +142,13 @@ class ResourceId:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ResourceId):
             return NotImplemented
-        return self.key == other.key
+        return self._key == other._key
 
     def __hash__(self) -> int:
-        return hash(self.key)
+        return hash(self._key)
 
     def __lt__(self, other: ResourceId) -> bool:
-        return self.key < other.key
+        return self._key < other._key
 
 
 def _canonical(word: str) -> str:
