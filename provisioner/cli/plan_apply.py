@@ -362,7 +362,12 @@ def _verified(result: ApplyResult, planned: Planned, azure: Azure, options: Opti
 
     try:
         found = verify(
-            result, planned.desired, azure, adopt=options.adopt, adopt_from=options.adopt_from
+            result,
+            planned.desired,
+            azure,
+            adopt=options.adopt,
+            adopt_from=options.adopt_from,
+            footprint=planned.live.footprint,
         )
     except AlertsyncError as error:  # the writes stand; only the check could not be made
         click.echo(

@@ -75,6 +75,8 @@ class LiveState:
     )
     # What could not be checked, and why (a resource group of referenced groups not readable).
     warnings: tuple[str, ...] = ()
+    # The owners' footprint these lists were chosen by (read first, or given).
+    footprint: Footprint = field(default_factory=Footprint)
 
     @property
     def vaults(self) -> tuple[VaultAlertSettings, ...]:
@@ -196,14 +198,23 @@ def read_live(
     azure: Reader,
     max_workers: int = 8,
     subscriptions: Iterable[str] = (),
+    footprint: Footprint | None = None,
 ) -> LiveState:
     """The live state for `desired`: the owners' footprint in every subscription the specs use
-    (and `subscriptions`), then one LIST per resource group and kind, each on a bounded pool."""
-    found_owned = read_footprint(
-        azure,
-        desired.subscriptions | {s.lower() for s in subscriptions},
-        desired.owners,
-        max_workers,
+    (and `subscriptions`), then one LIST per resource group and kind, each on a bounded pool.
+
+    A `footprint` given (the plan's, when apply reads back what it wrote) is not read again:
+    the resource groups it names are listed all the same.
+    """
+    found_owned = (
+        footprint
+        if footprint is not None
+        else read_footprint(
+            azure,
+            desired.subscriptions | {s.lower() for s in subscriptions},
+            desired.owners,
+            max_workers,
+        )
     )
     jobs = _jobs(desired)
     jobs += _footprint_jobs(found_owned, jobs)
@@ -238,6 +249,7 @@ def read_live(
             ),
             *footprint_warnings(found_owned, unread),
         ),
+        footprint=found_owned,
     )
 
 

@@ -10,6 +10,7 @@ from provisioner.ids import ResourceId
 from provisioner.sync import diff, live
 from provisioner.sync.apply import ApplyResult, Outcome
 from provisioner.sync.diff import Desired
+from provisioner.sync.footprint import Footprint
 
 
 class DesiredState(Desired, live.DesiredScope, Protocol):
@@ -37,6 +38,7 @@ def verify(
     *,
     adopt: bool = False,
     adopt_from: str | None = None,
+    footprint: Footprint | None = None,
 ) -> tuple[Interference, ...]:
     """Each done change whose resource differs now from what it wrote (or exists again after
     its delete), found with the LIST reads plan uses: a few requests, whatever the size.
@@ -47,7 +49,10 @@ def verify(
     done = [o for o in result.outcomes if o.status == "done"]
     if not done:
         return ()
-    now = live.read_live(desired, reader)
+    # The plan's footprint names every resource group outside the homes that this apply
+    # wrote in (prune deletes there); reading it again would only cost a paged list of every
+    # owned resource per subscription.
+    now = live.read_live(desired, reader, footprint=footprint)
     found = diff.compute(desired, now, adopt=adopt, adopt_from=adopt_from)
     changed = {c.id: c for c in found.changes}
     refused = {p.id: p for p in found.problems}
