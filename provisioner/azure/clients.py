@@ -102,23 +102,27 @@ class ClientCache:
     def extra(self, subscription: str, client_class: Callable[..., C]) -> C:
         """Another SDK client of the subscription (built on first use, as only some commands
         need it), with the same session, credential and policies."""
-        key = (subscription.lower(), client_class)
-        with self._lock:
-            client = self._extra.get(key)
-            if client is None:
-                client = client_class(self._credential, key[0], **self._client_options())
-                self._extra[key] = client
-            result: C = client
-            return result
+        scope = subscription.lower()
+        return self._cached(
+            scope,
+            client_class,
+            lambda: client_class(self._credential, scope, **self._client_options()),
+        )
 
     def for_tenant(self, client_class: Callable[..., C]) -> C:
         """An SDK client of no one subscription (Subscriptions - List), built on first use, with
         the same session, credential and policies."""
-        key = ("", client_class)
+        return self._cached(
+            "", client_class, lambda: client_class(self._credential, **self._client_options())
+        )
+
+    def _cached(self, scope: str, client_class: Callable[..., C], build: Callable[[], C]) -> C:
+        """The client of `client_class` for `scope` ("" for the tenant), built once."""
+        key = (scope, client_class)
         with self._lock:
             client = self._extra.get(key)
             if client is None:
-                client = client_class(self._credential, **self._client_options())
+                client = build()
                 self._extra[key] = client
             result: C = client
             return result
