@@ -25,13 +25,24 @@ import sys
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 MARKER = "<!-- alertsync-plan -->"
 CHECKSUM_RE = re.compile(r"<!-- alertsync-checksum: (sha256:[0-9a-f]{64}) -->")
 FORCE_MARKER = "<!-- alertsync-force: true -->"  # the reviewed plan was made with --force
 DRIFT_MARKER = "<!-- alertsync-drift -->"
 DRIFT_LABEL = "alertsync-drift"
+
+
+class Finding(NamedTuple):
+    """One thing the nightly run found: its sentence in the issue, its words in the title, and
+    its Markdown report."""
+
+    sentence: str
+    title: str
+    report: str
+
+
 COMMENT_LIMIT = 65_536  # characters: GitHub refuses a longer issue comment body
 COMMENT_BUDGET = 60_000  # room for the header and the truncation note
 SUMMARY_LIMIT = 1024 * 1024  # bytes: GitHub drops a step summary over 1 MiB
@@ -371,8 +382,8 @@ def drift_issue(args: argparse.Namespace) -> int:
             )
             print(f"closed issue #{existing['number']}")
         return 0
-    headline = " ".join(what for what, _ in findings)
-    report, _ = truncate("\n\n".join(text for _, text in findings), COMMENT_BUDGET)
+    headline = " ".join(f.sentence for f in findings)
+    report, _ = truncate("\n\n".join(f.report for f in findings), COMMENT_BUDGET)
     where = f"\n\nFound by {args.run_url}" if args.run_url else ""
     body = f"{DRIFT_MARKER}\n{headline}{where}\n\n{report}"
     if existing is None:
@@ -390,25 +401,31 @@ def drift_issue(args: argparse.Namespace) -> int:
     return 0
 
 
-def _drift_title(findings: list[tuple[str, str]]) -> str:
+def _drift_title(findings: list[Finding]) -> str:
     """Says which of the two the nightly run found, so the issue list tells them apart."""
-    kinds = [
-        "Azure drifted from the specs" if what.startswith("Azure differs") else "a coverage gap"
-        for what, _ in findings
-    ]
-    return "alertsync: " + " and ".join(kinds)
+    return "alertsync: " + " and ".join(f.title for f in findings)
 
 
-def _drift_findings(args: argparse.Namespace) -> list[tuple[str, str]]:
-    """(sentence, Markdown report) for the plan when Azure differs, and for the check when a
-    vault is not covered; empty when neither found anything."""
+def _drift_findings(args: argparse.Namespace) -> list[Finding]:
+    """What the plan found when Azure differs, and the check when a vault is not covered;
+    empty when neither found anything."""
     found = []
     if args.exit_code in (2, 3):
         plan = args.body.read_text(encoding="utf-8")
-        found.append((f"Azure differs from the specs (plan exit {args.exit_code}).", plan))
+        found.append(
+            Finding(
+                f"Azure differs from the specs (plan exit {args.exit_code}).",
+                "Azure drifted from the specs",
+                plan,
+            )
+        )
     if args.coverage_exit_code == 2 and args.coverage is not None:
         coverage = args.coverage.read_text(encoding="utf-8")
-        found.append(("A failed backup would reach nobody (check exit 2).", coverage))
+        found.append(
+            Finding(
+                "A failed backup would reach nobody (check exit 2).", "a coverage gap", coverage
+            )
+        )
     return found
 
 
