@@ -43,21 +43,18 @@ if TYPE_CHECKING:
 )
 @click.option(
     "--at",
-    "at",
     metavar="TIME",
     callback=lambda _ctx, _param, value: _at(value),
     help="Evaluate as if a backup failed at TIME (ISO 8601; no offset = UTC) [default: now].",
 )
 @click.option(
     "--window",
-    "window",
     metavar="DURATION",
     callback=lambda _ctx, _param, value: _window(value),
     help="Also find every interval in the next DURATION (e.g. 7d) in which a vault is not covered.",
 )
 @click.option(
     "--since",
-    "since",
     metavar="DURATION",
     callback=lambda _ctx, _param, value: _since(value),
     help="Also read the alerts fired on each vault in the last DURATION (e.g. 7d, at most 30d) "
