@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from azure.core.credentials import TokenCredential
-from azure.mgmt.resource.subscriptions import SubscriptionClient
 
 from provisioner import kinds
 from provisioner.azure.clients import ClientCache, SdkClients
@@ -49,15 +47,6 @@ __all__ = [
 
 T = TypeVar("T")
 R = TypeVar("R", bound=Resource)
-
-
-@dataclass(frozen=True, slots=True)
-class VisibleSubscription:
-    """A subscription the signed-in principal can see (Subscriptions - List)."""
-
-    id: str  # the GUID, lower case
-    name: str  # its display name
-    state: str  # Enabled, Disabled, Warned, PastDue, Deleted
 
 
 class Azure:
@@ -265,26 +254,6 @@ class Azure:
     def delete_processing_rule(self, rule_id: ResourceId) -> None:
         """Delete the rule; deleting one that does not exist is not an error (ARM: 204)."""
         self.delete(kinds.PROCESSING_RULE, rule_id)
-
-    # --- the tenant ---
-
-    def list_subscriptions(self) -> list[VisibleSubscription]:
-        """Every subscription the signed-in principal can see, in ARM's order (pages followed;
-        docs/azure-behaviour.md#subscriptions-list)."""
-        client = self.clients.for_tenant(SubscriptionClient)
-        found = self._call(
-            "listing the subscriptions you can see",
-            READER_ROLE,
-            lambda: list(client.subscriptions.list()),
-        )
-        return [
-            VisibleSubscription(
-                str(s.subscription_id or "").lower(),
-                str(s.display_name or ""),
-                str(s.state or ""),
-            )
-            for s in found
-        ]
 
     # --- vaults ---
 

@@ -22,7 +22,8 @@ from provisioner.errors import AlertsyncError
 _SHOWN = 10  # subscriptions named when export cannot choose
 
 if TYPE_CHECKING:
-    from provisioner.azure.client import Azure, VisibleSubscription
+    from provisioner.azure.client import Azure
+    from provisioner.azure.tenant import VisibleSubscription
     from provisioner.export.build import Snapshot, SpecFile, VariableNaming
 
 
@@ -187,7 +188,9 @@ def _subscriptions_to_export(
 
 def _the_only_visible_subscription(azure: Azure) -> str:
     """With no subscription given, the one this sign-in sees; with several, name them."""
-    visible = azure.list_subscriptions()
+    from provisioner.azure.tenant import list_subscriptions
+
+    visible = list_subscriptions(azure)
     if len(visible) == 1:
         click.echo(
             f"Exporting {_described(visible[0])}: the only one this sign-in can see.", err=True
