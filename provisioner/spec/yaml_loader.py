@@ -29,6 +29,7 @@ _FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?
 _STANDARD_TAG = "tag:yaml.org,2002:"
 _STR, _INT_TAG, _FLOAT_TAG = (_STANDARD_TAG + kind for kind in ("str", "int", "float"))
 _BOOL_TAG, _NULL_TAG, _MERGE = (_STANDARD_TAG + kind for kind in ("bool", "null", "merge"))
+_SEQ, _MAP = _STANDARD_TAG + "seq", _STANDARD_TAG + "map"
 # The tag of a plain scalar written without one: resolved below by the YAML 1.2 core schema,
 # never by PyYAML's 1.1 resolver.
 _PLAIN = "tag:alertsync,2026:plain"
@@ -38,8 +39,8 @@ _PLAIN = "tag:alertsync,2026:plain"
 _SCALAR_TAGS = frozenset({_PLAIN, _STR, _INT_TAG, _FLOAT_TAG, _BOOL_TAG, _NULL_TAG})
 _NODE_TAGS: dict[type[yaml.Node], frozenset[str]] = {
     yaml.ScalarNode: _SCALAR_TAGS,
-    yaml.SequenceNode: frozenset({_STANDARD_TAG + "seq"}),
-    yaml.MappingNode: frozenset({_STANDARD_TAG + "map"}),
+    yaml.SequenceNode: frozenset({_SEQ}),
+    yaml.MappingNode: frozenset({_MAP}),
 }
 
 # Specs nest about six levels deep; far deeper input is a mistake or an attack, and PyYAML's
@@ -233,7 +234,6 @@ _NOT_FAST = re.compile(
     r"[\t\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]|^%|[|>][-+0-9]*#|[?]",
     re.MULTILINE,
 )
-_SEQ, _MAP = _STANDARD_TAG + "seq", _STANDARD_TAG + "map"
 
 
 def _fast_candidate(text: str) -> bool:
@@ -290,7 +290,8 @@ class _FastComposer:
 
 
 def _libyaml_mark(mark: Any) -> Any:
-    """libyaml's Mark class: the line and column PyYAML's would have."""
+    """libyaml's Mark, with the line and column PyYAML's would have: passed where PyYAML's
+    stubs expect their own Mark class (the types differ, the fields read are the same)."""
     return mark
 
 
