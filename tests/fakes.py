@@ -40,6 +40,7 @@ class FakeAzure:
     # Per resource: the parts a list reports the model cannot carry ("voiceReceivers[ops]").
     unsupported: dict[ResourceId, tuple[str, ...]] = field(default_factory=dict)
     calls: list[tuple[str, str]] = field(default_factory=list)  # (method, ID or group), in order
+    lists: list[tuple[Kind, ResourceId]] = field(default_factory=list)  # (kind, scope) listed
     _failures: list[Failure] = field(default_factory=list)
     _holds: dict[ResourceId, threading.Event] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -64,6 +65,8 @@ class FakeAzure:
     # --- Reader ---
 
     def list_resources(self, kind: Kind, scope: ResourceId) -> list[Listed]:
+        with self._lock:
+            self.lists.append((kind, scope))
         self._request("list", scope)
         if scope.resource_group is not None and scope not in self.resource_groups:
             raise ResourceGroupNotFound(

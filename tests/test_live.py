@@ -14,7 +14,7 @@ from provisioner.azure.settings import AzureSettings
 from provisioner.errors import AzureError
 from provisioner.ids import ResourceId
 from provisioner.model import ActionGroup, AlertProcessingRule, VaultAlertSettings, VaultSelector
-from provisioner.sync.live import _jobs, read_live
+from provisioner.sync.live import _jobs, read_again, read_live
 from tests.fakes import FakeAzure, access_denied, server_error
 
 if TYPE_CHECKING:
@@ -143,6 +143,52 @@ def test_a_missing_home_is_reported_and_the_other_homes_still_read() -> None:
     live = read_live(Scope(frozenset({rg("RG-Monitoring"), rg("rg-gone")})), fake)
     assert live.missing_resource_groups == frozenset({rg("rg-gone")})
     assert live.resources == {gid: ActionGroup(gid, "ag0")}
+
+
+# --- read_again: only the lists holding what was written ----------------------------------------
+
+
+def test_read_again_reads_the_lists_of_what_changed_and_reuses_every_other_list() -> None:
+    gid = ResourceId.for_resource(SUB, "rg-monitoring", AG_TYPE, "ag-0")
+    fake = FakeAzure.holding(ActionGroup(gid, "ag0"), VaultAlertSettings(VAULT, True, True))
+    scope = Scope(
+        frozenset({rg("rg-monitoring")}),
+        frozenset({VAULT}),
+        owners=frozenset({"team-a"}),
+        subscriptions=frozenset({SUB}),
+    )
+    earlier = read_live(scope, fake)
+    fake.put(ActionGroup(gid, "written"))
+    fake.put(VaultAlertSettings(VAULT, False, False))  # in a list nothing was written in
+    fake.lists.clear()
+    now = read_again(earlier, scope, fake, [gid])
+    assert fake.lists == [(kinds.ACTION_GROUP, rg("rg-monitoring"))]
+    assert now.resources[gid] == ActionGroup(gid, "written")
+    assert now.resources[VAULT] == VaultAlertSettings(VAULT, True, True)  # the earlier read
+    assert now.footprint is earlier.footprint  # read once, by the earlier read
+    assert [c for c in fake.calls if c[0] == "tagged"] == [("tagged", f"/subscriptions/{SUB}")]
+
+
+def test_read_again_reads_the_subscription_list_that_holds_a_vault_written() -> None:
+    elsewhere = ResourceId.for_resource(SUB2, "rg-backup", VAULT_TYPE, "v")
+    fake = FakeAzure.holding(VaultAlertSettings(VAULT, True, True), VaultAlertSettings(elsewhere))
+    selectors = frozenset({VaultSelector(SUB, None, (("env", "prod"),))})
+    scope = Scope(frozenset(), frozenset({elsewhere}), selectors=selectors)
+    earlier = read_live(scope, fake)
+    fake.lists.clear()
+    read_again(earlier, scope, fake, [VAULT])
+    assert fake.lists == [(kinds.VAULT, ResourceId(SUB))]
+    fake.lists.clear()
+    read_again(earlier, scope, fake, [elsewhere])
+    assert fake.lists == [(kinds.VAULT, rg("rg-backup", SUB2))]
+
+
+def test_read_again_reads_a_list_the_earlier_read_did_not_make() -> None:
+    fake = FakeAzure.holding(VaultAlertSettings(VAULT, True, True))
+    earlier = read_live(Scope(frozenset()), fake)
+    now = read_again(earlier, Scope(frozenset(), frozenset({VAULT})), fake, [])
+    assert now.resources == {VAULT: VaultAlertSettings(VAULT, True, True)}
+    assert now.missing_vaults == frozenset()
 
 
 # --- against the emulator: the real SDK, ARM's answers --------------------------------------------

@@ -367,7 +367,7 @@ def _verified(result: ApplyResult, planned: Planned, azure: Azure, options: Opti
             azure,
             adopt=options.adopt,
             adopt_from=options.adopt_from,
-            footprint=planned.live.footprint,
+            earlier=planned.live,
         )
     except AlertsyncError as error:  # the writes stand; only the check could not be made
         click.echo(

@@ -75,8 +75,12 @@ class LiveState:
     )
     # What could not be checked, and why (a resource group of referenced groups not readable).
     warnings: tuple[str, ...] = ()
-    # The owners' footprint these lists were chosen by (read first, or given).
+    # The owners' footprint these lists were chosen by (read first, or read_again's earlier).
     footprint: Footprint = field(default_factory=Footprint)
+    # What each list call found, for read_again to reuse the lists nothing was written in.
+    listed: Mapping[_Job, _Found] = field(
+        default_factory=lambda: MappingProxyType({}), repr=False, compare=False
+    )
 
     @property
     def vaults(self) -> tuple[VaultAlertSettings, ...]:
@@ -198,33 +202,60 @@ def read_live(
     azure: Reader,
     max_workers: int = 8,
     subscriptions: Iterable[str] = (),
-    footprint: Footprint | None = None,
 ) -> LiveState:
     """The live state for `desired`: the owners' footprint in every subscription the specs use
-    (and `subscriptions`), then one LIST per resource group and kind, each on a bounded pool.
-
-    A `footprint` given (the plan's, when apply reads back what it wrote) is not read again:
-    the resource groups it names are listed all the same.
-    """
-    found_owned = (
-        footprint
-        if footprint is not None
-        else read_footprint(
-            azure,
-            desired.subscriptions | {s.lower() for s in subscriptions},
-            desired.owners,
-            max_workers,
-        )
+    (and `subscriptions`), then one LIST per resource group and kind, each on a bounded pool."""
+    found_owned = read_footprint(
+        azure,
+        desired.subscriptions | {s.lower() for s in subscriptions},
+        desired.owners,
+        max_workers,
     )
+    return _read(desired, azure, found_owned, {}, max_workers)
+
+
+def read_again(
+    earlier: LiveState,
+    desired: DesiredScope,
+    azure: Reader,
+    changed: Iterable[ResourceId],
+    max_workers: int = 8,
+) -> LiveState:
+    """`earlier` as it is now where `changed` were written: the lists that hold one of them
+    (deletes too) are read again; every other list's earlier result is reused, and a list
+    `earlier` lacks is read. The footprint is `earlier`'s: it is not read again."""
+    # A list holds resources of its kind in its resource group, or in its whole subscription.
+    touched = {
+        (kind, scope)
+        for rid in changed
+        if (kind := kinds.by_arm_type(rid.resource_type)) is not None
+        for scope in (rid.resource_group_id(), ResourceId(rid.subscription))
+    }
+    kept = {
+        job: found for job, found in earlier.listed.items() if (job.kind, job.group) not in touched
+    }
+    return _read(desired, azure, earlier.footprint, kept, max_workers)
+
+
+def _read(
+    desired: DesiredScope,
+    azure: Reader,
+    found_owned: Footprint,
+    kept: Mapping[_Job, _Found],
+    max_workers: int,
+) -> LiveState:
+    """The lists `desired` and the footprint call for, each from `kept` or read now."""
     jobs = _jobs(desired)
     jobs += _footprint_jobs(found_owned, jobs)
+    fresh = dict(_run(azure, [job for job in jobs if job not in kept], max_workers))
+    listed = {job: kept[job] if job in kept else fresh[job] for job in jobs}
     resources: dict[ResourceId, Resource] = {}
     unsupported: dict[ResourceId, tuple[str, ...]] = {}
     missing_groups: set[ResourceId] = set()
     seen: set[ResourceId] = set()  # every resource listed, whatever the list's role
     unchecked: dict[ResourceId, str] = {}  # resource group -> why it could not be read
     unread: dict[ResourceId, str] = {}  # the same, of footprint lists
-    for job, found in _run(azure, jobs, max_workers):
+    for job, found in listed.items():
         if found.missing and job.role == "home":
             missing_groups.add(found.group)
         if found.unreadable is not None:
@@ -250,6 +281,7 @@ def read_live(
             *footprint_warnings(found_owned, unread),
         ),
         footprint=found_owned,
+        listed=MappingProxyType(listed),
     )
 
 

@@ -10,7 +10,6 @@ from provisioner.ids import ResourceId
 from provisioner.sync import diff, live
 from provisioner.sync.apply import ApplyResult, Outcome
 from provisioner.sync.diff import Desired
-from provisioner.sync.footprint import Footprint
 
 
 class DesiredState(Desired, live.DesiredScope, Protocol):
@@ -38,21 +37,30 @@ def verify(
     *,
     adopt: bool = False,
     adopt_from: str | None = None,
-    footprint: Footprint | None = None,
+    earlier: live.LiveState | None = None,
 ) -> tuple[Interference, ...]:
     """Each done change whose resource differs now from what it wrote (or exists again after
     its delete), found with the LIST reads plan uses: a few requests, whatever the size.
 
     Two applies racing on one resource both see "created"; only the last writer's version
     stays. The earlier one learns of it here, instead of exiting 0 over a lost write.
+
+    With the plan's live state (`earlier`) only the lists holding a resource this apply
+    wrote or deleted are read again, and the plan's footprint is reused (it names every
+    resource group outside the homes that a prune deleted in). The writes were
+    computed from the plan's reads, and a list holding nothing this apply wrote cannot show
+    someone changing a write of ours. Reusing the plan's vaults also keeps the scopes
+    selectors widened compared against what was written: a vault created meanwhile is not
+    "someone changed your rule".
     """
     done = [o for o in result.outcomes if o.status == "done"]
     if not done:
         return ()
-    # The plan's footprint names every resource group outside the homes that this apply
-    # wrote in (prune deletes there); reading it again would only cost a paged list of every
-    # owned resource per subscription.
-    now = live.read_live(desired, reader, footprint=footprint)
+    now = (
+        live.read_live(desired, reader)
+        if earlier is None
+        else live.read_again(earlier, desired, reader, (o.change.id for o in done))
+    )
     found = diff.compute(desired, now, adopt=adopt, adopt_from=adopt_from)
     changed = {c.id: c for c in found.changes}
     refused = {p.id: p for p in found.problems}
