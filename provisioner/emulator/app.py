@@ -110,7 +110,9 @@ class EmulatorApp:
     ) -> Reply:
         """The ARM pipeline: latency, fault, route, auth, throttle, api-version, handler."""
         method = request.method
-        self.delay_and_inject(method, path)
+        injected = self.delay_and_inject(method, path)
+        if injected is not None:
+            return injected
         found, params, allowed = matched
         if found is None:
             raise unmatched(method, path, allowed, request.args.get("api-version", ""))
@@ -122,18 +124,22 @@ class EmulatorApp:
             self.state.on_change()
         return reply
 
-    def delay_and_inject(self, method: str, path: str) -> None:
-        """Configured latency, then the first matching fault (stall, then maybe an error)."""
+    def delay_and_inject(self, method: str, path: str) -> Reply | None:
+        """Configured latency, then the first matching fault (stall, then maybe an error, or
+        an injected answer, returned instead of the real one)."""
         latency = self.state.settings.latency_ms
         if latency:
             time.sleep(latency / 1000)
         fault = self.state.take_fault(method, path)
         if fault is None:
-            return
+            return None
         if fault.stall_seconds:
             time.sleep(fault.stall_seconds)
+        if fault.has_body:
+            return Reply(fault.status or 200, fault.body)
         if fault.status is not None:
             raise faults.fault_error(fault, method, path, self.state.client_id)
+        return None
 
     def admit(self, call: Call, found: Route, headers: dict[str, str]) -> None:
         """Bearer token, token bucket (headers always, 429 when enforced), api-version."""

@@ -39,17 +39,26 @@ class EmulatorControl:
         stall_seconds: float = 0.0,
         code: str | None = None,
         message: str | None = None,
+        body: Any = None,
     ) -> None:
-        """The next `count` requests matching method + path regex fail with `status` or stall."""
-        body: dict[str, Any] = {
+        """The next `count` requests matching method + path regex fail with `status`, stall,
+        or (with `body`, any JSON but null) are answered that body instead (status 200 unless
+        given)."""
+        fault: dict[str, Any] = {
             "method": method,
             "path": path,
             "count": count,
             "stallSeconds": stall_seconds,
         }
-        optional = {"status": status, "retryAfter": retry_after, "code": code, "message": message}
-        body.update({k: v for k, v in optional.items() if v is not None})
-        self._call("POST", "faults", body)
+        optional = {
+            "status": status,
+            "retryAfter": retry_after,
+            "code": code,
+            "message": message,
+            "body": body,
+        }
+        fault.update({k: v for k, v in optional.items() if v is not None})
+        self._call("POST", "faults", fault)
 
     def clear_faults(self) -> None:
         """Remove every pending fault."""

@@ -76,12 +76,22 @@ def handle_seed(call: Call) -> Reply:
     return Reply(200, {"status": "seeded"})
 
 
-FAULT_KEYS = ("method", "path", "status", "count", "retryAfter", "stallSeconds", "code", "message")
+FAULT_KEYS = (
+    "method",
+    "path",
+    "status",
+    "count",
+    "retryAfter",
+    "stallSeconds",
+    "code",
+    "message",
+    "body",
+)
 FAULT_METHODS = ("GET", "HEAD", "PUT", "PATCH", "POST", "DELETE", "OPTIONS", "*")
 
 
 def handle_add_fault(call: Call) -> Reply:
-    """POST /_emulator/faults {"method","path","status"|"stallSeconds","count","retryAfter"}."""
+    """POST /_emulator/faults {"method","path","status"|"stallSeconds"|"body","count","retryAfter"}."""
     fault = parse_fault(body_object(call, FAULT_KEYS))
     with call.state.lock:
         call.state.faults.append(fault)
@@ -97,10 +107,14 @@ def parse_fault(body: dict[str, Any]) -> Fault:
         raise BadRequest(f"'path' is not a valid regular expression: {error}") from error
     status = body.get("status")
     stall = number(body.get("stallSeconds", 0), "stallSeconds", minimum=0)
-    if status is None and not stall:
-        raise BadRequest("A fault needs 'status' (e.g. 429, 500, 403) and/or 'stallSeconds'.")
-    if status is not None and (type(status) is not int or not 400 <= status <= 599):
-        raise BadRequest("'status' must be an HTTP error status (400-599).")
+    has_body = "body" in body
+    if status is None and not stall and not has_body:
+        raise BadRequest(
+            "A fault needs 'status' (e.g. 429, 500, 403), 'stallSeconds' and/or 'body'."
+        )
+    lowest = 200 if has_body else 400
+    if status is not None and (type(status) is not int or not lowest <= status <= 599):
+        raise BadRequest(f"'status' must be an HTTP status ({lowest}-599).")
     retry_after = body.get("retryAfter")
     if retry_after is None and status in (429, 503):
         retry_after = 1
@@ -116,6 +130,8 @@ def parse_fault(body: dict[str, Any]) -> Fault:
         stall_seconds=stall,
         code=optional_text(body, "code"),
         message=optional_text(body, "message"),
+        body=body.get("body"),
+        has_body=has_body,
     )
 
 

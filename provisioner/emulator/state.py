@@ -30,6 +30,10 @@ class Fault:
     stall_seconds: float = 0.0
     code: str | None = None
     message: str | None = None
+    # Answer this JSON instead (with `status`, else 200): what a broken gateway or proxy might
+    # hand back, for testing that clients refuse answers outside the documented shape.
+    body: Any = None
+    has_body: bool = False
 
     def matches(self, method: str, path: str) -> bool:
         """True when this fault applies to the request."""
@@ -46,6 +50,7 @@ class Fault:
             "status": self.status,
             "retryAfter": self.retry_after,
             "stallSeconds": self.stall_seconds,
+            **({"body": self.body} if self.has_body else {}),
         }
 
 

@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 
 import pytest
 from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError
+from azure.core.rest import HttpRequest
+from azure.mgmt.alertprocessingrules import AlertProcessingRulesMgmtClient
 from azure.mgmt.monitor import MonitorManagementClient
 from azure.mgmt.monitor.models import ActionGroupResource
 
@@ -316,3 +318,22 @@ def test_failed_seed_leaves_the_state_file_as_the_world(tmp_path: Path) -> None:
         assert running.control.state() == saved
         running.flush_state()  # the file lags the world by up to the save interval
         assert json.loads((tmp_path / "state.json").read_text()) == saved
+
+
+def test_body_fault_answers_that_body_once(
+    world: Emulator, rules_client: AlertProcessingRulesMgmtClient
+) -> None:
+    # README control API: a fault with `body` is answered instead of the real list (a broken
+    # proxy), 200 unless a status is given, and is used up like any other fault.
+    world.control.add_fault("GET", "actionRules$", body={"value": "garbled"})
+    path = f"/subscriptions/{DEFAULT_SUBSCRIPTION}/providers/Microsoft.AlertsManagement/actionRules"
+    response = rules_client.send_request(HttpRequest("GET", path + "?api-version=2021-08-08"))
+    assert (response.status_code, response.json()) == (200, {"value": "garbled"})
+    assert isinstance(list(rules_client.alert_processing_rules.list_by_subscription()), list)
+
+
+def test_body_fault_needs_a_status_a_body_may_stand_for(world: Emulator) -> None:
+    with pytest.raises(EmulatorControlError, match="HTTP status"):
+        world.control.add_fault("GET", "x", body={}, status=100)
+    world.control.add_fault("GET", "x", body=[], status=202)  # any JSON, any status from 200
+    world.control.clear_faults()
