@@ -34,6 +34,7 @@ from click.testing import CliRunner
 
 from provisioner.cli import main
 from tests.e2e import alertsync
+from tests.seeds import VAULT_NAME
 
 if TYPE_CHECKING:
     from provisioner.emulator import Emulator
@@ -91,6 +92,9 @@ class Case:
     env: Mapping[str, str | None] = field(default_factory=dict)  # over the emulator's env
     lines: int = 1  # stderr lines that say what is wrong (one per mistake)
     real_process: bool = False  # could hang on a regression: run `alertsync` under a timeout
+    # Emulator faults added just before the run (EmulatorControl.add_fault keywords): Azure, or
+    # something between, answering outside the documented shape.
+    faults: tuple[Mapping[str, Any], ...] = ()
     slow: bool = False  # left out of `make test-fast` (real processes are always left out)
 
 
@@ -522,6 +526,60 @@ SEED_CASES = [
 ]  # fmt: skip
 
 
+# --- live answers outside the documented shape (a broken proxy, say): plan and apply --------
+
+RULES_LIST = "resourceGroups/rg-monitoring/providers/Microsoft.AlertsManagement/actionRules$"
+VAULTS_LIST = "resourceGroups/rg-backup/providers/Microsoft.RecoveryServices/vaults$"
+APR = f"/subscriptions/{SUB}/resourceGroups/rg-monitoring/providers/Microsoft.AlertsManagement/actionRules/apr-x"
+VAULT = f"/subscriptions/{SUB}/resourceGroups/rg-backup/providers/Microsoft.RecoveryServices/vaults/rsv-x"
+
+
+def _rule(**properties: Any) -> dict[str, Any]:
+    return {
+        "id": APR,
+        "location": "Global",
+        "properties": {"scopes": [], "actions": [], **properties},
+    }
+
+
+BAD_ANSWERS: list[tuple[str, str, Any, str]] = [
+    # (id, path of the list, the page Azure answers, says)
+    ("rules-page-text", RULES_LIST, "<html>proxy error</html>", "a page is not a JSON object"),
+    ("rules-value-object", RULES_LIST, {"value": {"a": 1}}, "value is not a list of objects"),
+    ("rules-item-number", RULES_LIST, {"value": [7]}, "value is not a list of objects"),
+    ("rules-next-link-number", RULES_LIST, {"value": [], "nextLink": 5}, "nextLink is not a URL"),
+    ("rules-next-link-elsewhere", RULES_LIST,
+     {"value": [], "nextLink": "https://attacker.example/page2"}, "nextLink leads off"),
+    ("rule-without-id", RULES_LIST, {"value": [{"location": "Global"}]}, "without an id"),
+    ("rule-scopes-number", RULES_LIST, {"value": [_rule(scopes=5)]},
+     "apr-x: scopes is a number, not a list"),
+    ("rule-scope-not-an-id", RULES_LIST, {"value": [_rule(scopes=["rg-x"])]},
+     "'rg-x' is not an ARM ID"),
+    ("rule-enabled-text", RULES_LIST, {"value": [_rule(enabled="yes")]},
+     "enabled is text, not true or false"),
+    ("rule-days-text", RULES_LIST, {"value": [_rule(schedule={"recurrences": [
+        {"recurrenceType": "Monthly", "daysOfMonth": ["1st"]}]})]},
+     "an item of daysOfMonth is text, not a whole number"),
+    ("rule-tag-number", RULES_LIST, {"value": [{**_rule(), "tags": {"owner": 1}}]},
+     "tag 'owner' is a number, not text"),
+    ("vault-settings-list", VAULTS_LIST, {"value": [{"id": VAULT, "properties": {
+        "monitoringSettings": []}}]}, "rsv-x: monitoringSettings is a list, not an object"),
+]  # fmt: skip
+
+# A rule that scopes a vault, so that plan lists the vaults of its resource group too.
+VAULT_RULE = RULE.replace(
+    "{resourceGroup: rg-backup}", f"{{resourceGroup: rg-backup, vault: {VAULT_NAME}}}"
+)
+
+ANSWER_CASES = [
+    Case(f"{command}/answer-{name}", args, 1, says, "error: listing ",
+         files={SPEC_FILE: plus(VAULT_RULE)},
+         faults=({"method": "GET", "path": path, "body": body},))
+    for name, path, body, says in BAD_ANSWERS
+    for command, args in (("plan", ("plan", "specs")), ("apply", ("apply", "--yes", "specs")))
+]  # fmt: skip
+
+
 CASES: list[Case] = [
     *SPEC_CASES,
     *TREE_CASES,
@@ -530,6 +588,7 @@ CASES: list[Case] = [
     *USAGE_CASES,
     *TARGET_CASES,
     *SEED_CASES,
+    *ANSWER_CASES,
 ]
 
 
@@ -643,10 +702,15 @@ def test_hostile_input_is_refused_cleanly(
     prepare(case, tmp_path)
     env = {**sweep_world.env(), **case.env}
     sweep_world.control.clear_requests()
-    if case.real_process:
-        outcome = run_process(case.args, env, tmp_path)
-    else:
-        outcome = run_in_process(case.args, env)
+    for fault in case.faults:
+        sweep_world.control.add_fault(**fault)
+    try:
+        if case.real_process:
+            outcome = run_process(case.args, env, tmp_path)
+        else:
+            outcome = run_in_process(case.args, env)
+    finally:
+        sweep_world.control.clear_faults()
     wrong = check(case, outcome, sweep_world.control.requests())
     assert not wrong, "\n".join([*wrong, "stderr:", outcome.err[:3000]])
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from azure.core.credentials import TokenCredential
 
 from provisioner import kinds
+from provisioner.azure.arm_lists import list_json, list_path
 from provisioner.azure.clients import ClientCache, SdkClients
 from provisioner.azure.errors import (
     MONITORING_ROLE,
@@ -20,9 +22,10 @@ from provisioner.azure.errors import (
     limiting_test_notifications,
     not_found_code,
 )
-from provisioner.azure.kinds import SDK_KINDS
+from provisioner.azure.kinds import SDK_KINDS, SdkKind
 from provisioner.azure.mappings import action_groups, sdk_id
 from provisioner.azure.mappings.action_groups import NotificationResult
+from provisioner.azure.mappings.arm_json import ArmShapeError
 from provisioner.azure.pacing import Clock
 from provisioner.azure.settings import AzureSettings
 from provisioner.errors import AzureError
@@ -118,13 +121,26 @@ class Azure:
         """Every resource of `kind` in a resource group, or in a whole subscription when `scope`
         is one, each with the parts the model cannot carry (pages followed)."""
         sdk = SDK_KINDS[kind]
-        ops = sdk.operations(self._clients_for(scope.subscription))
+        clients = self._clients_for(scope.subscription)
+        action = f"listing {kind.plural} in {scope.describe()}"
+        with _readable(action, sdk):
+            found = self._list(kind.plural, scope, self._lister(sdk, clients, scope))
+            return [_listed(sdk, r) for r in found]
+
+    def _lister(
+        self, sdk: SdkKind, clients: SdkClients, scope: ResourceId
+    ) -> Callable[[], Iterable[Any]]:
+        """The list of `sdk`'s kind in `scope`: JSON pages, or the SDK's typed list."""
+        if sdk.list_as_json is not None:
+            client, version = sdk.list_as_json.client(clients), sdk.list_as_json.api_version
+            path, endpoint = list_path(scope, sdk.kind.arm_type), self.settings.arm_endpoint
+            return lambda: list_json(client, path, version, endpoint)
+        ops = sdk.operations(clients)
         if scope.resource_group is not None:
             rg = scope.resource_group
-            found = self._list(kind.plural, scope, lambda: ops.list_by_resource_group(rg))
-        else:
-            found = self._list(kind.plural, scope, getattr(ops, sdk.list_in_subscription))
-        return [(sdk.from_arm(r), sdk.unsupported(r)) for r in found]
+            return lambda: ops.list_by_resource_group(rg)
+        list_all: Callable[[], Iterable[Any]] = getattr(ops, sdk.list_in_subscription)
+        return list_all
 
     def list_tagged(self, scope: ResourceId, name: str, value: str) -> list[ResourceId]:
         """The IDs of every resource in the subscription (or resource group) `scope` tagged
@@ -155,12 +171,10 @@ class Azure:
         rid = resource.id
         ops = sdk.operations(self._clients_for(rid.subscription))
         rg, name, body = _rg(rid), rid.name, sdk.to_arm(resource)
-        stored = self._call(
-            f"{sdk.write_action} {rid.describe()}",
-            sdk.write_role,
-            lambda: sdk.write(ops, rg, name, body),
-        )
-        result: R = sdk.from_arm(stored)
+        action = f"{sdk.write_action} {rid.describe()}"
+        stored = self._call(action, sdk.write_role, lambda: sdk.write(ops, rg, name, body))
+        with _readable(action, sdk):
+            result: R = sdk.from_arm(stored)
         return result
 
     def delete(self, kind: Kind, resource_id: ResourceId) -> None:
@@ -273,9 +287,38 @@ class Azure:
         return self.put(settings)
 
 
+@contextmanager
+def _readable(action: str, sdk: SdkKind) -> Iterator[None]:
+    """Azure's answer in a shape alertsync cannot read becomes one error naming it (the
+    mappings raise ValueError, ArmShapeError among them), never a traceback."""
+    try:
+        yield
+    except ValueError as error:
+        version = f" of api-version {sdk.list_as_json.api_version}" if sdk.list_as_json else ""
+        raise AzureError(
+            f"{action}: Azure answered outside the documented shape{version} ({error}); if a "
+            "proxy or gateway sits between alertsync and Azure Resource Manager, check what it "
+            "returns, else report this with the output of `--debug`"
+        ) from None
+
+
 def _odata_text(value: str) -> str:
     """An OData string literal: quoted, a quote inside doubled."""
     return "'" + value.replace("'", "''") + "'"
+
+
+def _listed(sdk: SdkKind, item: Any) -> Listed:
+    """One listed resource as the model, and the parts of it the model cannot carry."""
+    try:
+        return sdk.from_arm(item), sdk.unsupported(item)
+    except ValueError as error:
+        raise ArmShapeError(f"{_named(item)}: {error}") from None
+
+
+def _named(item: Any) -> str:
+    """A listed item for a message: its ID when it has one."""
+    rid = item.get("id") if isinstance(item, Mapping) else getattr(item, "id", None)
+    return rid if isinstance(rid, str) and rid else "an item"
 
 
 def _rg(resource_id: ResourceId) -> str:

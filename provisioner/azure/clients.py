@@ -20,6 +20,7 @@ from azure.mgmt.recoveryservices import RecoveryServicesClient
 from azure.mgmt.resource.resources import ResourceManagementClient
 
 from provisioner.azure.credentials import SharedTokenCredential, make_credential
+from provisioner.azure.mappings import processing_rules, vaults
 from provisioner.azure.pacing import Clock, Pacer
 from provisioner.azure.policies import ArmRetryPolicy, PacingPolicy, RequestCounter
 from provisioner.azure.settings import AzureSettings
@@ -136,8 +137,13 @@ class ClientCache:
         cred, options = self._credential, self._client_options()
         return SdkClients(
             monitor=MonitorManagementClient(cred, subscription, **options),
-            rules=AlertProcessingRulesMgmtClient(cred, subscription, **options),
-            vaults=RecoveryServicesClient(cred, subscription, **options),
+            # The API versions the mappings read, named (their lists are read as JSON too).
+            rules=AlertProcessingRulesMgmtClient(
+                cred, subscription, api_version=processing_rules.API_VERSION, **options
+            ),
+            vaults=RecoveryServicesClient(
+                cred, subscription, api_version=vaults.API_VERSION, **options
+            ),
             resources=ResourceManagementClient(cred, subscription, **options),
         )
 

@@ -1,4 +1,4 @@
-"""Alert processing rules: canonical `AlertProcessingRule` <-> SDK model (api 2021-08-08)."""
+"""Alert processing rules: canonical `AlertProcessingRule` <- ARM JSON, -> SDK model (api 2021-08-08)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from typing import Any, Final, cast
 
 from azure.mgmt.alertprocessingrules import models as sdk
 
-from provisioner.azure.mappings import optional_text, sdk_id, sdk_text
+from provisioner.azure.mappings import arm_json, optional_text, sdk_text
+from provisioner.azure.mappings.arm_json import member, objects, optional_member, text, texts
 from provisioner.ids import ResourceId
 from provisioner.model import (
     FIELD_OPERATORS,
@@ -28,6 +29,9 @@ from provisioner.timezones import canonical_time_zone
 
 log = logging.getLogger(__name__)
 
+# The version of the Alert Processing Rules API alertsync speaks, typed calls and JSON lists alike.
+API_VERSION: Final = "2021-08-08"
+
 # The SDK enums are case-insensitive and the service echoes what it was sent
 # (docs/azure-behaviour.md#processing-rule-values-echoed), so enum names are matched ignoring case.
 _FIELDS: Final = {f.lower(): f for f in FIELD_OPERATORS}
@@ -37,10 +41,10 @@ _RECURRENCE_TYPES: Final = {t.lower(): t for t in ("Daily", "Weekly", "Monthly")
 
 def _enum(known: Mapping[str, str], value: Any, what: str) -> str:
     """The known spelling of an extensible enum value; an unknown value is kept, not dropped."""
-    text = sdk_text(value) or ""
-    if text.lower() not in known:
-        log.warning("unknown %s %r from Azure; keeping it as is", what, text)
-    return known.get(text.lower(), text)
+    spelled = sdk_text(value) or ""
+    if spelled.lower() not in known:
+        log.warning("unknown %s %r from Azure; keeping it as is", what, spelled)
+    return known.get(spelled.lower(), spelled)
 
 
 # --- conditions -------------------------------------------------------------------------------
@@ -50,11 +54,11 @@ def _condition_to_arm(c: Condition) -> sdk.Condition:
     return sdk.Condition(field=c.field, operator=c.operator, values_property=list(c.values))
 
 
-def _condition_from_arm(c: sdk.Condition) -> Condition:
+def _condition_from_arm(c: Mapping[str, Any]) -> Condition:
     return Condition.build(
-        cast(ConditionField, _enum(_FIELDS, c.field, "condition field")),
-        cast(Operator, _enum(_OPERATORS, c.operator, "condition operator")),
-        c.values_property or (),
+        cast(ConditionField, _enum(_FIELDS, text(c, "field"), "condition field")),
+        cast(Operator, _enum(_OPERATORS, text(c, "operator"), "condition operator")),
+        texts(c, "values"),
     )
 
 
@@ -78,16 +82,18 @@ def _recurrence_to_arm(r: Recurrence) -> sdk.Recurrence:
     return sdk.DailyRecurrence(start_time=r.start_time, end_time=r.end_time)
 
 
-def _recurrence_from_arm(r: sdk.Recurrence) -> Recurrence:
-    # The SDK picks the subclass by an exact-case discriminator: a `weekly` the service echoes
-    # back (it keeps what it was sent) stays a base Recurrence, so read days from the raw JSON.
-    kind = cast(RecurrenceType, _enum(_RECURRENCE_TYPES, r.recurrence_type, "recurrence type"))
+def _recurrence_from_arm(r: Mapping[str, Any]) -> Recurrence:
+    # Read by the wire names: the service echoes the case it was sent (`weekly`), which an
+    # exact-case discriminator would not recognise.
+    kind = cast(
+        RecurrenceType, _enum(_RECURRENCE_TYPES, text(r, "recurrenceType"), "recurrence type")
+    )
     return Recurrence(
         type=kind,
-        start_time=optional_text(r.start_time),
-        end_time=optional_text(r.end_time),
-        days_of_week=tuple(sdk_text(d) or "" for d in r.get("daysOfWeek") or ()),
-        days_of_month=tuple(int(d) for d in r.get("daysOfMonth") or ()),
+        start_time=optional_text(text(r, "startTime")),
+        end_time=optional_text(text(r, "endTime")),
+        days_of_week=tuple(texts(r, "daysOfWeek")),
+        days_of_month=tuple(arm_json.integers(r, "daysOfMonth")),
     )
 
 
@@ -102,15 +108,15 @@ def _schedule_to_arm(s: Schedule | None) -> sdk.Schedule | None:
     )
 
 
-def _schedule_from_arm(s: sdk.Schedule | None) -> Schedule | None:
+def _schedule_from_arm(s: Mapping[str, Any] | None) -> Schedule | None:
     """None for no schedule, and for an empty one: both mean "always"."""
     if s is None:
         return None
     schedule = Schedule(
-        effective_from=optional_text(s.effective_from),
-        effective_until=optional_text(s.effective_until),
-        time_zone=_time_zone_from_arm(s.time_zone),
-        recurrences=canonical_recurrences(map(_recurrence_from_arm, s.recurrences or ())),
+        effective_from=optional_text(text(s, "effectiveFrom")),
+        effective_until=optional_text(text(s, "effectiveUntil")),
+        time_zone=_time_zone_from_arm(text(s, "timeZone")),
+        recurrences=canonical_recurrences(map(_recurrence_from_arm, objects(s, "recurrences"))),
     )
     return None if schedule == Schedule() else schedule
 
@@ -130,13 +136,14 @@ def _actions_to_arm(rule: AlertProcessingRule) -> list[sdk.Action]:
     return [sdk.AddActionGroups(action_group_ids=[str(i) for i in rule.action_group_ids])]
 
 
-def _actions_from_arm(actions: Sequence[sdk.Action]) -> tuple[ActionType, tuple[ResourceId, ...]]:
+def _actions_from_arm(
+    actions: Sequence[Mapping[str, Any]],
+) -> tuple[ActionType, tuple[ResourceId, ...]]:
     """One action in the model; several live AddActionGroups are one set of group IDs."""
-    kinds = {(sdk_text(a.action_type) or "").lower() for a in actions}
+    kinds = {(text(a, "actionType") or "").lower() for a in actions}
     if "removeallactiongroups" in kinds:
         return "RemoveAllActionGroups", ()
-    # Read IDs from the raw JSON: a lower-case discriminator defeats the SDK's subclass choice.
-    ids = {ResourceId.parse(i) for a in actions for i in a.get("actionGroupIds") or ()}
+    ids = {ResourceId.parse(i) for a in actions for i in texts(a, "actionGroupIds")}
     return "AddActionGroups", tuple(sorted(ids))
 
 
@@ -158,20 +165,24 @@ def to_arm(rule: AlertProcessingRule) -> sdk.AlertProcessingRule:
     )
 
 
-def from_arm(resource: sdk.AlertProcessingRule) -> AlertProcessingRule:
-    """The canonical rule: IDs parsed and sorted, enums re-cased, conditions by field."""
-    props = resource.properties or sdk.AlertProcessingRuleProperties(scopes=[], actions=[])
-    action_type, group_ids = _actions_from_arm(props.actions or ())
+def from_arm(resource: Mapping[str, Any]) -> AlertProcessingRule:
+    """The canonical rule from its ARM JSON (a list item, or the SDK model of a write's answer,
+    which is a mapping of the same wire names): IDs parsed and sorted, enums re-cased,
+    conditions by field. A value of the wrong type raises ArmShapeError."""
+    rid = ResourceId.parse(arm_json.resource_id_text(resource, "an alert processing rule"))
+    props = member(resource, "properties")
+    action_type, group_ids = _actions_from_arm(objects(props, "actions"))
+    enabled = arm_json.flag(props, "enabled")
     return AlertProcessingRule(
-        id=sdk_id(resource.id, "an alert processing rule"),
-        scopes=tuple(sorted({ResourceId.parse(s) for s in props.scopes or ()})),
+        id=rid,
+        scopes=tuple(sorted({ResourceId.parse(s) for s in texts(props, "scopes")})),
         action_type=action_type,
         action_group_ids=group_ids,
-        conditions=canonical_conditions(map(_condition_from_arm, props.conditions or ())),
-        schedule=_schedule_from_arm(props.schedule),
-        description=props.description or "",
+        conditions=canonical_conditions(map(_condition_from_arm, objects(props, "conditions"))),
+        schedule=_schedule_from_arm(optional_member(props, "schedule")),
+        description=text(props, "description") or "",
         # `enabled` defaults to true when omitted (spec APR).
-        enabled=True if props.enabled is None else bool(props.enabled),
-        location=canonical_location(resource.location or "Global"),
-        tags=make_tags(resource.tags),
+        enabled=True if enabled is None else enabled,
+        location=canonical_location(text(resource, "location") or "Global"),
+        tags=make_tags(arm_json.tags(resource)),
     )

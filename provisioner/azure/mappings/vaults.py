@@ -1,13 +1,19 @@
-"""Vault alert settings: `VaultAlertSettings` <- SDK `Vault`, and -> a `PatchVault` of managed fields."""
+"""Vault alert settings: `VaultAlertSettings` <- a vault's ARM JSON, -> a `PatchVault` of managed fields."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Final
 
 from azure.mgmt.recoveryservices import models as sdk
 
-from provisioner.azure.mappings import sdk_id, sdk_text
+from provisioner.azure.mappings import arm_json, sdk_text
+from provisioner.azure.mappings.arm_json import member
+from provisioner.ids import ResourceId
 from provisioner.model import VaultAlertSettings, make_tags
+
+# The version of the Recovery Services API alertsync speaks, typed calls and JSON lists alike.
+API_VERSION: Final = "2026-11-01"
 
 _ENABLED: Final = "Enabled"
 _DISABLED: Final = "Disabled"
@@ -20,31 +26,29 @@ def _state(value: bool) -> str:
 def _enabled(value: Any) -> bool:
     """AlertsState is case-insensitive; an absent value means Azure's default, which is on.
 
-    Job-failure alerts are on by default (docs backup-azure-monitoring-alerts.md) and so are
-    classic alerts for critical operations (azurerm documents both as "Defaults to true"): facts
-    §4 and §7. Whether a fresh vault returns monitoringSettings at all is unconfirmed, so both
-    "absent" and "explicitly Enabled" read as True.
+    Job-failure alerts are on by default, and so are classic alerts for critical operations
+    (docs/azure-behaviour.md#vault-alert-settings). Whether a fresh vault returns
+    monitoringSettings at all is unconfirmed, so both "absent" and "explicitly Enabled" read as
+    True.
     """
     text = sdk_text(value)
     return text is None or text.lower() != _DISABLED.lower()
 
 
-def from_arm(vault: sdk.Vault) -> VaultAlertSettings:
-    """Both settings, always known on the live side (absent = Azure's default, on), and the
-    vault's tags (what selectors match)."""
-    props = vault.properties
-    monitoring = props.monitoring_settings if props is not None else None
-    azure_monitor = monitoring.azure_monitor_alert_settings if monitoring is not None else None
-    classic = monitoring.classic_alert_settings if monitoring is not None else None
+def from_arm(vault: Mapping[str, Any]) -> VaultAlertSettings:
+    """Both settings from the vault's ARM JSON (a list item, or the SDK model of a write's
+    answer, a mapping of the same wire names), always known on the live side (absent = Azure's
+    default, on), and the vault's tags (what selectors match). A value of the wrong type raises
+    ArmShapeError."""
+    rid = ResourceId.parse(arm_json.resource_id_text(vault, "a vault"))
+    monitoring = member(member(vault, "properties"), "monitoringSettings")
+    azure_monitor = member(monitoring, "azureMonitorAlertSettings")
+    classic = member(monitoring, "classicAlertSettings")
     return VaultAlertSettings(
-        id=sdk_id(vault.id, "a vault"),
-        tags=make_tags(vault.tags),
-        job_failure_alerts=_enabled(
-            azure_monitor.alerts_for_all_job_failures if azure_monitor is not None else None
-        ),
-        classic_alerts=_enabled(
-            classic.alerts_for_critical_operations if classic is not None else None
-        ),
+        id=rid,
+        tags=make_tags(arm_json.tags(vault)),
+        job_failure_alerts=_enabled(arm_json.text(azure_monitor, "alertsForAllJobFailures")),
+        classic_alerts=_enabled(arm_json.text(classic, "alertsForCriticalOperations")),
     )
 
 
