@@ -161,6 +161,11 @@ def _compare_owned(
     takeover: Takeover,
 ) -> Change | Problem | None:
     owner = owner_of(have.tags)
+    wanted_owner = tag_value(want.tags, OWNER_TAG) or ""
+    if owner is not None and owner == wanted_owner and have == want:
+        # Equal models have equal field trees (both compare IDs ignoring case): nothing to
+        # write, known without building the trees (a read-back compares thousands of these).
+        return None
     want_fields = resource_fields(want)
     fields = tuple(
         field_changes(named_as_declared(resource_fields(have), want_fields), want_fields)
@@ -175,7 +180,6 @@ def _compare_owned(
             source,
             "ownership",
         )
-    wanted_owner = tag_value(want.tags, OWNER_TAG) or ""
     if owner == takeover.from_owner and owner != wanted_owner:
         return Change("adopt", rid, want, have, fields, source)
     if owner != wanted_owner:
