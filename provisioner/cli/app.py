@@ -10,6 +10,7 @@ so that `validate` and `--help` stay instant.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -135,12 +136,20 @@ def _report(error: AlertsyncError) -> None:
         click.echo(f"error: {sentence}", err=True)
 
 
+# A run builds hundreds of thousands of small objects that live until it ends (spec nodes,
+# models, field trees, live state); at the default threshold (700 allocations) the collector
+# scans them again and again. mypy raises it for the same reason; loading and modelling the
+# specs of 2,000 rules took 15 % less time with this one.
+GC_THRESHOLD = (100_000, 20, 20)
+
+
 def main() -> None:
     """Entry point: run the CLI and turn AlertsyncError into a message and an exit code.
 
     Everything printed (a `--debug` traceback included) passes through masking streams, so no
     secret alertsync knows reaches the terminal or a CI log, even when Azure echoes it back.
     """
+    gc.set_threshold(*GC_THRESHOLD)
     masking.remember_environment(os.environ)
     sys.stdout = masking.MaskingStream(sys.stdout)
     sys.stderr = masking.MaskingStream(sys.stderr)
