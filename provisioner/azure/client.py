@@ -76,6 +76,11 @@ class Azure:
     def _clients_for(self, subscription: str) -> SdkClients:
         return self.clients.for_subscription(subscription)
 
+    def sign_in_early(self) -> None:
+        """Sign in on a background thread while the caller prepares its first request; a
+        failure is reported by that request, as without this."""
+        self.clients.sign_in_early()
+
     def close(self) -> None:
         """Close every SDK client (their HTTP sessions)."""
         self.clients.close()

@@ -91,6 +91,11 @@ class ClientCache:
             "per_retry_policies": [self.throttle],
         }
 
+    def sign_in_early(self) -> None:
+        """Start the token request of the clients' scope in the background (the first request
+        then finds the token, or waits for it)."""
+        self._credential.sign_in_early(self.settings.credential_scope)
+
     def for_subscription(self, subscription: str) -> SdkClients:
         key = subscription.lower()
         with self._lock:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from typing import Any, Final
@@ -11,6 +12,7 @@ from azure.identity import ClientSecretCredential, DefaultAzureCredential
 
 from provisioner.azure.settings import AzureSettings
 
+log = logging.getLogger(__name__)
 # Renew a little before expiry so that a request never leaves with a token about to lapse.
 _RENEW_SECONDS: Final = 300
 
@@ -48,6 +50,21 @@ class SharedTokenCredential:
                 token = self._inner.get_token(*scopes, enable_cae=enable_cae, **kwargs)
                 self._tokens[key] = token
             return token
+
+    def sign_in_early(self, scope: str) -> None:
+        """Ask for the token of `scope` on a daemon thread, so that signing in overlaps whatever
+        precedes the first request (a plan loads its specs first).
+
+        The thread reports nothing: a failure caches no token, so the first request asks again
+        and reports it as ever. Being a daemon, it never delays the end of a run.
+        """
+        threading.Thread(target=self._warm, args=(scope,), name="sign-in", daemon=True).start()
+
+    def _warm(self, scope: str) -> None:
+        try:
+            self.get_token(scope)  # the key the SDK's bearer policy asks with: (scopes, no CAE)
+        except Exception as error:  # reported by the first request, which asks again
+            log.debug("early sign-in failed (%s); the first request signs in", type(error).__name__)
 
     def close(self) -> None:
         close = getattr(self._inner, "close", None)

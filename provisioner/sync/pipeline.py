@@ -9,7 +9,7 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from provisioner.errors import AlertsyncError, StalePlan
 from provisioner.fingerprint import KEY_VARIABLE, key_from_env
@@ -47,11 +47,21 @@ class Planned:
     live: live.LiveState
 
 
+class PlanReader(live.Reader, Protocol):
+    """What a plan needs of Azure (provisioner.azure.client.Azure): the reads, and a sign-in
+    that may start before them."""
+
+    def sign_in_early(self) -> None: ...  # in the background; a failure is the first read's
+
+
 def make_plan(
-    paths: Sequence[Path], azure: live.Reader, options: Options, env: Mapping[str, str]
+    paths: Sequence[Path], azure: PlanReader, options: Options, env: Mapping[str, str]
 ) -> Planned:
     """Load and validate the specs, read live Azure, and plan the difference."""
     key = key_from_env(env)  # a bad key is refused before anything is read
+    # Signing in (a token and the authority's discovery: round trips) overlaps the spec load
+    # (CPU); an invalid spec still fails at once, and a failed sign-in at the first read.
+    azure.sign_in_early()
     documents = spec_files.load(paths)
     wanted = desired_state.build(documents, env=env)
     current = live.read_live(wanted, azure, subscriptions=options.subscriptions)
