@@ -169,6 +169,32 @@ def test_a_429_pauses_its_bucket_until_retry_after_then_spreads_the_resends() ->
     assert sent == pytest.approx([3.0, 3.1, 3.2, 3.3])
 
 
+def test_answers_out_of_order_leave_no_token_short_for_good() -> None:
+    # Two writes in flight reach ARM in the other order: the first answer's level already
+    # counts the second, which the model subtracts again as still on its way.
+    clock = FakeClock()
+    arm, pacer = Arm.writes(clock, tokens=10), Pacer(clock)
+    first = pacer.acquire(WRITES, clock.now() + BUDGET, interruptible=True)
+    second = pacer.acquire(WRITES, clock.now() + BUDGET, interruptible=True)
+    _, after_second, _ = arm.handle()  # the second arrives first
+    _, after_first, _ = arm.handle()
+    pacer.settle(first, after_first)
+    assert pacer.tokens(WRITES) == after_first - 1  # one short while the second is on its way
+    pacer.settle(second, after_second)
+    assert pacer.tokens(WRITES) == after_first == 8  # nothing in flight: ARM's level, exactly
+
+
+def test_a_pause_still_holds_when_an_earlier_write_answers_after_the_429() -> None:
+    clock = FakeClock()
+    pacer = Pacer(clock)
+    earlier = pacer.acquire(WRITES, clock.now() + BUDGET, interruptible=True)
+    refused = pacer.acquire(WRITES, clock.now() + BUDGET, interruptible=True)
+    pacer.settle(refused, remaining=0, pause=5.0)
+    pacer.settle(earlier, remaining=3)  # its answer left ARM before the 429's
+    pacer.acquire(WRITES, clock.now() + BUDGET, interruptible=True)
+    assert clock.now() == pytest.approx(1000.0 + 5.0)
+
+
 def test_reads_never_wait_behind_writes() -> None:
     clock = FakeClock()
     pacer = Pacer(clock)

@@ -41,6 +41,9 @@ TENANT: Final = "tenant"
 PROBE_WINDOW: Final = 4
 PROBE_HOLD: Final = 2.0
 
+# The level of an answer that did not say it: lower than any, so nothing is caught up to it.
+_NOT_SAID: Final = float("-inf")
+
 # Refill arithmetic in floating point may leave a token a hair short of whole.
 _WHOLE: Final = 1 - 1e-9
 
@@ -116,6 +119,10 @@ class BucketModel:
     known: bool = False  # a response has told us the level (or answered without saying)
     probe_sent_at: float | None = None
     sent: dict[int, float] = field(default_factory=dict)  # ticket → when, requests in flight
+    paused_until: float = 0.0  # the end of the last pause a 429 asked for
+    # The lowest level ARM reported since requests of ours began to overlap (-inf: one answer
+    # did not say, or never came); None while none was answered.
+    lowest_while_busy: float | None = None
 
     @classmethod
     def full(cls, operation: Operation, now: float) -> BucketModel:
@@ -155,11 +162,13 @@ class BucketModel:
         self.refill(now)
         if remaining is not None:
             self._follow(remaining - newer, now - sent_at)
+        self._catch_up(_NOT_SAID if remaining is None else float(remaining), now)
         self.known = True
         if pause is not None:
             # The next token no earlier than Retry-After, then one at a time at the refill
             # rate: the requests that waited go out spread, not all together.
             self.tokens = min(self.tokens, 1 - self.rate * pause - newer)
+            self.paused_until = max(self.paused_until, now + pause)
 
     def _follow(self, level: int, age: float) -> None:
         """Adopt ARM's level when the model is above what this response can explain.
@@ -171,9 +180,29 @@ class BucketModel:
         if not self.known or self.tokens > level + 1 + self.rate * age:
             self.tokens = float(level)
 
+    def _catch_up(self, level: float, now: float) -> None:
+        """Once no request of ours is in flight, rise to the lowest level ARM reported while
+        they overlapped, unless a 429's pause is still owed.
+
+        Requests in flight reach ARM in any order, so `_follow` may subtract one that ARM had
+        already counted, and it only ever lowers the model: each such answer left the model a
+        token short for good, and a run's last writes went out tenths of a second after their
+        tokens (issue 15). When every overlapping request is answered, the lowest level among
+        their answers is one ARM had after all of them (refill since only adds), so the model
+        may take it.
+        """
+        low = self.lowest_while_busy
+        self.lowest_while_busy = level if low is None else min(low, level)
+        if self.sent:
+            return
+        if now >= self.paused_until:
+            self.tokens = max(self.tokens, self.lowest_while_busy)
+        self.lowest_while_busy = None
+
     def forget(self, ticket: int) -> None:
         """A request that got no response: its token stays spent, it is no longer in flight."""
         self.sent.pop(ticket, None)
+        self.lowest_while_busy = _NOT_SAID  # whether ARM counted it is unknown
 
 
 class Pacer:
