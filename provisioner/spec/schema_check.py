@@ -9,14 +9,15 @@ from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
 
-# Untyped on purpose: types-jsonschema types every error attribute as `Any | Unset`, which would
-# force a cast on each of the dozens of reads below without catching anything.
-from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
-from jsonschema.exceptions import ValidationError, best_match  # type: ignore[import-untyped]
+if TYPE_CHECKING:
+    # Untyped on purpose: types-jsonschema types every error attribute as `Any | Unset`, which
+    # would force a cast on each of the dozens of reads below without catching anything.
+    from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
+    from jsonschema.exceptions import ValidationError  # type: ignore[import-untyped]
 
 from provisioner.model import UNSUPPORTED_RECEIVER_KINDS
 from provisioner.spec.yaml_loader import JsonPath
@@ -78,6 +79,10 @@ def _schema_text() -> str:
 
 @cache
 def _validator() -> Draft202012Validator:
+    # Imported here: only a document jsonschema-rs calls invalid needs jsonschema, and its
+    # import is a tenth of a second at every start of plan or apply.
+    from jsonschema import Draft202012Validator  # noqa: PLC0415
+
     return Draft202012Validator(schema())
 
 
@@ -169,7 +174,7 @@ def _explain_branches(error: ValidationError, path: JsonPath) -> Iterator[Schema
     elif not candidates and by_branch:
         yield SchemaIssue(path, _no_branch_message(error, path))
     else:
-        chosen = best_match(error.context or [error])
+        chosen = _best_match(error.context or [error])
         yield SchemaIssue(tuple(chosen.absolute_path), _message(chosen, path))
 
 
@@ -378,3 +383,9 @@ def _describe(value: Any) -> str:
     if value is None:
         return "empty (null)"
     return "a list" if isinstance(value, list) else "a mapping"
+
+
+def _best_match(errors: list[ValidationError]) -> ValidationError:
+    from jsonschema.exceptions import best_match  # noqa: PLC0415  (see _validator)
+
+    return best_match(errors)
