@@ -2,8 +2,9 @@
 
 It holds resources by ID (case-insensitive, as ResourceId is) and resource groups; a list of a
 missing resource group raises ResourceGroupNotFound, as provisioner.azure.client.Azure does.
-Failures are injected per request (`fail`), slow writes are held on an Event (`hold`), so tests
-decide the order of events without sleeping. Contract and end-to-end tests keep the emulator.
+Failures are injected per request (`fail`), slow writes are held on an Event (`hold`), tag lists
+too (`hold_tags`), and a test can wait for lists to be made (`wait_for_lists`), so tests decide
+the order of events without sleeping. Contract and end-to-end tests keep the emulator.
 """
 
 from __future__ import annotations
@@ -43,7 +44,9 @@ class FakeAzure:
     lists: list[tuple[Kind, ResourceId]] = field(default_factory=list)  # (kind, scope) listed
     _failures: list[Failure] = field(default_factory=list)
     _holds: dict[ResourceId, threading.Event] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _tags_held: threading.Event | None = None
+    # A lock that wait_for_lists can also wait on (notified on each list).
+    _lock: threading.Condition = field(default_factory=threading.Condition)
 
     @classmethod
     def holding(cls, *resources: Resource, groups: Iterable[ResourceId] = ()) -> FakeAzure:
@@ -62,11 +65,22 @@ class FakeAzure:
         self._holds[target] = event
         return event
 
+    def hold_tags(self) -> threading.Event:
+        """Tag lists (the owners' footprint) answer only once the returned Event is set."""
+        self._tags_held = threading.Event()
+        return self._tags_held
+
+    def wait_for_lists(self, count: int, timeout: float = 10) -> bool:
+        """Wait until `count` lists (list_resources) were made; False after `timeout` seconds."""
+        with self._lock:
+            return self._lock.wait_for(lambda: len(self.lists) >= count, timeout)
+
     # --- Reader ---
 
     def list_resources(self, kind: Kind, scope: ResourceId) -> list[Listed]:
         with self._lock:
             self.lists.append((kind, scope))
+            self._lock.notify_all()
         self._request("list", scope)
         if scope.resource_group is not None and scope not in self.resource_groups:
             raise ResourceGroupNotFound(
@@ -79,6 +93,8 @@ class FakeAzure:
 
     def list_tagged(self, scope: ResourceId, name: str, value: str) -> list[ResourceId]:
         """IDs of the resources tagged name: value (name ignoring case), as Resources - List."""
+        if self._tags_held is not None:
+            self._tags_held.wait(timeout=10)
         self._request("tagged", scope)
         with self._lock:
             return sorted(

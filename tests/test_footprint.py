@@ -5,9 +5,13 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+import pytest
+
 from provisioner import kinds
+from provisioner.errors import AzureError
 from provisioner.ids import ResourceId
 from provisioner.kinds import Kind
 from provisioner.model import (
@@ -20,7 +24,7 @@ from provisioner.model import (
 from provisioner.sync.footprint import Footprint
 from provisioner.sync.live import read_live
 from tests.builders import OWNER, SUB, group, rule, rule_id
-from tests.fakes import FakeAzure, access_denied
+from tests.fakes import FakeAzure, access_denied, server_error
 
 SUB2 = "11111111-1111-1111-1111-111111111111"
 HOME = ResourceId(SUB, "rg-monitoring")
@@ -92,6 +96,62 @@ def test_a_subscription_whose_resources_cannot_be_listed_is_a_warning() -> None:
     (warning,) = live.warnings
     assert warning.startswith(f'cannot list the resources of subscription "{SUB}"')
     assert group("ag-oncall").id in live.resources  # the homes are still read
+
+
+BACKUP_VAULT = VaultAlertSettings(
+    ResourceId.for_resource(SUB, "rg-backup", kinds.VAULT.arm_type, "rsv"), True, True
+)
+WAIT = 10  # seconds an event is awaited before the test calls it a failure; never slept
+
+
+def test_the_lists_that_need_no_footprint_are_made_before_its_answer() -> None:
+    # The home's and the vaults' lists do not depend on the footprint: they go out while it is
+    # found; only the list of the resource group it adds (rg-old) waits for its answer.
+    left = elsewhere("apr-last")
+    fake = FakeAzure.holding(group("ag-oncall"), left, BACKUP_VAULT)
+    answer = fake.hold_tags()
+    scope = Scope(vaults=frozenset({BACKUP_VAULT.id}))
+    with ThreadPoolExecutor(max_workers=1) as runner:
+        reading = runner.submit(read_live, scope, fake)
+        try:
+            made_before_the_answer = fake.wait_for_lists(3)
+            before = list(fake.lists)
+        finally:
+            answer.set()
+        live = reading.result(timeout=WAIT)
+    assert made_before_the_answer
+    assert len(before) == 3
+    assert set(before) == {
+        (kinds.ACTION_GROUP, HOME),
+        (kinds.PROCESSING_RULE, HOME),
+        (kinds.VAULT, ResourceId(SUB, "rg-backup")),
+    }
+    assert fake.lists[3:] == [(kinds.PROCESSING_RULE, ResourceId(SUB, "rg-old"))]
+    assert sorted(live.resources) == sorted([group("ag-oncall").id, left.id, BACKUP_VAULT.id])
+    assert live.footprint.owned == {OWNER: frozenset({group("ag-oncall").id, left.id})}
+    assert live.warnings == ()
+
+
+def test_a_footprint_that_fails_fails_the_read_and_its_lists_are_never_made() -> None:
+    fake = FakeAzure.holding(group("ag-oncall"), elsewhere("apr-last"))
+    fake.fail("tagged", ResourceId(SUB), server_error())
+    with pytest.raises(AzureError, match="something went wrong"):
+        read_live(Scope(), fake)
+    assert (kinds.PROCESSING_RULE, ResourceId(SUB, "rg-old")) not in fake.lists
+
+
+def test_a_list_failing_while_the_footprint_is_found_fails_the_read() -> None:
+    fake = FakeAzure.holding(group("ag-oncall"), elsewhere("apr-last"))
+    fake.fail("list", HOME, server_error())
+    answer = fake.hold_tags()
+    with ThreadPoolExecutor(max_workers=1) as runner:
+        reading = runner.submit(read_live, Scope(), fake)
+        try:
+            assert fake.wait_for_lists(1)  # the failing one, before the footprint's answer
+        finally:
+            answer.set()
+        with pytest.raises(AzureError, match="something went wrong"):
+            reading.result(timeout=WAIT)
 
 
 def test_only_groups_and_rules_of_the_footprint_are_listed() -> None:

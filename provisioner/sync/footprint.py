@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Protocol
@@ -52,26 +52,38 @@ class Footprint:
         return {owner: ids for owner, ids in found.items() if ids}
 
 
-def read_footprint(
-    azure: TagReader, subscriptions: Iterable[str], owners: Iterable[str], max_workers: int = 8
-) -> Footprint:
-    """One tag-filtered Resources - List per (subscription, owner), on a bounded pool."""
-    pairs = sorted({(s.lower(), o) for s in subscriptions for o in owners})
-    if not pairs:
-        return Footprint()
-    with ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="tags") as pool:
-        results = list(pool.map(lambda pair: _tagged(azure, *pair), pairs))
-    owned: dict[str, set[ResourceId]] = {}
-    unreadable: dict[str, str] = {}
-    for (subscription, owner), found in zip(pairs, results, strict=True):
-        if isinstance(found, str):
-            unreadable.setdefault(subscription, found)
-        else:
-            owned.setdefault(owner, set()).update(found)
-    return Footprint(
-        MappingProxyType({o: frozenset(ids) for o, ids in owned.items()}),
-        MappingProxyType(unreadable),
-    )
+@dataclass(frozen=True)
+class Search:
+    """The footprint's lists, started on a pool: one tag-filtered Resources - List per
+    (subscription, owner)."""
+
+    pairs: tuple[tuple[str, str], ...] = ()  # (subscription, owner) of each list
+    lists: tuple[Future[list[ResourceId] | str], ...] = ()
+
+    def result(self) -> Footprint:
+        """The footprint the lists found (each waited for; a failure is raised)."""
+        if not self.pairs:
+            return Footprint()
+        owned: dict[str, set[ResourceId]] = {}
+        unreadable: dict[str, str] = {}
+        for (subscription, owner), listing in zip(self.pairs, self.lists, strict=True):
+            found = listing.result()
+            if isinstance(found, str):
+                unreadable.setdefault(subscription, found)
+            else:
+                owned.setdefault(owner, set()).update(found)
+        return Footprint(
+            MappingProxyType({o: frozenset(ids) for o, ids in owned.items()}),
+            MappingProxyType(unreadable),
+        )
+
+
+def start_search(
+    azure: TagReader, pool: Executor, subscriptions: Iterable[str], owners: Iterable[str]
+) -> Search:
+    """Submit the footprint's lists to `pool` (bounded, shared with the lists of live state)."""
+    pairs = tuple(sorted({(s.lower(), o) for s in subscriptions for o in owners}))
+    return Search(pairs, tuple(pool.submit(_tagged, azure, *pair) for pair in pairs))
 
 
 def _tagged(azure: TagReader, subscription: str, owner: str) -> list[ResourceId] | str:

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from provisioner import kinds
 from provisioner.errors import AzureError, ResourceGroupNotFound
 from provisioner.ids import ResourceId
 from provisioner.kinds import Kind
 from provisioner.model import Listed, Resource, VaultAlertSettings, VaultSelector
-from provisioner.sync.footprint import Footprint, read_footprint
+from provisioner.sync.footprint import Footprint, start_search
 from provisioner.sync.footprint import warnings as footprint_warnings
 from provisioner.sync.plan import RuleUsers
 
@@ -177,17 +177,28 @@ def _vault_jobs(desired: DesiredScope) -> list[_Job]:
     ]
 
 
-def _run(azure: Reader, jobs: list[_Job], max_workers: int) -> list[tuple[_Job, _Found]]:
-    """Run the lists on a bounded pool; the first failure cancels the rest and is raised."""
-    with ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="live") as pool:
-        futures = [(job, pool.submit(_tolerating_missing, azure, job)) for job in jobs]
-        done, pending = wait([f for _, f in futures], return_when=FIRST_EXCEPTION)
-        for f in pending:
-            f.cancel()
+def _submit(
+    pool: ThreadPoolExecutor, azure: Reader, jobs: Iterable[_Job]
+) -> dict[_Job, Future[_Found]]:
+    """Start the lists on the pool."""
+    return {job: pool.submit(_tolerating_missing, azure, job) for job in jobs}
+
+
+def _settle(futures: Iterable[Future[Any]], until: Iterable[Future[Any]] | None = None) -> None:
+    """Wait until every future (or every one of `until`) is done; the first failure cancels
+    those not started yet and is raised."""
+    pending: set[Future[Any]] = set(futures)
+    awaited = pending if until is None else set(until)
+    first = FIRST_EXCEPTION if until is None else FIRST_COMPLETED
+    while True:
+        done, pending = wait(pending, return_when=first)
         for f in done:
             if (exc := f.exception()) is not None:
+                for p in pending:
+                    p.cancel()
                 raise exc
-        return [(job, f.result()) for job, f in futures]
+        if not pending or all(f.done() for f in awaited):
+            return
 
 
 def _footprint_jobs(found: Footprint, jobs: list[_Job]) -> list[_Job]:
@@ -203,15 +214,11 @@ def read_live(
     max_workers: int = 8,
     subscriptions: Iterable[str] = (),
 ) -> LiveState:
-    """The live state for `desired`: the owners' footprint in every subscription the specs use
-    (and `subscriptions`), then one LIST per resource group and kind, each on a bounded pool."""
-    found_owned = read_footprint(
-        azure,
-        desired.subscriptions | {s.lower() for s in subscriptions},
-        desired.owners,
-        max_workers,
-    )
-    return _read(desired, azure, found_owned, {}, max_workers)
+    """The live state for `desired`: one LIST per resource group and kind, while the owners'
+    footprint is found in every subscription the specs use (and `subscriptions`), then the
+    lists of the resource groups it adds; all on one bounded pool."""
+    search_in = desired.subscriptions | {s.lower() for s in subscriptions}
+    return _read(desired, azure, {}, max_workers, search_in=search_in)
 
 
 def read_again(
@@ -234,21 +241,34 @@ def read_again(
     kept = {
         job: found for job, found in earlier.listed.items() if (job.kind, job.group) not in touched
     }
-    return _read(desired, azure, earlier.footprint, kept, max_workers)
+    return _read(desired, azure, kept, max_workers, earlier=earlier.footprint)
 
 
 def _read(
     desired: DesiredScope,
     azure: Reader,
-    found_owned: Footprint,
     kept: Mapping[_Job, _Found],
     max_workers: int,
+    *,
+    earlier: Footprint | None = None,
+    search_in: Iterable[str] = (),
 ) -> LiveState:
-    """The lists `desired` and the footprint call for, each from `kept` or read now."""
+    """The lists `desired` and the footprint call for, each from `kept` or read now.
+
+    The footprint (`earlier`, or found now in the `search_in` subscriptions) is needed only by
+    the lists it calls for: the others are read while it is found, on the same bounded pool.
+    """
     jobs = _jobs(desired)
-    jobs += _footprint_jobs(found_owned, jobs)
-    fresh = dict(_run(azure, [job for job in jobs if job not in kept], max_workers))
-    listed = {job: kept[job] if job in kept else fresh[job] for job in jobs}
+    with ThreadPoolExecutor(max_workers=max(1, max_workers), thread_name_prefix="live") as pool:
+        search = start_search(azure, pool, search_in, desired.owners)  # first: starts at once
+        reading = _submit(pool, azure, (job for job in jobs if job not in kept))
+        _settle([*search.lists, *reading.values()], until=search.lists)
+        found_owned = search.result() if earlier is None else earlier
+        more = _footprint_jobs(found_owned, jobs)
+        reading |= _submit(pool, azure, (job for job in more if job not in kept))
+        _settle(reading.values())
+    jobs += more
+    listed = {job: kept[job] if job in kept else reading[job].result() for job in jobs}
     resources: dict[ResourceId, Resource] = {}
     unsupported: dict[ResourceId, tuple[str, ...]] = {}
     missing_groups: set[ResourceId] = set()
