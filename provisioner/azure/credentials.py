@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Any, Final
 
 from azure.core.credentials import AccessToken, TokenCredential
@@ -13,6 +14,8 @@ from azure.identity import ClientSecretCredential, DefaultAzureCredential
 from provisioner.azure.settings import AzureSettings
 
 log = logging.getLogger(__name__)
+_Key = tuple[tuple[str, ...], bool]  # the scopes, and whether CAE is enabled
+
 # Renew a little before expiry so that a request never leaves with a token about to lapse.
 _RENEW_SECONDS: Final = 300
 
@@ -23,12 +26,14 @@ class SharedTokenCredential:
     Each SDK client has its own bearer policy; at the start of a plan three clients, and during
     an apply up to sixteen threads, ask for a token at the same moment, and the credential's own
     cache is only filled after the first answer. Without this, one run signed in many times.
+    A first sign-in that fails fails them all with its error, without asking again for each.
     """
 
     def __init__(self, inner: TokenCredential) -> None:
         self._inner = inner
         self._lock = threading.Lock()
-        self._tokens: dict[tuple[tuple[str, ...], bool], AccessToken] = {}
+        self._tokens: dict[_Key, AccessToken] = {}
+        self._failed: dict[_Key, Exception] = {}  # why the first sign-in of a key failed
 
     def get_token(
         self,
@@ -43,26 +48,50 @@ class SharedTokenCredential:
             return self._inner.get_token(
                 *scopes, claims=claims, tenant_id=tenant_id, enable_cae=enable_cae, **kwargs
             )
-        key = (scopes, enable_cae)
+        return self._shared(
+            (scopes, enable_cae),
+            lambda: self._inner.get_token(*scopes, enable_cae=enable_cae, **kwargs),
+            keep_failure=True,
+        )
+
+    def _shared(
+        self, key: _Key, ask: Callable[[], AccessToken], *, keep_failure: bool
+    ) -> AccessToken:
         with self._lock:
+            if (failed := self._failed.get(key)) is not None:
+                raise failed
             token = self._tokens.get(key)
             if token is None or token.expires_on - _RENEW_SECONDS < time.time():
-                token = self._inner.get_token(*scopes, enable_cae=enable_cae, **kwargs)
-                self._tokens[key] = token
+                try:
+                    renewed = ask()
+                except Exception as error:
+                    # A first sign-in that failed (after the credential's own retries) fails
+                    # the requests queued behind it, and later ones: asking again for each of
+                    # them would only multiply the wait for the same error. A failed renewal
+                    # is not kept (each request asks again, as before).
+                    if keep_failure and token is None:
+                        self._failed[key] = error
+                    raise
+                token = self._tokens[key] = renewed
             return token
 
     def sign_in_early(self, scope: str) -> None:
         """Ask for the token of `scope` on a daemon thread, so that signing in overlaps whatever
         precedes the first request (a plan loads its specs first).
 
-        The thread reports nothing: a failure caches no token, so the first request asks again
+        The thread reports nothing, and its failure is not kept: the first request asks again
         and reports it as ever. Being a daemon, it never delays the end of a run.
         """
         threading.Thread(target=self._warm, args=(scope,), name="sign-in", daemon=True).start()
 
     def _warm(self, scope: str) -> None:
         try:
-            self.get_token(scope)  # the key the SDK's bearer policy asks with: (scopes, no CAE)
+            # The key the SDK clients' bearer policy asks with: the scopes, no CAE.
+            self._shared(
+                ((scope,), False),
+                lambda: self._inner.get_token(scope, enable_cae=False),
+                keep_failure=False,
+            )
         except Exception as error:  # reported by the first request, which asks again
             log.debug("early sign-in failed (%s); the first request signs in", type(error).__name__)
 
