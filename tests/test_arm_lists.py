@@ -230,6 +230,38 @@ def test_lists_page_through_the_emulator_with_the_sdk_api_version(
     assert client._config.api_version == vaults.API_VERSION  # the typed calls use the same one
 
 
+def test_a_resource_group_name_with_spaces_and_parentheses_is_listed(
+    azure: Azure, world: Emulator
+) -> None:
+    # Resource group names may hold parentheses, periods and letters beyond ASCII (Learn,
+    # resource-name-rules); the emulator takes a space too. The path is encoded as the SDK
+    # encodes it.
+    group = "Rg (Prod).é"
+    world.control.seed(
+        {
+            "subscriptions": [
+                {
+                    "id": SUB,
+                    "resourceGroups": [
+                        {
+                            "name": group,
+                            "location": "japaneast",
+                            "vaults": [{"name": "rsv-p", "location": "japaneast"}],
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+    found = azure.list_resources(VAULT, ResourceId(SUB, group))
+    assert [v.id for v, _ in found] == [
+        ResourceId(SUB, group, "Microsoft.RecoveryServices", ("vaults",), ("rsv-p",))
+    ]
+    assert list_path(ResourceId(SUB, group), VAULT.arm_type).startswith(
+        f"/subscriptions/{SUB}/resourceGroups/Rg%20%28Prod%29.%C3%A9/providers/"
+    )
+
+
 def test_an_item_outside_the_shape_is_one_azure_error_naming_the_list(
     azure: Azure, world: Emulator
 ) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from typing import Any, Final, Protocol
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from azure.core.exceptions import (
     ClientAuthenticationError,
@@ -49,10 +49,14 @@ class SendsRequests(Protocol):
 
 
 def list_path(scope: ResourceId, arm_type: str) -> str:
-    """The URL path of the list of `arm_type` in a resource group, or in a whole subscription."""
-    where = f"/subscriptions/{scope.subscription}"
+    """The URL path of the list of `arm_type` in a resource group, or in a whole subscription.
+
+    Names are percent-encoded as the SDK's operations encode them: a resource group may hold
+    spaces, parentheses and letters beyond ASCII (`Rg (Prod)`).
+    """
+    where = f"/subscriptions/{quote(scope.subscription, safe='')}"
     if scope.resource_group is not None:
-        where += f"/resourceGroups/{scope.resource_group}"
+        where += f"/resourceGroups/{quote(scope.resource_group, safe='')}"
     return f"{where}/providers/{arm_type}"
 
 
