@@ -1,4 +1,4 @@
-"""Symmetric SDK mappings: one module per resource kind, `to_arm(model)` and `from_arm(sdk)`."""
+"""Mappings, one module per resource kind: `to_arm(model)` and `from_arm(listed or written resource)`."""
 
 from __future__ import annotations
 
