@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any
 
+from provisioner.azure.mappings.arm_json import ArmShapeError
 from provisioner.ids import ResourceId
 
 
@@ -19,7 +20,7 @@ def sdk_id(value: Any, what: str) -> ResourceId:
     """The ARM ID of a resource the SDK returned; a response without one is a broken response."""
     text = sdk_text(value)
     if not text:
-        raise ValueError(f"Azure returned {what} without an id")
+        raise ArmShapeError(f"Azure returned {what} without an id")
     return ResourceId.parse(text)
 
 

@@ -116,11 +116,3 @@ def tags(parent: Mapping[str, Any]) -> Mapping[str, str]:
         if not isinstance(value, str):
             raise _wrong(f"tag {name!r}", value, "text")
     return found
-
-
-def resource_id_text(resource: Mapping[str, Any], what: str) -> str:
-    """The `id` every ARM resource carries; a resource without one is a broken answer."""
-    found = text(resource, "id")
-    if not found:
-        raise ArmShapeError(f"Azure returned {what} without an id")
-    return found

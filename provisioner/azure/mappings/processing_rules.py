@@ -8,7 +8,7 @@ from typing import Any, Final, cast
 
 from azure.mgmt.alertprocessingrules import models as sdk
 
-from provisioner.azure.mappings import arm_json, optional_text, sdk_text
+from provisioner.azure.mappings import arm_json, optional_text, sdk_id, sdk_text
 from provisioner.azure.mappings.arm_json import member, objects, optional_member, text, texts
 from provisioner.ids import ResourceId
 from provisioner.model import (
@@ -169,7 +169,7 @@ def from_arm(resource: Mapping[str, Any]) -> AlertProcessingRule:
     """The canonical rule from its ARM JSON (a list item, or the SDK model of a write's answer,
     which is a mapping of the same wire names): IDs parsed and sorted, enums re-cased,
     conditions by field. A value of the wrong type raises ArmShapeError."""
-    rid = ResourceId.parse(arm_json.resource_id_text(resource, "an alert processing rule"))
+    rid = sdk_id(arm_json.text(resource, "id"), "an alert processing rule")
     props = member(resource, "properties")
     action_type, group_ids = _actions_from_arm(objects(props, "actions"))
     enabled = arm_json.flag(props, "enabled")

@@ -7,9 +7,8 @@ from typing import Any, Final
 
 from azure.mgmt.recoveryservices import models as sdk
 
-from provisioner.azure.mappings import arm_json, sdk_text
+from provisioner.azure.mappings import arm_json, sdk_id, sdk_text
 from provisioner.azure.mappings.arm_json import member
-from provisioner.ids import ResourceId
 from provisioner.model import VaultAlertSettings, make_tags
 
 # The version of the Recovery Services API alertsync speaks, typed calls and JSON lists alike.
@@ -40,7 +39,7 @@ def from_arm(vault: Mapping[str, Any]) -> VaultAlertSettings:
     answer, a mapping of the same wire names), always known on the live side (absent = Azure's
     default, on), and the vault's tags (what selectors match). A value of the wrong type raises
     ArmShapeError."""
-    rid = ResourceId.parse(arm_json.resource_id_text(vault, "a vault"))
+    rid = sdk_id(arm_json.text(vault, "id"), "a vault")
     monitoring = member(member(vault, "properties"), "monitoringSettings")
     azure_monitor = member(monitoring, "azureMonitorAlertSettings")
     classic = member(monitoring, "classicAlertSettings")
