@@ -195,27 +195,17 @@ def azure(world: Emulator) -> Iterator[Azure]:
         yield client
 
 
+def _seed_vaults(world: Emulator, group: str, names: list[str]) -> None:
+    """A resource group of the test subscription holding these vaults."""
+    vaults_in = [{"name": name, "location": "japaneast"} for name in names]
+    group_doc = {"name": group, "location": "japaneast", "vaults": vaults_in}
+    world.control.seed({"subscriptions": [{"id": SUB, "resourceGroups": [group_doc]}]})
+
+
 def test_lists_page_through_the_emulator_with_the_sdk_api_version(
     azure: Azure, world: Emulator
 ) -> None:
-    world.control.seed(
-        {
-            "subscriptions": [
-                {
-                    "id": SUB,
-                    "resourceGroups": [
-                        {
-                            "name": "rg-paged",
-                            "location": "japaneast",
-                            "vaults": [
-                                {"name": f"rsv-{i}", "location": "japaneast"} for i in range(3)
-                            ],
-                        }
-                    ],
-                }
-            ]
-        }
-    )
+    _seed_vaults(world, "rg-paged", [f"rsv-{i}" for i in range(3)])
     world.control.settings(pageSize=1)
     world.control.clear_requests()
     found = azure.list_resources(VAULT, ResourceId(SUB, "rg-paged"))
@@ -237,22 +227,7 @@ def test_a_resource_group_name_with_spaces_and_parentheses_is_listed(
     # resource-name-rules); the emulator takes a space too. The path is encoded as the SDK
     # encodes it.
     group = "Rg (Prod).é"
-    world.control.seed(
-        {
-            "subscriptions": [
-                {
-                    "id": SUB,
-                    "resourceGroups": [
-                        {
-                            "name": group,
-                            "location": "japaneast",
-                            "vaults": [{"name": "rsv-p", "location": "japaneast"}],
-                        }
-                    ],
-                }
-            ]
-        }
-    )
+    _seed_vaults(world, group, ["rsv-p"])
     found = azure.list_resources(VAULT, ResourceId(SUB, group))
     assert [v.id for v, _ in found] == [
         ResourceId(SUB, group, "Microsoft.RecoveryServices", ("vaults",), ("rsv-p",))
